@@ -1,0 +1,170 @@
+//! The change log: the single, ordered, hash-chained record of every applied write.
+//!
+//! Each entry's hash is `sha256(prev_hash ‖ canonical JSON of the entry)`, so altering or removing any entry breaks every
+//! later hash. The sequence is assigned inside the serialized write transaction ([`crate::db::Database::write`]), so it
+//! increases in commit order; projections and the change feed use it as their cursor.
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Row, Transaction};
+
+use crate::error::RegistryError;
+
+/// The hash that precedes the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// sha256 of bytes, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The current time as the registry records it: RFC 3339 UTC with microseconds (sorts as text).
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A change-log entry to append.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewEntry<'a> {
+    /// Who.
+    pub actor: &'a str,
+    /// What kind of change (`item.add`, `release.create`, ...).
+    pub action: &'a str,
+    /// The URI or key of what changed.
+    pub subject: &'a str,
+    /// Content hash before.
+    pub before: Option<&'a str>,
+    /// Content hash after.
+    pub after: Option<&'a str>,
+    /// Free-form detail (reason, change request, ...).
+    pub detail: serde_json::Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Hashed<'a> {
+    seq: i64,
+    recorded_at: &'a str,
+    #[serde(flatten)]
+    entry: &'a NewEntry<'a>,
+}
+
+/// Appends entries and keeps the chain head in memory for the duration of one write transaction.
+pub struct Appender {
+    next_seq: i64,
+    head: String,
+    recorded_at: String,
+}
+
+impl Appender {
+    /// Reads the chain head inside the write transaction.
+    pub async fn start(tx: &mut Transaction<'static, Any>) -> Result<Self, RegistryError> {
+        let row = sqlx::query("SELECT seq, entry_hash FROM change_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await?;
+        let (last, head) = match row {
+            Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+            None => (0, GENESIS.to_owned()),
+        };
+        Ok(Self { next_seq: last + 1, head, recorded_at: now() })
+    }
+
+    /// The time every entry of this transaction records.
+    pub fn recorded_at(&self) -> &str {
+        &self.recorded_at
+    }
+
+    /// The sequence the next entry will get.
+    pub fn next_seq(&self) -> i64 {
+        self.next_seq
+    }
+
+    /// The hash of the last appended entry.
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+
+    /// Appends one entry and returns its sequence.
+    pub async fn append(
+        &mut self,
+        tx: &mut Transaction<'static, Any>,
+        entry: &NewEntry<'_>,
+    ) -> Result<i64, RegistryError> {
+        let seq = self.next_seq;
+        let body = serde_json::to_string(&Hashed { seq, recorded_at: &self.recorded_at, entry })
+            .expect("entry serializes");
+        let hash = sha256_hex(format!("{}{}", self.head, body).as_bytes());
+        sqlx::query(
+            "INSERT INTO change_log (seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, \
+             prev_hash, entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(seq)
+        .bind(&self.recorded_at)
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.subject)
+        .bind(entry.before)
+        .bind(entry.after)
+        .bind(entry.detail.to_string())
+        .bind(&self.head)
+        .bind(&hash)
+        .execute(&mut **tx)
+        .await?;
+        self.next_seq += 1;
+        self.head = hash;
+        Ok(seq)
+    }
+}
+
+/// The outcome of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainCheck {
+    /// Entries checked.
+    pub entries: i64,
+    /// Hash of the last entry.
+    pub head: String,
+    /// The first entry whose hash does not verify, if any.
+    pub first_bad_seq: Option<i64>,
+}
+
+/// Recomputes every hash of the chain.
+pub async fn verify(pool: &sqlx::AnyPool) -> Result<ChainCheck, RegistryError> {
+    let rows = sqlx::query(
+        "SELECT seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, prev_hash, entry_hash \
+         FROM change_log ORDER BY seq",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut head = GENESIS.to_owned();
+    let mut expected_seq = 1;
+    for row in &rows {
+        let seq: i64 = row.try_get(0)?;
+        let recorded_at: String = row.try_get(1)?;
+        let detail: String = row.try_get(7)?;
+        let before: Option<String> = row.try_get(5)?;
+        let after: Option<String> = row.try_get(6)?;
+        let actor: String = row.try_get(2)?;
+        let action: String = row.try_get(3)?;
+        let subject: String = row.try_get(4)?;
+        let prev: String = row.try_get(8)?;
+        let stored: String = row.try_get(9)?;
+        let entry = NewEntry {
+            actor: &actor,
+            action: &action,
+            subject: &subject,
+            before: before.as_deref(),
+            after: after.as_deref(),
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        };
+        let body = serde_json::to_string(&Hashed { seq, recorded_at: &recorded_at, entry: &entry })
+            .expect("entry serializes");
+        let hash = sha256_hex(format!("{head}{body}").as_bytes());
+        if seq != expected_seq || prev != head || hash != stored {
+            return Ok(ChainCheck { entries: rows.len() as i64, head, first_bad_seq: Some(seq) });
+        }
+        head = hash;
+        expected_seq += 1;
+    }
+    Ok(ChainCheck { entries: rows.len() as i64, head, first_bad_seq: None })
+}

@@ -1,0 +1,134 @@
+#![doc = include_str!("../README.md")]
+
+macro_rules! terms {
+    ($(#[$doc:meta])* $module:ident, $ns:literal, { $($name:ident = $local:literal),* $(,)? }) => {
+        $(#[$doc])*
+        pub mod $module {
+            use oxrdf::NamedNodeRef;
+            /// The namespace IRI.
+            pub const NAMESPACE: &str = $ns;
+            $(
+                #[doc = concat!("`", $ns, $local, "`")]
+                pub const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked(concat!($ns, $local));
+            )*
+        }
+    };
+}
+
+terms!(
+    /// W3C SKOS core.
+    skos, "http://www.w3.org/2004/02/skos/core#", {
+    CONCEPT = "Concept",
+    CONCEPT_SCHEME = "ConceptScheme",
+    IN_SCHEME = "inScheme",
+    TOP_CONCEPT_OF = "topConceptOf",
+    HAS_TOP_CONCEPT = "hasTopConcept",
+    PREF_LABEL = "prefLabel",
+    ALT_LABEL = "altLabel",
+    DEFINITION = "definition",
+    NOTATION = "notation",
+    BROADER = "broader",
+    NARROWER = "narrower",
+    EXACT_MATCH = "exactMatch",
+    CLOSE_MATCH = "closeMatch",
+    NOTE = "note",
+});
+
+terms!(
+    /// DCMI metadata terms.
+    dct, "http://purl.org/dc/terms/", {
+    TITLE = "title",
+    DESCRIPTION = "description",
+    IDENTIFIER = "identifier",
+    PUBLISHER = "publisher",
+    LICENSE = "license",
+    ISSUED = "issued",
+    MODIFIED = "modified",
+    CREATED = "created",
+    VALID = "valid",
+    IS_REPLACED_BY = "isReplacedBy",
+    REPLACES = "replaces",
+    IS_VERSION_OF = "isVersionOf",
+    HAS_VERSION = "hasVersion",
+    SOURCE = "source",
+    CONFORMS_TO = "conformsTo",
+    DATE = "date",
+    PERIOD_OF_TIME = "PeriodOfTime",
+    TEMPORAL = "temporal",
+});
+
+terms!(
+    /// W3C DCAT 3.
+    dcat, "http://www.w3.org/ns/dcat#", {
+    DATASET = "Dataset",
+    DISTRIBUTION = "Distribution",
+    CATALOG = "Catalog",
+    DATA_SERVICE = "DataService",
+    VERSION = "version",
+    START_DATE = "startDate",
+    END_DATE = "endDate",
+    HAS_CURRENT_VERSION = "hasCurrentVersion",
+    PREVIOUS_VERSION = "previousVersion",
+    HAS_VERSION = "hasVersion",
+});
+
+terms!(
+    /// W3C ADMS.
+    adms, "http://www.w3.org/ns/adms#", {
+    STATUS = "status",
+    VERSION_NOTES = "versionNotes",
+    IDENTIFIER = "identifier",
+});
+
+terms!(
+    /// OWL (only `owl:deprecated`; `owl:sameAs` is deliberately absent: an item and its versions are never the same).
+    owl, "http://www.w3.org/2002/07/owl#", {
+    DEPRECATED = "deprecated",
+});
+
+terms!(
+    /// XML Schema datatypes.
+    xsd, "http://www.w3.org/2001/XMLSchema#", {
+    DATE = "date",
+    DATE_TIME = "dateTime",
+    BOOLEAN = "boolean",
+    STRING = "string",
+    INTEGER = "integer",
+    DECIMAL = "decimal",
+    ANY_URI = "anyURI",
+});
+
+terms!(
+    /// RDF core.
+    rdf, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", {
+    TYPE = "type",
+});
+
+terms!(
+    /// EU Vocabularies ADMS status (`http://publications.europa.eu/resource/authority/concept-status/`).
+    concept_status, "http://publications.europa.eu/resource/authority/concept-status/", {
+    CURRENT = "CURRENT",
+    DEPRECATED = "DEPRECATED",
+    RETIRED = "RETIRED",
+    PROPOSED = "PROPOSED",
+    INVALID = "INVALID",
+});
+
+terms!(
+    /// Our own registry vocabulary, for facts SKOS has no term for (legal basis, notation types).
+    reg, "https://w3id.org/opendata-vn/registry#", {
+    LEGAL_BASIS = "legalBasis",
+    NOTATION_TYPE_PREFIX = "notation/",
+    RELEASE_NUMBER = "releaseNumber",
+    MANIFEST_SHA256 = "manifestSha256",
+});
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn terms_are_valid_iris() {
+        for term in [super::skos::CONCEPT, super::dct::IS_REPLACED_BY, super::owl::DEPRECATED] {
+            oxrdf::NamedNode::new(term.as_str()).unwrap();
+        }
+    }
+}
