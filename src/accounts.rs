@@ -1,0 +1,223 @@
+//! Accounts and roles: random API tokens shown once and stored as sha256 hashes; each account has one role, scoped to
+//! code lists (steward) or to one agency (publisher, approver).
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use registry::changelog::{now, sha256_hex};
+use registry::db::Migrations;
+use registry::{Database, InputProblem, RegistryError};
+
+/// The migrations of this module.
+pub const ACCOUNT_MIGRATIONS: Migrations = Migrations {
+    steps: &[(
+        9001,
+        "accounts",
+        include_str!("../migrations/sqlite/9001_accounts.sql"),
+        include_str!("../migrations/postgres/9001_accounts.sql"),
+    )],
+};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Curates the code lists named in its scope.
+    Steward,
+    /// Describes the datasets of one agency.
+    Publisher,
+    /// Approves the datasets of one agency.
+    Approver,
+    /// Reads with a key (higher rate limits).
+    Consumer,
+}
+
+impl Role {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Steward => "steward",
+            Self::Publisher => "publisher",
+            Self::Approver => "approver",
+            Self::Consumer => "consumer",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "admin" => Self::Admin,
+            "steward" => Self::Steward,
+            "publisher" => Self::Publisher,
+            "approver" => Self::Approver,
+            "consumer" => Self::Consumer,
+            _ => return None,
+        })
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Principal {
+    /// Account id.
+    pub id: i64,
+    /// Unique name, recorded in the change log.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Code lists a steward curates (`*` for all).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lists: Vec<String>,
+    /// The agency of a publisher or approver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+}
+
+impl Principal {
+    /// May this principal change code list `list`?
+    pub fn may_curate(&self, list: &str) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Steward => self.lists.iter().any(|l| l == "*" || l == list),
+            _ => false,
+        }
+    }
+}
+
+/// A request to create an account.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewAccount {
+    /// Unique name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Code lists (stewards).
+    #[serde(default)]
+    pub lists: Vec<String>,
+    /// Agency code (publishers and approvers).
+    #[serde(default)]
+    pub agency: Option<String>,
+}
+
+/// A created account with its token, which is never shown again.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedToken {
+    /// The account.
+    #[serde(flatten)]
+    pub principal: Principal,
+    /// The secret token.
+    pub token: String,
+}
+
+/// Generates a new random token.
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("odt_{}", hex::encode(bytes))
+}
+
+/// The account store.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    db: Database,
+}
+
+impl Accounts {
+    /// Accounts in `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+
+    /// Creates an account with a fresh token (or `token` when given, for the bootstrap admin).
+    pub async fn create(&self, new: NewAccount, token: Option<String>) -> Result<IssuedToken, RegistryError> {
+        let mut problems = Vec::new();
+        let name = new.name.trim();
+        if name.is_empty() || name.len() > 100 {
+            problems.push(InputProblem::field("name", "a name of 1 to 100 characters is required"));
+        }
+        match new.role {
+            Role::Steward if new.lists.is_empty() => {
+                problems.push(InputProblem::field("lists", "a steward needs at least one code list (or \"*\")"))
+            }
+            Role::Publisher | Role::Approver if new.agency.is_none() => {
+                problems.push(InputProblem::field("agency", "publishers and approvers belong to one agency"))
+            }
+            _ => {}
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+        let token = token.unwrap_or_else(generate_token);
+        let mut w = self.db.write().await?;
+        let taken = sqlx::query("SELECT 1 FROM accounts WHERE name = $1").bind(name).fetch_optional(&mut *w.tx).await?;
+        if taken.is_some() {
+            return Err(RegistryError::invalid(InputProblem::field("name", format!("{name:?} is taken"))));
+        }
+        let id = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM accounts")
+            .fetch_one(&mut *w.tx)
+            .await?
+            .try_get::<i64, _>(0)?;
+        sqlx::query(
+            "INSERT INTO accounts (id, name, role, lists, agency, token_sha256, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(new.role.as_str())
+        .bind(new.lists.join(","))
+        .bind(new.agency.as_deref())
+        .bind(sha256_hex(token.as_bytes()))
+        .bind(now())
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        let principal =
+            Principal { id, name: name.to_owned(), role: new.role, lists: new.lists, agency: new.agency };
+        Ok(IssuedToken { principal, token })
+    }
+
+    /// Makes `token` the bootstrap admin's token, creating the `admin` account when missing.
+    pub async fn ensure_admin_token(&self, token: &str) -> Result<(), RegistryError> {
+        let updated = sqlx::query("UPDATE accounts SET token_sha256 = $1 WHERE name = 'admin' AND role = 'admin'")
+            .bind(sha256_hex(token.as_bytes()))
+            .execute(self.db.pool())
+            .await?;
+        if updated.rows_affected() == 0 {
+            let new = NewAccount { name: "admin".into(), role: Role::Admin, lists: vec![], agency: None };
+            self.create(new, Some(token.to_owned())).await?;
+        }
+        Ok(())
+    }
+
+    /// True when an admin account exists.
+    pub async fn has_admin(&self) -> Result<bool, RegistryError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND revoked_at IS NULL")
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
+    /// The principal owning `token`, if any. Lookup is by the token's sha256, so the secret is never compared.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT id, name, role, lists, agency FROM accounts WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get(2)?;
+        let lists: String = row.try_get(3)?;
+        Ok(Some(Principal {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            role: Role::parse(&role).ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
+            lists: lists.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            agency: row.try_get(4)?,
+        }))
+    }
+}

@@ -1,0 +1,161 @@
+//! Building and running the application: open the store, migrate, seed, bootstrap the admin, serve.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use registry::{Database, Registry};
+use tokio::net::TcpListener;
+
+use crate::accounts::Accounts;
+use crate::http::{self, AppState};
+
+/// Which seed lists to load into an empty store.
+#[derive(Debug, Clone)]
+pub enum Seed {
+    /// Every list under the seed folder.
+    All,
+    /// Only these list folders.
+    Only(Vec<String>),
+    /// None.
+    Nothing,
+}
+
+/// Server configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder for the SQLite file and stored files.
+    pub data_dir: PathBuf,
+    /// `postgres://...` (or `sqlite://...`) instead of the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Address to listen on (port 0 picks a free port).
+    pub bind: SocketAddr,
+    /// Base of every URI the registry mints.
+    pub base_uri: String,
+    /// The folder holding the seed code lists.
+    pub seed_dir: PathBuf,
+    /// Which seeds to load into an empty store.
+    pub seed: Seed,
+    /// The bootstrap admin token (`OPENDATA_ADMIN_TOKEN`).
+    pub admin_token: Option<String>,
+}
+
+impl Config {
+    /// Defaults for a local run.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            database_url: None,
+            bind: "127.0.0.1:8080".parse().expect("static address"),
+            base_uri: "http://127.0.0.1:8080".into(),
+            seed_dir: default_seed_dir(),
+            seed: Seed::All,
+            admin_token: None,
+        }
+    }
+}
+
+/// `./datasets/registry` when it exists, else the one beside the sources this binary was built from.
+pub fn default_seed_dir() -> PathBuf {
+    let local = Path::new("datasets/registry");
+    if local.is_dir() {
+        local.to_owned()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/registry")
+    }
+}
+
+/// Opens the configured store and applies every migration.
+pub async fn open_database(config: &Config) -> Result<Database, registry::RegistryError> {
+    let db = match &config.database_url {
+        Some(url) => Database::connect(url).await?,
+        None => Database::open_sqlite(&config.data_dir).await?,
+    };
+    db.migrate(registry::db::REGISTRY_MIGRATIONS).await?;
+    db.migrate(crate::accounts::ACCOUNT_MIGRATIONS).await?;
+    Ok(db)
+}
+
+/// A built application, listening, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    /// A token generated for the bootstrap admin on this start, to show once.
+    pub generated_admin_token: Option<String>,
+}
+
+impl Application {
+    /// Opens the store, migrates, loads seeds into an empty store, bootstraps the admin and binds.
+    pub async fn build(config: Config) -> anyhow_like::Result<Self> {
+        let db = open_database(&config).await?;
+        let registry = Registry::new(db.clone(), &config.base_uri);
+        if registry.is_empty().await? {
+            let only: Option<Vec<&str>> = match &config.seed {
+                Seed::All => None,
+                Seed::Only(lists) => Some(lists.iter().map(String::as_str).collect()),
+                Seed::Nothing => Some(Vec::new()),
+            };
+            if only.as_ref().is_none_or(|o| !o.is_empty()) {
+                let started = std::time::Instant::now();
+                let report = registry::seed::load_dir(&registry, &config.seed_dir, only.as_deref()).await?;
+                tracing::info!(lists = ?report.lists, elapsed_ms = started.elapsed().as_millis() as u64, "seed lists loaded");
+            }
+        }
+        let accounts = Accounts::new(db.clone());
+        let mut generated_admin_token = None;
+        match &config.admin_token {
+            Some(token) => accounts.ensure_admin_token(token).await?,
+            None if !accounts.has_admin().await? => {
+                let token = crate::accounts::generate_token();
+                accounts.ensure_admin_token(&token).await?;
+                generated_admin_token = Some(token);
+            }
+            None => {}
+        }
+        let listener = TcpListener::bind(config.bind).await?;
+        let state = AppState::new(registry, accounts);
+        Ok(Self { listener, state, generated_admin_token })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    /// Serves until `shutdown` resolves, then drains in-flight requests.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let db = self.state.registry.database().clone();
+        let router = http::router(self.state);
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        db.close().await;
+        Ok(())
+    }
+}
+
+/// A small boxed error for start-up, which only needs to be shown.
+pub mod anyhow_like {
+    /// Start-up error.
+    pub type Error = Box<dyn std::error::Error + Send + Sync>;
+    /// Start-up result.
+    pub type Result<T> = std::result::Result<T, Error>;
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

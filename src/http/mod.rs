@@ -1,0 +1,347 @@
+//! The HTTP layer: one module per resource with its own `router()`, one shared [`AppState`], and one error type
+//! ([`ApiError`]) rendered once as RFC 9457 problem+json.
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use registry::{InputProblem, Registry, RegistryError};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::accounts::{Accounts, Principal};
+
+pub mod admin;
+pub mod health;
+pub mod lgsp;
+pub mod registry_api;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The code-list registry.
+    pub registry: Registry,
+    /// Accounts and tokens.
+    pub accounts: Accounts,
+    ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AppState {
+    /// State over the domain stores.
+    pub fn new(registry: Registry, accounts: Accounts) -> Self {
+        Self { registry, accounts, ready: Arc::new(std::sync::atomic::AtomicBool::new(true)) }
+    }
+}
+
+/// The whole application's routes.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .nest("/api/v1/registry", registry_api::router())
+        .nest("/api/v1/admin", admin::router())
+        .merge(lgsp::router())
+        .layer(middleware::from_fn_with_state(state.clone(), etag));
+    Router::new()
+        .merge(api)
+        .merge(health::router())
+        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Every error an API call can end with.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A domain error.
+    Registry(RegistryError),
+    /// No or an unknown token where one is needed.
+    Unauthorized,
+    /// The token's role does not allow this.
+    Forbidden(String),
+    /// Malformed request (syntax).
+    BadRequest(Vec<InputProblem>),
+    /// Well-formed but invalid request.
+    Unprocessable(Vec<InputProblem>),
+    /// Unknown route or resource.
+    NotFound(String),
+    /// None of the accepted media types can be produced.
+    NotAcceptable(String),
+    /// Something broke on our side (logged, never shown).
+    Internal(String),
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        Self::Registry(e)
+    }
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, String, Vec<InputProblem>) {
+        use RegistryError as R;
+        match self {
+            Self::Registry(e) => match e {
+                R::ListNotFound(_) | R::ItemNotFound { .. } | R::ReleaseNotFound { .. } | R::ChangeRequestNotFound(_) => {
+                    (StatusCode::NOT_FOUND, "not-found", e.to_string(), vec![])
+                }
+                R::ListExists(_) => (StatusCode::CONFLICT, "already-exists", e.to_string(), vec![]),
+                R::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), vec![]),
+                R::Invalid(p) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", summarize(p), p.clone())
+                }
+                R::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), vec![]),
+            },
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid API token is required (Authorization: Bearer <token>)".into(),
+                vec![],
+            ),
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), vec![]),
+            Self::BadRequest(p) => (StatusCode::BAD_REQUEST, "bad-request", summarize(p), p.clone()),
+            Self::Unprocessable(p) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", summarize(p), p.clone()),
+            Self::NotFound(m) => (StatusCode::NOT_FOUND, "not-found", m.clone(), vec![]),
+            Self::NotAcceptable(m) => (StatusCode::NOT_ACCEPTABLE, "not-acceptable", m.clone(), vec![]),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), vec![]),
+        }
+    }
+}
+
+fn summarize(problems: &[InputProblem]) -> String {
+    match problems {
+        [] => "invalid input".into(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!("{first} (and {} more)", rest.len()),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Registry(RegistryError::Storage(m)) | Self::Internal(m) = &self {
+            tracing::error!(error = %m, "internal error");
+        }
+        let (status, code, detail, errors) = self.parts();
+        let mut body = json!({
+            "type": format!("https://opendata.gov.vn/problems/{code}"),
+            "title": status.canonical_reason().unwrap_or("error"),
+            "status": status.as_u16(),
+            "code": code,
+            "detail": detail,
+        });
+        if !errors.is_empty() {
+            body["errors"] = json!(errors);
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// A JSON body, deserialized with the path of the failing field reported (400 for bad syntax, 422 for bad content).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !is_json {
+            return Err(ApiError::BadRequest(vec![InputProblem::field(
+                "Content-Type",
+                "expected application/json",
+            )]));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(vec![InputProblem::field("body", e.body_text())]))?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses JSON, naming the failing field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let field = if path == "." { "body".to_owned() } else { path.replace('.', "/") };
+            let problem = InputProblem::field(field, inner.to_string());
+            if inner.is_syntax() || inner.is_eof() {
+                Err(ApiError::BadRequest(vec![problem]))
+            } else {
+                Err(ApiError::Unprocessable(vec![problem]))
+            }
+        }
+    }
+}
+
+/// Query parameters, with the failing parameter named on error (400).
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            ApiError::BadRequest(vec![InputProblem::field(
+                if path == "." { "query".to_owned() } else { path },
+                e.into_inner().to_string(),
+            )])
+        })
+    }
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// The caller, if a valid token was sent.
+pub struct Caller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(Self(None)) };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized)?;
+        match state.accounts.authenticate(token).await? {
+            Some(p) => Ok(Self(Some(p))),
+            None => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+impl Caller {
+    /// The principal, or 401.
+    pub fn required(self) -> Result<Principal, ApiError> {
+        self.0.ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// Weak ETags on every successful GET of the APIs: the store's last change-log sequence plus a hash of what was asked
+/// (path, query, Accept), so any write anywhere invalidates them and `If-None-Match` answers 304 without doing the work.
+async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    let seq = match state.registry.version_tag().await {
+        Ok(seq) => seq,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let key = format!("{}\n{}", req.uri(), accept);
+    let tag = format!("W/\"{seq}-{}\"", &registry::changelog::sha256_hex(key.as_bytes())[..16]);
+    if if_none_match(req.headers(), &tag) {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).expect("ascii tag"));
+        return response;
+    }
+    let mut response = next.run(req).await;
+    if response.status().is_success() {
+        response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).expect("ascii tag"));
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    }
+    response
+}
+
+fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || strip(t) == strip(tag))
+}
+
+/// The representations a resource can be negotiated into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Representation {
+    /// `application/json`.
+    Json,
+    /// `text/csv`.
+    Csv,
+    /// An RDF syntax.
+    Rdf(registry::skos::RdfKind),
+}
+
+/// Picks the representation from `?format=` or, failing that, from `Accept` (by quality, JSON when anything goes).
+pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Representation, ApiError> {
+    use registry::skos::RdfKind;
+    if let Some(f) = format {
+        return match f {
+            "json" => Ok(Representation::Json),
+            "csv" => Ok(Representation::Csv),
+            "ttl" | "turtle" => Ok(Representation::Rdf(RdfKind::Turtle)),
+            "jsonld" => Ok(Representation::Rdf(RdfKind::JsonLd)),
+            "rdfxml" | "rdf" => Ok(Representation::Rdf(RdfKind::RdfXml)),
+            "nt" => Ok(Representation::Rdf(RdfKind::NTriples)),
+            _ => Err(ApiError::BadRequest(vec![InputProblem::field(
+                "format",
+                format!("{f:?} is not one of json, csv, ttl, jsonld, rdfxml, nt"),
+            )])),
+        };
+    }
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(Representation::Json);
+    };
+    let mut ranges: Vec<(f32, usize, &str)> = accept
+        .split(',')
+        .enumerate()
+        .map(|(i, part)| {
+            let mut bits = part.split(';');
+            let media = bits.next().unwrap_or("").trim();
+            let q = bits
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (q, i, media)
+        })
+        .filter(|(q, _, _)| *q > 0.0)
+        .collect();
+    ranges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, _, media) in ranges {
+        let found = match media {
+            "application/json" | "application/*" | "*/*" => Some(Representation::Json),
+            "text/csv" => Some(Representation::Csv),
+            "text/turtle" => Some(Representation::Rdf(RdfKind::Turtle)),
+            "application/ld+json" => Some(Representation::Rdf(RdfKind::JsonLd)),
+            "application/rdf+xml" => Some(Representation::Rdf(RdfKind::RdfXml)),
+            "application/n-triples" => Some(Representation::Rdf(RdfKind::NTriples)),
+            _ => None,
+        };
+        if let Some(r) = found {
+            return Ok(r);
+        }
+    }
+    Err(ApiError::NotAcceptable(
+        "available: application/json, text/csv, text/turtle, application/ld+json, application/rdf+xml".into(),
+    ))
+}
+
+/// A body with a content type.
+pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
+    let mut r = Response::new(body.into());
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}

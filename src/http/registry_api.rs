@@ -1,0 +1,451 @@
+//! `/api/v1/registry`: code lists, items on two time axes, hierarchy, change requests, CSV import, releases and diffs,
+//! batch validation. Reads are public; writes need a steward of the list (or an admin).
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::NaiveDate;
+use registry::model::{Change, CodeListMeta, LangText, RequestStatus};
+use registry::skos::{list_graph, serialize};
+use registry::store::{CodeCheck, ItemQuery};
+use registry::{InputProblem, csv_format};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, Representation, negotiate, typed};
+use crate::accounts::Principal;
+
+/// The most references one validation call may check.
+pub const MAX_VALIDATE_BATCH: usize = 100_000;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/lists", get(lists).post(create_list))
+        .route("/lists/{list}", get(list))
+        .route("/lists/{list}/items", get(items))
+        .route("/lists/{list}/items/{code}", get(item))
+        .route("/lists/{list}/items/{code}/children", get(children))
+        .route("/lists/{list}/items/{code}/ancestors", get(ancestors))
+        .route("/lists/{list}/releases", get(releases).post(create_release))
+        .route("/lists/{list}/releases/{number}", get(release))
+        .route("/lists/{list}/releases/{number}/manifest", get(manifest))
+        .route("/lists/{list}/releases/{from}/diff/{to}", get(diff))
+        .route("/lists/{list}/change-requests", get(change_requests).post(propose))
+        .route("/lists/{list}/change-requests/{id}", get(change_request))
+        .route("/lists/{list}/change-requests/{id}/approve", post(approve))
+        .route("/lists/{list}/change-requests/{id}/reject", post(reject))
+        .route("/lists/{list}/import", post(import))
+        .route("/validate", post(validate))
+}
+
+fn curator(caller: Caller, list: &str) -> Result<Principal, ApiError> {
+    let principal = caller.required()?;
+    if principal.may_curate(list) {
+        Ok(principal)
+    } else {
+        Err(ApiError::Forbidden(format!("{} may not change code list {list:?}", principal.name)))
+    }
+}
+
+async fn lists(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let lists = state.registry.lists().await?;
+    Ok(axum::Json(json!({ "items": lists })).into_response())
+}
+
+async fn create_list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(meta): ApiJson<CodeListMeta>,
+) -> Result<Response, ApiError> {
+    let principal = caller.required()?;
+    if principal.role != crate::accounts::Role::Admin {
+        return Err(ApiError::Forbidden("only an admin creates code lists".into()));
+    }
+    let summary = state.registry.create_list(meta, &principal.name).await?;
+    Ok((StatusCode::CREATED, axum::Json(summary)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<FormatQuery>,
+) -> Result<Response, ApiError> {
+    let representation = negotiate(q.format.as_deref(), &headers)?;
+    let summary = state.registry.list(&id).await?;
+    match representation {
+        Representation::Json => {
+            let base = format!("/api/v1/registry/lists/{id}");
+            let mut body = serde_json::to_value(&summary).expect("summary serializes");
+            body["links"] = json!({
+                "items": format!("{base}/items"),
+                "releases": format!("{base}/releases"),
+                "csv": format!("{base}?format=csv"),
+                "turtle": format!("{base}?format=ttl"),
+                "jsonld": format!("{base}?format=jsonld"),
+                "rdfxml": format!("{base}?format=rdfxml"),
+            });
+            Ok(axum::Json(body).into_response())
+        }
+        Representation::Csv => {
+            let items = state.registry.all_items(&id).await?;
+            let mut response = typed("text/csv; charset=utf-8", csv_format::write(&summary.meta, &items));
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.csv\"").parse().expect("ascii header"),
+            );
+            Ok(response)
+        }
+        Representation::Rdf(kind) => {
+            let items = state.registry.all_items(&id).await?;
+            let releases = state.registry.releases(&id).await?;
+            let triples = list_graph(&state.registry, &summary.meta, &items, &releases);
+            let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(typed(kind.media_type(), bytes))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ItemsQuery {
+    status: Option<String>,
+    parent: Option<String>,
+    level: Option<String>,
+    text: Option<String>,
+    valid_at: Option<NaiveDate>,
+    as_of: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+const STATUSES: &[&str] = &["submitted", "valid", "superseded", "retired", "invalid", "notYetValid"];
+
+fn check_as_of(as_of: &Option<String>) -> Result<Option<String>, ApiError> {
+    as_of
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+                .map_err(|_| {
+                    ApiError::BadRequest(vec![InputProblem::field(
+                        "asOf",
+                        format!("{t:?} is not an RFC 3339 timestamp (e.g. 2025-07-01T00:00:00Z)"),
+                    )])
+                })
+        })
+        .transpose()
+}
+
+fn item_query(q: ItemsQuery) -> Result<ItemQuery, ApiError> {
+    if let Some(s) = &q.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::BadRequest(vec![InputProblem::field("status", format!("{s:?} is not one of {STATUSES:?}"))]));
+    }
+    if q.limit.is_some_and(|l| l == 0 || l > 1000) {
+        return Err(ApiError::BadRequest(vec![InputProblem::field("limit", "limit must be between 1 and 1000")]));
+    }
+    Ok(ItemQuery {
+        as_of: check_as_of(&q.as_of)?,
+        status: q.status,
+        parent: q.parent,
+        level: q.level,
+        text: q.text,
+        valid_at: q.valid_at,
+        cursor: q.cursor,
+        limit: q.limit.unwrap_or(100),
+    })
+}
+
+async fn page(state: &AppState, list: &str, query: ItemQuery) -> Result<Response, ApiError> {
+    let page = state.registry.items(list, &query).await?;
+    let items: Vec<Value> = page.items.iter().map(|i| i.to_json()).collect();
+    Ok(axum::Json(json!({ "items": items, "next": page.next })).into_response())
+}
+
+async fn items(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
+) -> Result<Response, ApiError> {
+    page(&state, &list, item_query(q)?).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ItemQueryParams {
+    valid_at: Option<NaiveDate>,
+    as_of: Option<String>,
+}
+
+async fn item(
+    State(state): State<AppState>,
+    Path((list, code)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ItemQueryParams>,
+) -> Result<Response, ApiError> {
+    let as_of = check_as_of(&q.as_of)?;
+    let view = state.registry.item(&list, &code, q.valid_at, as_of.as_deref()).await?;
+    Ok(axum::Json(view.to_json()).into_response())
+}
+
+async fn children(
+    State(state): State<AppState>,
+    Path((list, code)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
+) -> Result<Response, ApiError> {
+    let parent = state.registry.item(&list, &code, None, None).await?.data.code;
+    let mut query = item_query(q)?;
+    query.parent = Some(parent);
+    page(&state, &list, query).await
+}
+
+async fn ancestors(
+    State(state): State<AppState>,
+    Path((list, code)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let items: Vec<Value> = state.registry.ancestors(&list, &code).await?.iter().map(|i| i.to_json()).collect();
+    Ok(axum::Json(json!({ "items": items })).into_response())
+}
+
+async fn releases(State(state): State<AppState>, Path(list): Path<String>) -> Result<Response, ApiError> {
+    let releases = state.registry.releases(&list).await?;
+    let items: Vec<Value> = releases
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::to_value(r).expect("release serializes");
+            v["uri"] = json!(state.registry.release_uri(&list, r.number));
+            v
+        })
+        .collect();
+    Ok(axum::Json(json!({ "items": items })).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NewRelease {
+    #[serde(default)]
+    notes: LangText,
+}
+
+async fn create_release(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewRelease>,
+) -> Result<Response, ApiError> {
+    let principal = curator(caller, &list)?;
+    state.registry.meta(&list).await?;
+    let release = state.registry.create_release(&list, body.notes, &principal.name).await?;
+    Ok((StatusCode::CREATED, axum::Json(release)).into_response())
+}
+
+fn release_number(s: &str, field: &str) -> Result<i64, ApiError> {
+    s.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::BadRequest(vec![InputProblem::field(field, format!("{s:?} is not a release number"))]))
+}
+
+async fn release(
+    State(state): State<AppState>,
+    Path((list, number)): Path<(String, String)>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<FormatQuery>,
+) -> Result<Response, ApiError> {
+    let number = release_number(&number, "number")?;
+    let representation = negotiate(q.format.as_deref(), &headers)?;
+    let release = state.registry.release(&list, number).await?;
+    match representation {
+        Representation::Json => {
+            let items = state.registry.release_items(&list, number).await?;
+            let mut v = serde_json::to_value(&release).expect("release serializes");
+            v["uri"] = json!(state.registry.release_uri(&list, number));
+            v["items"] = json!(items);
+            Ok(axum::Json(v).into_response())
+        }
+        Representation::Csv => {
+            let items = state.registry.release_items(&list, number).await?;
+            Ok(typed("text/csv; charset=utf-8", csv_format::write(&release.meta, &items)))
+        }
+        Representation::Rdf(kind) => {
+            let items = state.registry.release_items(&list, number).await?;
+            let triples = list_graph(&state.registry, &release.meta, &items, std::slice::from_ref(&release));
+            let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(typed(kind.media_type(), bytes))
+        }
+    }
+}
+
+async fn manifest(
+    State(state): State<AppState>,
+    Path((list, number)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let number = release_number(&number, "number")?;
+    Ok(typed("text/plain; charset=utf-8", state.registry.release_manifest(&list, number).await?))
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    Path((list, from, to)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (from, to) = (release_number(&from, "from")?, release_number(&to, "to")?);
+    Ok(axum::Json(state.registry.diff(&list, from, to).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestFilter {
+    status: Option<RequestStatus>,
+}
+
+async fn change_requests(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    ApiQuery(q): ApiQuery<RequestFilter>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(json!({ "items": state.registry.change_requests(&list, q.status).await? })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Proposal {
+    changes: Vec<Change>,
+    reason: String,
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Proposal>,
+) -> Result<Response, ApiError> {
+    let principal = curator(caller, &list)?;
+    let request = state.registry.propose(&list, body.changes, &body.reason, &principal.name).await?;
+    Ok((StatusCode::CREATED, axum::Json(request)).into_response())
+}
+
+async fn change_request(
+    State(state): State<AppState>,
+    Path((list, id)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let request = state.registry.change_request(id).await?;
+    if request.list != list {
+        return Err(ApiError::from(registry::RegistryError::ChangeRequestNotFound(id)));
+    }
+    let preview = match request.status {
+        RequestStatus::Proposed => state.registry.preview(&list, &request.changes).await.ok(),
+        _ => None,
+    };
+    let mut v = serde_json::to_value(&request).expect("request serializes");
+    if let Some(p) = preview {
+        v["preview"] = json!({ "summary": p.summary(), "changes": p.changes, "unchanged": p.unchanged });
+    }
+    Ok(axum::Json(v).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    reason: Option<String>,
+}
+
+async fn decide(
+    state: AppState,
+    list: String,
+    id: i64,
+    caller: Caller,
+    approve: bool,
+    reason: Option<String>,
+) -> Result<Response, ApiError> {
+    let principal = curator(caller, &list)?;
+    let request = state.registry.change_request(id).await?;
+    if request.list != list {
+        return Err(ApiError::from(registry::RegistryError::ChangeRequestNotFound(id)));
+    }
+    let decided = state.registry.decide(id, approve, reason.as_deref(), &principal.name).await?;
+    Ok(axum::Json(decided).into_response())
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    Path((list, id)): Path<(String, i64)>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    // The body is optional: an approval may carry a note.
+    let decision: Decision =
+        if body.iter().all(u8::is_ascii_whitespace) { Decision::default() } else { super::parse_json(&body)? };
+    decide(state, list, id, caller, true, decision.reason).await
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    Path((list, id)): Path<(String, i64)>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Decision>,
+) -> Result<Response, ApiError> {
+    decide(state, list, id, caller, false, body.reason).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ImportQuery {
+    #[serde(default)]
+    dry_run: bool,
+    reason: Option<String>,
+}
+
+async fn import(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let principal = curator(caller, &list)?;
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.starts_with("text/csv") {
+        return Err(ApiError::BadRequest(vec![InputProblem::field("Content-Type", "expected text/csv")]));
+    }
+    let (changes, plan) = state.registry.parse_import(&list, &body).await?;
+    let preview = json!({ "summary": plan.summary(), "unchanged": plan.unchanged, "changes": plan.changes });
+    if q.dry_run {
+        return Ok(axum::Json(json!({ "dryRun": true, "preview": preview })).into_response());
+    }
+    let reason = q.reason.unwrap_or_else(|| "CSV import".to_owned());
+    let request = state.registry.propose(&list, changes, &reason, &principal.name).await?;
+    let mut v = serde_json::to_value(&request).expect("request serializes");
+    v["preview"] = preview;
+    Ok((StatusCode::CREATED, axum::Json(v)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateBody {
+    items: Vec<CodeCheck>,
+}
+
+async fn validate(State(state): State<AppState>, ApiJson(body): ApiJson<ValidateBody>) -> Result<Response, ApiError> {
+    if body.items.len() > MAX_VALIDATE_BATCH {
+        return Err(ApiError::Unprocessable(vec![InputProblem::field(
+            "items",
+            format!("at most {MAX_VALIDATE_BATCH} references per call"),
+        )]));
+    }
+    let results = state.registry.validate(&body.items).await?;
+    let mut summary = std::collections::BTreeMap::<String, usize>::new();
+    for r in &results {
+        *summary.entry(r.result.clone()).or_default() += 1;
+    }
+    Ok(axum::Json(json!({ "summary": summary, "items": results })).into_response())
+}

@@ -1,0 +1,6 @@
+//! `opendata`: the binary's library half — configuration, start-up (migrations, seeds, the bootstrap admin) and the HTTP
+//! layer over the domain crates. `main.rs` only parses the command line and calls in here.
+
+pub mod accounts;
+pub mod app;
+pub mod http;
