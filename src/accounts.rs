@@ -133,19 +133,27 @@ impl Accounts {
     }
 
     /// Creates an account with a fresh token (or `token` when given, for the bootstrap admin).
-    pub async fn create(&self, new: NewAccount, token: Option<String>) -> Result<IssuedToken, RegistryError> {
+    pub async fn create(
+        &self,
+        new: NewAccount,
+        token: Option<String>,
+    ) -> Result<IssuedToken, RegistryError> {
         let mut problems = Vec::new();
         let name = new.name.trim();
         if name.is_empty() || name.len() > 100 {
-            problems.push(InputProblem::field("name", "a name of 1 to 100 characters is required"));
+            problems.push(InputProblem::field(
+                "name",
+                "a name of 1 to 100 characters is required",
+            ));
         }
         match new.role {
-            Role::Steward if new.lists.is_empty() => {
-                problems.push(InputProblem::field("lists", "a steward needs at least one code list (or \"*\")"))
-            }
-            Role::Publisher | Role::Approver if new.agency.is_none() => {
-                problems.push(InputProblem::field("agency", "publishers and approvers belong to one agency"))
-            }
+            Role::Steward if new.lists.is_empty() => problems.push(InputProblem::field(
+                "lists",
+                "a steward needs at least one code list (or \"*\")",
+            )),
+            Role::Publisher | Role::Approver if new.agency.is_none() => problems.push(
+                InputProblem::field("agency", "publishers and approvers belong to one agency"),
+            ),
             _ => {}
         }
         if !problems.is_empty() {
@@ -153,9 +161,15 @@ impl Accounts {
         }
         let token = token.unwrap_or_else(generate_token);
         let mut w = self.db.write().await?;
-        let taken = sqlx::query("SELECT 1 FROM accounts WHERE name = $1").bind(name).fetch_optional(&mut *w.tx).await?;
+        let taken = sqlx::query("SELECT 1 FROM accounts WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *w.tx)
+            .await?;
         if taken.is_some() {
-            return Err(RegistryError::invalid(InputProblem::field("name", format!("{name:?} is taken"))));
+            return Err(RegistryError::invalid(InputProblem::field(
+                "name",
+                format!("{name:?} is taken"),
+            )));
         }
         let id = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM accounts")
             .fetch_one(&mut *w.tx)
@@ -175,19 +189,31 @@ impl Accounts {
         .execute(&mut *w.tx)
         .await?;
         w.commit().await?;
-        let principal =
-            Principal { id, name: name.to_owned(), role: new.role, lists: new.lists, agency: new.agency };
+        let principal = Principal {
+            id,
+            name: name.to_owned(),
+            role: new.role,
+            lists: new.lists,
+            agency: new.agency,
+        };
         Ok(IssuedToken { principal, token })
     }
 
     /// Makes `token` the bootstrap admin's token, creating the `admin` account when missing.
     pub async fn ensure_admin_token(&self, token: &str) -> Result<(), RegistryError> {
-        let updated = sqlx::query("UPDATE accounts SET token_sha256 = $1 WHERE name = 'admin' AND role = 'admin'")
-            .bind(sha256_hex(token.as_bytes()))
-            .execute(self.db.pool())
-            .await?;
+        let updated = sqlx::query(
+            "UPDATE accounts SET token_sha256 = $1 WHERE name = 'admin' AND role = 'admin'",
+        )
+        .bind(sha256_hex(token.as_bytes()))
+        .execute(self.db.pool())
+        .await?;
         if updated.rows_affected() == 0 {
-            let new = NewAccount { name: "admin".into(), role: Role::Admin, lists: vec![], agency: None };
+            let new = NewAccount {
+                name: "admin".into(),
+                role: Role::Admin,
+                lists: vec![],
+                agency: None,
+            };
             self.create(new, Some(token.to_owned())).await?;
         }
         Ok(())
@@ -195,9 +221,11 @@ impl Accounts {
 
     /// True when an admin account exists.
     pub async fn has_admin(&self) -> Result<bool, RegistryError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND revoked_at IS NULL")
-            .fetch_one(self.db.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM accounts WHERE role = 'admin' AND revoked_at IS NULL",
+        )
+        .fetch_one(self.db.pool())
+        .await?;
         Ok(row.try_get::<i64, _>(0)? > 0)
     }
 
@@ -215,8 +243,13 @@ impl Accounts {
         Ok(Some(Principal {
             id: row.try_get(0)?,
             name: row.try_get(1)?,
-            role: Role::parse(&role).ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
-            lists: lists.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            role: Role::parse(&role)
+                .ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
+            lists: lists
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             agency: row.try_get(4)?,
         }))
     }

@@ -95,7 +95,8 @@ impl Application {
             };
             if only.as_ref().is_none_or(|o| !o.is_empty()) {
                 let started = std::time::Instant::now();
-                let report = registry::seed::load_dir(&registry, &config.seed_dir, only.as_deref()).await?;
+                let report =
+                    registry::seed::load_dir(&registry, &config.seed_dir, only.as_deref()).await?;
                 tracing::info!(lists = ?report.lists, elapsed_ms = started.elapsed().as_millis() as u64, "seed lists loaded");
             }
         }
@@ -112,21 +113,33 @@ impl Application {
         }
         let listener = TcpListener::bind(config.bind).await?;
         let state = AppState::new(registry, accounts);
-        Ok(Self { listener, state, generated_admin_token })
+        Ok(Self {
+            listener,
+            state,
+            generated_admin_token,
+        })
     }
 
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
-    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let db = self.state.registry.database().clone();
         let router = http::router(self.state);
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         db.close().await;
         Ok(())
     }
@@ -147,7 +160,8 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

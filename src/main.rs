@@ -8,7 +8,11 @@ use opendata::app::{self, Application, Config, Seed};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "opendata", version, about = "Open-data catalog and shared code-list registry")]
+#[command(
+    name = "opendata",
+    version,
+    about = "Open-data catalog and shared code-list registry"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,7 +79,8 @@ enum TokenCommand {
 }
 
 fn init_logs(json: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if json {
         builder.json().init();
@@ -97,7 +102,14 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
     match cli.command {
-        Command::Serve { store, bind, base_uri, seed_dir, seed_lists, log_json } => {
+        Command::Serve {
+            store,
+            bind,
+            base_uri,
+            seed_dir,
+            seed_lists,
+            log_json,
+        } => {
             init_logs(log_json);
             let mut config = Config::new(store.data_dir);
             config.database_url = store.database_url;
@@ -111,7 +123,9 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 Some(l) if l.iter().any(|s| s == "none") => Seed::Nothing,
                 Some(l) => Seed::Only(l),
             };
-            config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+            config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty());
             let app = Application::build(config).await?;
             if let Some(token) = &app.generated_admin_token {
                 // Printed once, on the console only; it is stored as a hash.
@@ -121,11 +135,30 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             app.run_until(app::shutdown_signal()).await?;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { store, name, role, lists, agency } } => {
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    store,
+                    name,
+                    role,
+                    lists,
+                    agency,
+                },
+        } => {
             let mut config = Config::new(store.data_dir);
             config.database_url = store.database_url;
             let db = app::open_database(&config).await?;
-            let issued = Accounts::new(db).create(NewAccount { name, role, lists, agency }, None).await?;
+            let issued = Accounts::new(db)
+                .create(
+                    NewAccount {
+                        name,
+                        role,
+                        lists,
+                        agency,
+                    },
+                    None,
+                )
+                .await?;
             println!("{}", issued.token);
             Ok(())
         }

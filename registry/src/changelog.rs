@@ -19,7 +19,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The current time as the registry records it: RFC 3339 UTC with microseconds (sorts as text).
 pub fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
 }
 
 /// A change-log entry to append.
@@ -66,7 +68,11 @@ impl Appender {
             Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
             None => (0, GENESIS.to_owned()),
         };
-        Ok(Self { next_seq: last + 1, head, recorded_at: now() })
+        Ok(Self {
+            next_seq: last + 1,
+            head,
+            recorded_at: now(),
+        })
     }
 
     /// The time every entry of this transaction records.
@@ -91,8 +97,12 @@ impl Appender {
         entry: &NewEntry<'_>,
     ) -> Result<i64, RegistryError> {
         let seq = self.next_seq;
-        let body = serde_json::to_string(&Hashed { seq, recorded_at: &self.recorded_at, entry })
-            .expect("entry serializes");
+        let body = serde_json::to_string(&Hashed {
+            seq,
+            recorded_at: &self.recorded_at,
+            entry,
+        })
+        .expect("entry serializes");
         let hash = sha256_hex(format!("{}{}", self.head, body).as_bytes());
         sqlx::query(
             "INSERT INTO change_log (seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, \
@@ -137,8 +147,7 @@ pub async fn verify(pool: &sqlx::AnyPool) -> Result<ChainCheck, RegistryError> {
     .fetch_all(pool)
     .await?;
     let mut head = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    for row in &rows {
+    for (expected_seq, row) in (1i64..).zip(rows.iter()) {
         let seq: i64 = row.try_get(0)?;
         let recorded_at: String = row.try_get(1)?;
         let detail: String = row.try_get(7)?;
@@ -157,14 +166,25 @@ pub async fn verify(pool: &sqlx::AnyPool) -> Result<ChainCheck, RegistryError> {
             after: after.as_deref(),
             detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
         };
-        let body = serde_json::to_string(&Hashed { seq, recorded_at: &recorded_at, entry: &entry })
-            .expect("entry serializes");
+        let body = serde_json::to_string(&Hashed {
+            seq,
+            recorded_at: &recorded_at,
+            entry: &entry,
+        })
+        .expect("entry serializes");
         let hash = sha256_hex(format!("{head}{body}").as_bytes());
         if seq != expected_seq || prev != head || hash != stored {
-            return Ok(ChainCheck { entries: rows.len() as i64, head, first_bad_seq: Some(seq) });
+            return Ok(ChainCheck {
+                entries: rows.len() as i64,
+                head,
+                first_bad_seq: Some(seq),
+            });
         }
         head = hash;
-        expected_seq += 1;
     }
-    Ok(ChainCheck { entries: rows.len() as i64, head, first_bad_seq: None })
+    Ok(ChainCheck {
+        entries: rows.len() as i64,
+        head,
+        first_bad_seq: None,
+    })
 }

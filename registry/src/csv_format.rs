@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::error::InputProblem;
-use crate::model::{parse_date, Change, CodeListMeta, ItemData, ItemStatus, LangText, LegalBasis, Notation};
+use crate::model::{
+    Change, CodeListMeta, ItemData, ItemStatus, LangText, LegalBasis, Notation, parse_date,
+};
 
 const FIXED: &[&str] = &[
     "code",
@@ -63,7 +65,14 @@ pub fn record(meta: &CodeListMeta, item: &ItemData) -> Vec<String> {
         item.close_match.join("|"),
     ];
     for t in &meta.notation_types {
-        out.push(item.notations.iter().filter(|n| &n.kind == t).map(|n| n.value.as_str()).collect::<Vec<_>>().join("|"));
+        out.push(
+            item.notations
+                .iter()
+                .filter(|n| &n.kind == t)
+                .map(|n| n.value.as_str())
+                .collect::<Vec<_>>()
+                .join("|"),
+        );
     }
     for a in meta.attributes.keys() {
         out.push(match item.attributes.get(a) {
@@ -80,7 +89,8 @@ pub fn write<'a>(meta: &CodeListMeta, items: impl IntoIterator<Item = &'a ItemDa
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header(meta)).expect("writing to memory");
     for item in items {
-        w.write_record(record(meta, item)).expect("writing to memory");
+        w.write_record(record(meta, item))
+            .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }
@@ -94,25 +104,63 @@ pub fn parse(
 ) -> (Vec<Change>, Vec<InputProblem>) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() as u64 + 1;
-        return (vec![], vec![InputProblem::line(line, None, "not valid UTF-8 (save the file as UTF-8)")]);
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1;
+        return (
+            vec![],
+            vec![InputProblem::line(
+                line,
+                None,
+                "not valid UTF-8 (save the file as UTF-8)",
+            )],
+        );
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes);
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(h)) => h,
-        Some(Err(e)) => return (vec![], vec![InputProblem::line(1, None, format!("unreadable header: {e}"))]),
-        None => return (vec![], vec![InputProblem::line(1, None, "the file is empty: a header row is required")]),
+        Some(Err(e)) => {
+            return (
+                vec![],
+                vec![InputProblem::line(
+                    1,
+                    None,
+                    format!("unreadable header: {e}"),
+                )],
+            );
+        }
+        None => {
+            return (
+                vec![],
+                vec![InputProblem::line(
+                    1,
+                    None,
+                    "the file is empty: a header row is required",
+                )],
+            );
+        }
     };
     let mut problems = Vec::new();
     let columns: Vec<String> = header.iter().map(|c| c.trim().to_owned()).collect();
     let mut index = HashMap::new();
     for (i, c) in columns.iter().enumerate() {
         let known = FIXED.contains(&c.as_str())
-            || c.strip_prefix("notation:").is_some_and(|t| meta.notation_types.iter().any(|n| n == t))
-            || c.strip_prefix("attr:").is_some_and(|a| meta.attributes.contains_key(a));
+            || c.strip_prefix("notation:")
+                .is_some_and(|t| meta.notation_types.iter().any(|n| n == t))
+            || c.strip_prefix("attr:")
+                .is_some_and(|a| meta.attributes.contains_key(a));
         if !known {
-            problems.push(InputProblem::line(1, Some(c), "unknown column for this list"));
+            problems.push(InputProblem::line(
+                1,
+                Some(c),
+                "unknown column for this list",
+            ));
         }
         if index.insert(c.clone(), i).is_some() {
             problems.push(InputProblem::line(1, Some(c), "column appears twice"));
@@ -120,7 +168,11 @@ pub fn parse(
     }
     for required in ["code", "label_vi"] {
         if !index.contains_key(required) {
-            problems.push(InputProblem::line(1, Some(required), "required column missing"));
+            problems.push(InputProblem::line(
+                1,
+                Some(required),
+                "required column missing",
+            ));
         }
     }
     if !problems.is_empty() {
@@ -133,7 +185,11 @@ pub fn parse(
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line());
-                problems.push(InputProblem::line(line, None, format!("unreadable row: {e}")));
+                problems.push(InputProblem::line(
+                    line,
+                    None,
+                    format!("unreadable row: {e}"),
+                ));
                 continue;
             }
         };
@@ -186,7 +242,13 @@ pub fn parse(
         };
         let list = |name: &str| -> Vec<String> {
             nonempty(name)
-                .map(|s| s.split('|').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .map(|s| {
+                    s.split('|')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let text = |name: &str| nonempty(name).map(str::to_owned);
@@ -214,7 +276,14 @@ pub fn parse(
         if present("valid_to") {
             item.valid_to = date_cell("valid_to");
         }
-        if ["legal_basis_decision", "legal_basis_date", "legal_basis_issuer"].iter().any(|c| present(c)) {
+        if [
+            "legal_basis_decision",
+            "legal_basis_date",
+            "legal_basis_issuer",
+        ]
+        .iter()
+        .any(|c| present(c))
+        {
             let mut basis = item.legal_basis.clone().unwrap_or_default();
             if present("legal_basis_decision") {
                 basis.decision = text("legal_basis_decision");
@@ -250,7 +319,11 @@ pub fn parse(
             let column = format!("notation:{t}");
             if present(&column) {
                 item.notations.retain(|n| &n.kind != t);
-                item.notations.extend(list(&column).into_iter().map(|value| Notation { kind: t.clone(), value }));
+                item.notations
+                    .extend(list(&column).into_iter().map(|value| Notation {
+                        kind: t.clone(),
+                        value,
+                    }));
             }
         }
         item.notations.sort();
@@ -271,7 +344,10 @@ pub fn parse(
             }
         }
         if row_problems.is_empty() {
-            changes.push(Change::Put { item, line: Some(line) });
+            changes.push(Change::Put {
+                item,
+                line: Some(line),
+            });
         } else {
             problems.extend(row_problems);
         }

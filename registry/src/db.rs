@@ -85,8 +85,9 @@ impl WriteTx {
 impl Database {
     /// Opens the SQLite file `opendata.db` under `data_dir`, creating the directory and the file.
     pub async fn open_sqlite(data_dir: &Path) -> Result<Self, RegistryError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| RegistryError::Storage(format!("cannot create {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            RegistryError::Storage(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
         let path = data_dir.join("opendata.db");
         Self::connect(&format!("sqlite://{}?mode=rwc", path.display())).await
     }
@@ -121,7 +122,11 @@ impl Database {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend, write_gate: Arc::new(Mutex::new(())) })
+        Ok(Self {
+            pool,
+            backend,
+            write_gate: Arc::new(Mutex::new(())),
+        })
     }
 
     /// Applies a crate's migrations for this backend (idempotent).
@@ -170,7 +175,9 @@ impl Database {
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
             // One writer at a time across every node sharing this database.
-            sqlx::query("SELECT pg_advisory_xact_lock(7310001)").execute(&mut *tx).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7310001)")
+                .execute(&mut *tx)
+                .await?;
         }
         Ok(WriteTx { tx, _gate: gate })
     }

@@ -17,12 +17,20 @@ pub struct InputProblem {
 impl InputProblem {
     /// A problem with a named field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), line: None, message: message.into() }
+        Self {
+            field: Some(field.into()),
+            line: None,
+            message: message.into(),
+        }
     }
 
     /// A problem on a CSV line, optionally in a column.
     pub fn line(line: u64, column: Option<&str>, message: impl Into<String>) -> Self {
-        Self { field: column.map(str::to_owned), line: Some(line), message: message.into() }
+        Self {
+            field: column.map(str::to_owned),
+            line: Some(line),
+            message: message.into(),
+        }
     }
 }
 

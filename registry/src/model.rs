@@ -32,8 +32,15 @@ impl LangText {
 
     /// Builds from optional strings, treating empty strings as absent.
     pub fn new(vi: Option<&str>, en: Option<&str>) -> Self {
-        let keep = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
-        Self { vi: keep(vi), en: keep(en) }
+        let keep = |s: Option<&str>| {
+            s.map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            vi: keep(vi),
+            en: keep(en),
+        }
     }
 }
 
@@ -47,13 +54,16 @@ impl CodeListId {
     pub fn parse(s: &str) -> Result<Self, InputProblem> {
         let ok = (2..=64).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if ok {
             Ok(Self(s.to_owned()))
         } else {
             Err(InputProblem::field(
                 "id",
-                format!("{s:?} is not a code-list id (2-64 of a-z, 0-9, '-', starting with a letter)"),
+                format!(
+                    "{s:?} is not a code-list id (2-64 of a-z, 0-9, '-', starting with a letter)"
+                ),
             ))
         }
     }
@@ -114,10 +124,13 @@ impl AttributeDef {
         Ok(match self.kind {
             AttributeType::String => Value::String(text.to_owned()),
             AttributeType::Integer => Value::from(
-                text.parse::<i64>().map_err(|_| format!("{text:?} is not an integer"))?,
+                text.parse::<i64>()
+                    .map_err(|_| format!("{text:?} is not an integer"))?,
             ),
             AttributeType::Number => {
-                let n: f64 = text.parse().map_err(|_| format!("{text:?} is not a number"))?;
+                let n: f64 = text
+                    .parse()
+                    .map_err(|_| format!("{text:?} is not a number"))?;
                 serde_json::Number::from_f64(n)
                     .map(Value::Number)
                     .ok_or_else(|| format!("{text:?} is not a finite number"))?
@@ -146,7 +159,9 @@ impl AttributeDef {
             | (AttributeType::Boolean, Value::Bool(_))
             | (AttributeType::Number, Value::Number(_)) => Ok(()),
             (AttributeType::Integer, Value::Number(n)) if n.is_i64() => Ok(()),
-            (AttributeType::Date | AttributeType::Uri, Value::String(s)) => self.parse_text(s).map(|_| ()),
+            (AttributeType::Date | AttributeType::Uri, Value::String(s)) => {
+                self.parse_text(s).map(|_| ())
+            }
             (kind, _) => Err(format!("expected a value of type {kind:?}").to_lowercase()),
         }
     }
@@ -154,7 +169,8 @@ impl AttributeDef {
 
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text:?} is not a date (YYYY-MM-DD)"))
 }
 
 /// A code list's metadata.
@@ -192,19 +208,35 @@ impl CodeListMeta {
     pub fn check(&self) -> Vec<InputProblem> {
         let mut problems = Vec::new();
         if self.title.vi.is_none() {
-            problems.push(InputProblem::field("title/vi", "a Vietnamese title is required"));
+            problems.push(InputProblem::field(
+                "title/vi",
+                "a Vietnamese title is required",
+            ));
         }
         if let Err(e) = regex::Regex::new(&format!("^(?:{})$", self.code_pattern)) {
-            problems.push(InputProblem::field("codePattern", format!("not a valid regular expression: {e}")));
+            problems.push(InputProblem::field(
+                "codePattern",
+                format!("not a valid regular expression: {e}"),
+            ));
         }
         for (i, t) in self.notation_types.iter().enumerate() {
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                problems.push(InputProblem::field(format!("notationTypes/{i}"), "use letters, digits, '-' or '_'"));
+            if t.is_empty()
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push(InputProblem::field(
+                    format!("notationTypes/{i}"),
+                    "use letters, digits, '-' or '_'",
+                ));
             }
         }
         for name in self.attributes.keys() {
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                problems.push(InputProblem::field(format!("attributes/{name}"), "use letters, digits or '_'"));
+                problems.push(InputProblem::field(
+                    format!("attributes/{name}"),
+                    "use letters, digits or '_'",
+                ));
             }
         }
         problems
@@ -261,7 +293,11 @@ impl FromStr for ItemStatus {
             "superseded" => Self::Superseded,
             "retired" => Self::Retired,
             "invalid" => Self::Invalid,
-            _ => return Err(format!("{s:?} is not a status (submitted, valid, superseded, retired, invalid)")),
+            _ => {
+                return Err(format!(
+                    "{s:?} is not a status (submitted, valid, superseded, retired, invalid)"
+                ));
+            }
         })
     }
 }
@@ -402,8 +438,11 @@ impl ItemData {
 
     /// All notations by which the item can be looked up: its code and alternative notations.
     pub fn all_notations(&self) -> impl Iterator<Item = (&str, &str)> {
-        std::iter::once(("code", self.code.as_str()))
-            .chain(self.notations.iter().map(|n| (n.kind.as_str(), n.value.as_str())))
+        std::iter::once(("code", self.code.as_str())).chain(
+            self.notations
+                .iter()
+                .map(|n| (n.kind.as_str(), n.value.as_str())),
+        )
     }
 }
 
@@ -433,7 +472,11 @@ pub enum Change {
         #[serde(rename = "validTo")]
         valid_to: NaiveDate,
         /// The legal act.
-        #[serde(default, rename = "legalBasis", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "legalBasis",
+            skip_serializing_if = "Option::is_none"
+        )]
         legal_basis: Option<LegalBasis>,
     },
     /// Close an item without successor.
@@ -444,7 +487,11 @@ pub enum Change {
         #[serde(rename = "validTo")]
         valid_to: NaiveDate,
         /// The legal act.
-        #[serde(default, rename = "legalBasis", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            rename = "legalBasis",
+            skip_serializing_if = "Option::is_none"
+        )]
         legal_basis: Option<LegalBasis>,
     },
     /// Set the full desired state of an item, adding it if new (what a CSV row means).
@@ -462,7 +509,9 @@ impl Change {
     pub fn code(&self) -> &str {
         match self {
             Self::Add { item } | Self::Put { item, .. } => &item.code,
-            Self::Modify { code, .. } | Self::Supersede { code, .. } | Self::Retire { code, .. } => code,
+            Self::Modify { code, .. }
+            | Self::Supersede { code, .. }
+            | Self::Retire { code, .. } => code,
         }
     }
 }
@@ -516,7 +565,14 @@ impl ItemPatch {
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = &self.$f { out.$f = v.clone().into(); } )* };
         }
-        set!(labels, definition, status, notations, exact_match, close_match);
+        set!(
+            labels,
+            definition,
+            status,
+            notations,
+            exact_match,
+            close_match
+        );
         if let Some(p) = &self.parent {
             out.parent = Some(p.clone());
         }
@@ -533,7 +589,8 @@ impl ItemPatch {
             out.legal_basis = Some(b.clone());
         }
         if let Some(attrs) = &self.attributes {
-            out.attributes.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            out.attributes
+                .extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         out
     }
@@ -626,4 +683,146 @@ pub struct Release {
     pub chain_head: String,
     /// The list metadata at release time.
     pub meta: CodeListMeta,
+}
+
+/// The wire form of a [`Change`]: one flat object with an `op`, so that a wrongly typed field is reported with its full
+/// path (an internally tagged enum would hide it), then checked into a [`Change`] naming any missing field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangeInput {
+    /// `add`, `modify`, `supersede`, `retire` or `put`.
+    pub op: ChangeOp,
+    /// The item (add, put).
+    #[serde(default)]
+    pub item: Option<ItemData>,
+    /// The code (modify, supersede, retire).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Fields to set (modify).
+    #[serde(default)]
+    pub set: Option<ItemPatch>,
+    /// Successors (supersede).
+    #[serde(default)]
+    pub successors: Option<Vec<String>>,
+    /// End of validity (supersede, retire).
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+    /// Legal basis (supersede, retire).
+    #[serde(default)]
+    pub legal_basis: Option<LegalBasis>,
+}
+
+/// The operations of a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeOp {
+    /// See [`Change::Add`].
+    Add,
+    /// See [`Change::Modify`].
+    Modify,
+    /// See [`Change::Supersede`].
+    Supersede,
+    /// See [`Change::Retire`].
+    Retire,
+    /// See [`Change::Put`].
+    Put,
+}
+
+impl ChangeInput {
+    /// Checks that the fields the operation needs are there (and no others), naming them under `path`.
+    pub fn into_change(self, path: &str) -> Result<Change, Vec<InputProblem>> {
+        let mut problems = Vec::new();
+        let missing = |problems: &mut Vec<InputProblem>, f: &str| {
+            problems.push(InputProblem::field(
+                format!("{path}/{f}"),
+                format!("required for op {:?}", self.op),
+            ));
+        };
+        let allowed: &[&str] = match self.op {
+            ChangeOp::Add | ChangeOp::Put => &["item"],
+            ChangeOp::Modify => &["code", "set"],
+            ChangeOp::Supersede => &["code", "successors", "validTo", "legalBasis"],
+            ChangeOp::Retire => &["code", "validTo", "legalBasis"],
+        };
+        let present = [
+            ("item", self.item.is_some()),
+            ("code", self.code.is_some()),
+            ("set", self.set.is_some()),
+            ("successors", self.successors.is_some()),
+            ("validTo", self.valid_to.is_some()),
+            ("legalBasis", self.legal_basis.is_some()),
+        ];
+        for (name, is_there) in present {
+            if is_there && !allowed.contains(&name) {
+                problems.push(InputProblem::field(
+                    format!("{path}/{name}"),
+                    format!("not used by op {:?}", self.op),
+                ));
+            }
+        }
+        let change = match self.op {
+            ChangeOp::Add | ChangeOp::Put => match self.item {
+                Some(item) if self.op == ChangeOp::Add => Some(Change::Add { item }),
+                Some(item) => Some(Change::Put { item, line: None }),
+                None => {
+                    missing(&mut problems, "item");
+                    None
+                }
+            },
+            ChangeOp::Modify => match (self.code.clone(), self.set.clone()) {
+                (Some(code), Some(set)) => Some(Change::Modify { code, set }),
+                (code, set) => {
+                    if code.is_none() {
+                        missing(&mut problems, "code");
+                    }
+                    if set.is_none() {
+                        missing(&mut problems, "set");
+                    }
+                    None
+                }
+            },
+            ChangeOp::Supersede => {
+                match (self.code.clone(), self.successors.clone(), self.valid_to) {
+                    (Some(code), Some(successors), Some(valid_to)) => Some(Change::Supersede {
+                        code,
+                        successors,
+                        valid_to,
+                        legal_basis: self.legal_basis.clone(),
+                    }),
+                    (code, successors, valid_to) => {
+                        for (f, absent) in [
+                            ("code", code.is_none()),
+                            ("successors", successors.is_none()),
+                            ("validTo", valid_to.is_none()),
+                        ] {
+                            if absent {
+                                missing(&mut problems, f);
+                            }
+                        }
+                        None
+                    }
+                }
+            }
+            ChangeOp::Retire => match (self.code.clone(), self.valid_to) {
+                (Some(code), Some(valid_to)) => Some(Change::Retire {
+                    code,
+                    valid_to,
+                    legal_basis: self.legal_basis.clone(),
+                }),
+                (code, valid_to) => {
+                    if code.is_none() {
+                        missing(&mut problems, "code");
+                    }
+                    if valid_to.is_none() {
+                        missing(&mut problems, "validTo");
+                    }
+                    None
+                }
+            },
+        };
+        match change {
+            Some(c) if problems.is_empty() => Ok(c),
+            _ => Err(problems),
+        }
+    }
 }

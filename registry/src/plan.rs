@@ -47,7 +47,11 @@ pub fn field_changes(before: &ItemData, after: &ItemData) -> Vec<FieldChange> {
     fields
         .into_iter()
         .filter(|f| a.get(*f) != b.get(*f))
-        .map(|f| FieldChange { field: f.clone(), before: a.get(f).cloned(), after: b.get(f).cloned() })
+        .map(|f| FieldChange {
+            field: f.clone(),
+            before: a.get(f).cloned(),
+            after: b.get(f).cloned(),
+        })
         .collect()
 }
 
@@ -132,14 +136,20 @@ pub fn plan(
             Change::Put { line, .. } => *line,
             _ => None,
         };
-        let at = Located { line, path: format!("changes/{i}") };
+        let at = Located {
+            line,
+            path: format!("changes/{i}"),
+        };
         let code = change.code().to_owned();
         if let Some(prev) = first_seen.get(&code) {
             let where_ = match prev.line {
                 Some(l) => format!("line {l}"),
                 None => prev.path.clone(),
             };
-            problems.push(at.problem("code", format!("duplicate code {code:?} (also at {where_})")));
+            problems.push(at.problem(
+                "code",
+                format!("duplicate code {code:?} (also at {where_})"),
+            ));
             continue;
         }
         let existing = get(&working, &code);
@@ -147,7 +157,10 @@ pub fn plan(
             Change::Add { item } => {
                 if let Some(old) = &existing {
                     let msg = if old.status.is_closed() {
-                        format!("code {code:?} is closed ({}) and can never be reused", old.status.as_str())
+                        format!(
+                            "code {code:?} is closed ({}) and can never be reused",
+                            old.status.as_str()
+                        )
                     } else {
                         format!("code {code:?} already exists")
                     };
@@ -164,7 +177,12 @@ pub fn plan(
                     continue;
                 }
             },
-            Change::Supersede { successors, valid_to, legal_basis, .. } => match &existing {
+            Change::Supersede {
+                successors,
+                valid_to,
+                legal_basis,
+                ..
+            } => match &existing {
                 Some(old) => {
                     let mut new = old.clone();
                     new.status = ItemStatus::Superseded;
@@ -180,7 +198,11 @@ pub fn plan(
                     continue;
                 }
             },
-            Change::Retire { valid_to, legal_basis, .. } => match &existing {
+            Change::Retire {
+                valid_to,
+                legal_basis,
+                ..
+            } => match &existing {
                 Some(old) => {
                     let mut new = old.clone();
                     new.status = ItemStatus::Retired;
@@ -202,18 +224,31 @@ pub fn plan(
         {
             problems.push(at.problem(
                 "status",
-                format!("code {code:?} is closed ({}) and can never be reused", old.status.as_str()),
+                format!(
+                    "code {code:?} is closed ({}) and can never be reused",
+                    old.status.as_str()
+                ),
             ));
             continue;
         }
         working.insert(code.clone(), next);
-        first_seen.insert(code.clone(), Located { line, path: at.path.clone() });
+        first_seen.insert(
+            code.clone(),
+            Located {
+                line,
+                path: at.path.clone(),
+            },
+        );
         touched.insert(code, at);
     }
 
     // Notation index over the resulting state, to refuse a notation used by two items.
     let mut notation_owner: HashMap<&str, &str> = HashMap::new();
-    for (code, item) in current.iter().filter(|(c, _)| !working.contains_key(*c)).chain(working.iter()) {
+    for (code, item) in current
+        .iter()
+        .filter(|(c, _)| !working.contains_key(*c))
+        .chain(working.iter())
+    {
         for n in &item.notations {
             notation_owner.insert(n.value.as_str(), code.as_str());
         }
@@ -221,11 +256,18 @@ pub fn plan(
     }
 
     let pattern = meta.code_regex();
-    let declared_notations: HashSet<&str> = meta.notation_types.iter().map(String::as_str).collect();
+    let declared_notations: HashSet<&str> =
+        meta.notation_types.iter().map(String::as_str).collect();
     for (code, at) in &touched {
         let item = &working[code];
         if !pattern.is_match(code) {
-            problems.push(at.problem("code", format!("{code:?} does not match the list's pattern {}", meta.code_pattern)));
+            problems.push(at.problem(
+                "code",
+                format!(
+                    "{code:?} does not match the list's pattern {}",
+                    meta.code_pattern
+                ),
+            ));
         }
         if item.labels.vi.as_deref().is_none_or(str::is_empty) {
             problems.push(at.problem("label_vi", "a Vietnamese label is required"));
@@ -233,7 +275,10 @@ pub fn plan(
         if let Some(level) = &item.level
             && !meta.levels.contains(level)
         {
-            problems.push(at.problem("level", format!("{level:?} is not a level of this list ({:?})", meta.levels)));
+            problems.push(at.problem(
+                "level",
+                format!("{level:?} is not a level of this list ({:?})", meta.levels),
+            ));
         }
         if let Some(parent) = &item.parent {
             if parent == code {
@@ -253,14 +298,20 @@ pub fn plan(
                     if steps > 1000 {
                         break;
                     }
-                    cursor = working.get(&p).or_else(|| current.get(&p)).and_then(|i| i.parent.clone());
+                    cursor = working
+                        .get(&p)
+                        .or_else(|| current.get(&p))
+                        .and_then(|i| i.parent.clone());
                 }
             }
         }
         match item.status {
             ItemStatus::Superseded => {
                 if item.successors.is_empty() {
-                    problems.push(at.problem("successors", "a superseded item needs at least one successor"));
+                    problems.push(at.problem(
+                        "successors",
+                        "a superseded item needs at least one successor",
+                    ));
                 }
                 if item.valid_to.is_none() {
                     problems.push(at.problem("valid_to", "a superseded item needs validTo"));
@@ -290,7 +341,10 @@ pub fn plan(
                     format!("notation type {:?} is not declared by the list", n.kind),
                 ));
             }
-            if notation_owner.get(n.value.as_str()).is_some_and(|owner| owner != code) {
+            if notation_owner
+                .get(n.value.as_str())
+                .is_some_and(|owner| owner != code)
+            {
                 problems.push(at.problem(
                     &format!("notation:{}", n.kind),
                     format!("notation {:?} already identifies another item", n.value),
@@ -299,7 +353,10 @@ pub fn plan(
         }
         for (name, value) in &item.attributes {
             match meta.attributes.get(name) {
-                None => problems.push(at.problem(&format!("attr:{name}"), "attribute not declared by the list")),
+                None => problems.push(at.problem(
+                    &format!("attr:{name}"),
+                    "attribute not declared by the list",
+                )),
                 Some(def) => {
                     if let Err(e) = def.check(value) {
                         problems.push(at.problem(&format!("attr:{name}"), e));
@@ -307,7 +364,10 @@ pub fn plan(
                 }
             }
         }
-        for (column, iris) in [("exact_match", &item.exact_match), ("close_match", &item.close_match)] {
+        for (column, iris) in [
+            ("exact_match", &item.exact_match),
+            ("close_match", &item.close_match),
+        ] {
             for iri in iris {
                 if let Err(e) = oxrdf::NamedNode::new(iri.as_str()) {
                     problems.push(at.problem(column, format!("{iri:?} is not an IRI: {e}")));
@@ -323,7 +383,9 @@ pub fn plan(
     let mut out = Vec::new();
     let mut unchanged = 0;
     for (code, at) in touched {
-        let after = working.remove(&code).expect("touched items are in the working set");
+        let after = working
+            .remove(&code)
+            .expect("touched items are in the working set");
         let before = current.get(&code).cloned();
         let kind = match &before {
             None => ChangeKind::Add,
@@ -331,14 +393,29 @@ pub fn plan(
                 unchanged += 1;
                 continue;
             }
-            Some(b) if after.status == ItemStatus::Superseded && b.status != ItemStatus::Superseded => {
+            Some(b)
+                if after.status == ItemStatus::Superseded && b.status != ItemStatus::Superseded =>
+            {
                 ChangeKind::Supersede
             }
             Some(b) if after.status.is_closed() && !b.status.is_closed() => ChangeKind::Retire,
             Some(_) => ChangeKind::Modify,
         };
-        let fields = before.as_ref().map(|b| field_changes(b, &after)).unwrap_or_default();
-        out.push(PlannedChange { code, kind, line: at.line, fields, before, after });
+        let fields = before
+            .as_ref()
+            .map(|b| field_changes(b, &after))
+            .unwrap_or_default();
+        out.push(PlannedChange {
+            code,
+            kind,
+            line: at.line,
+            fields,
+            before,
+            after,
+        });
     }
-    Ok(Plan { changes: out, unchanged })
+    Ok(Plan {
+        changes: out,
+        unchanged,
+    })
 }

@@ -33,9 +33,15 @@ pub struct SeedReport {
 }
 
 /// Loads every list folder under `dir` (sorted by name). Fails on the first bad file, naming it.
-pub async fn load_dir(registry: &Registry, dir: &Path, only: Option<&[&str]>) -> Result<SeedReport, RegistryError> {
+pub async fn load_dir(
+    registry: &Registry,
+    dir: &Path,
+    only: Option<&[&str]>,
+) -> Result<SeedReport, RegistryError> {
     let mut folders: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| RegistryError::Storage(format!("cannot read seed folder {}: {e}", dir.display())))?
+        .map_err(|e| {
+            RegistryError::Storage(format!("cannot read seed folder {}: {e}", dir.display()))
+        })?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.join("list.json").is_file())
@@ -43,7 +49,11 @@ pub async fn load_dir(registry: &Registry, dir: &Path, only: Option<&[&str]>) ->
     folders.sort();
     let mut report = SeedReport::default();
     for folder in folders {
-        let name = folder.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = folder
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if only.is_some_and(|o| !o.contains(&name.as_str())) {
             continue;
         }
@@ -53,12 +63,19 @@ pub async fn load_dir(registry: &Registry, dir: &Path, only: Option<&[&str]>) ->
 }
 
 /// Loads one list folder.
-pub async fn load_list(registry: &Registry, folder: &Path) -> Result<(String, usize, usize), RegistryError> {
+pub async fn load_list(
+    registry: &Registry,
+    folder: &Path,
+) -> Result<(String, usize, usize), RegistryError> {
     let bad = |what: String| RegistryError::Storage(format!("seed {}: {what}", folder.display()));
     let text = std::fs::read_to_string(folder.join("list.json")).map_err(|e| bad(e.to_string()))?;
-    let mut value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     let steps: Vec<Step> = serde_json::from_value(
-        value.as_object_mut().and_then(|o| o.remove("steps")).unwrap_or(serde_json::Value::Array(vec![])),
+        value
+            .as_object_mut()
+            .and_then(|o| o.remove("steps"))
+            .unwrap_or(serde_json::Value::Array(vec![])),
     )
     .map_err(|e| bad(format!("steps: {e}")))?;
     let meta: CodeListMeta = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
@@ -66,9 +83,15 @@ pub async fn load_list(registry: &Registry, folder: &Path) -> Result<(String, us
     registry.create_list(meta, "seed").await?;
     let mut releases = 0;
     for step in steps {
-        let bytes = std::fs::read(folder.join(&step.file)).map_err(|e| bad(format!("{}: {e}", step.file)))?;
-        let (changes, _) = registry.parse_import(&id, &bytes).await.map_err(|e| bad(format!("{}: {e}", step.file)))?;
-        registry.apply_direct(&id, &changes, "seed", &format!("seed {}", step.file)).await?;
+        let bytes = std::fs::read(folder.join(&step.file))
+            .map_err(|e| bad(format!("{}: {e}", step.file)))?;
+        let (changes, _) = registry
+            .parse_import(&id, &bytes)
+            .await
+            .map_err(|e| bad(format!("{}: {e}", step.file)))?;
+        registry
+            .apply_direct(&id, &changes, "seed", &format!("seed {}", step.file))
+            .await?;
         if let Some(release) = step.release {
             registry.create_release(&id, release.notes, "seed").await?;
             releases += 1;

@@ -38,7 +38,9 @@ impl RdfKind {
     fn format(self) -> RdfFormat {
         match self {
             Self::Turtle => RdfFormat::Turtle,
-            Self::JsonLd => RdfFormat::JsonLd { profile: JsonLdProfileSet::empty() },
+            Self::JsonLd => RdfFormat::JsonLd {
+                profile: JsonLdProfileSet::empty(),
+            },
             Self::RdfXml => RdfFormat::RdfXml,
             Self::NTriples => RdfFormat::NTriples,
         }
@@ -58,7 +60,9 @@ pub fn serialize(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, std::io::
             ("xsd", xsd::NAMESPACE),
             ("reg", reg::NAMESPACE),
         ] {
-            serializer = serializer.with_prefix(prefix, ns).expect("static prefixes are valid IRIs");
+            serializer = serializer
+                .with_prefix(prefix, ns)
+                .expect("static prefixes are valid IRIs");
         }
     }
     let mut writer = serializer.for_writer(Vec::new());
@@ -105,30 +109,63 @@ fn status_iri(status: ItemStatus) -> vocab_ref::P {
 }
 
 /// The triples describing a list, its items and its releases.
-pub fn list_graph(registry: &Registry, meta: &CodeListMeta, items: &[ItemData], releases: &[Release]) -> Vec<Triple> {
+pub fn list_graph(
+    registry: &Registry,
+    meta: &CodeListMeta,
+    items: &[ItemData],
+    releases: &[Release],
+) -> Vec<Triple> {
     let mut g = Graph(Vec::new());
     let list = meta.id.as_str();
     let scheme = node(registry.list_uri(list));
     g.add(scheme.clone(), rdf::TYPE, skos::CONCEPT_SCHEME.into_owned());
     g.texts(&scheme, dct::TITLE, &meta.title);
     g.texts(&scheme, dct::DESCRIPTION, &meta.description);
-    g.add(scheme.clone(), dct::IDENTIFIER, Literal::new_simple_literal(list));
+    g.add(
+        scheme.clone(),
+        dct::IDENTIFIER,
+        Literal::new_simple_literal(list),
+    );
     if let Some(agency) = &meta.owner_agency {
-        g.add(scheme.clone(), dct::PUBLISHER, node(registry.item_uri("agencies", agency)));
+        g.add(
+            scheme.clone(),
+            dct::PUBLISHER,
+            node(registry.item_uri("agencies", agency)),
+        );
     }
     if let Some(licence) = &meta.licence {
-        g.add(scheme.clone(), dct::LICENSE, node(registry.item_uri("licences", licence)));
+        g.add(
+            scheme.clone(),
+            dct::LICENSE,
+            node(registry.item_uri("licences", licence)),
+        );
     }
     for r in releases {
         let version = node(registry.release_uri(list, r.number));
         g.add(scheme.clone(), dct::HAS_VERSION, version.clone());
-        g.add(version.clone(), rdf::TYPE, skos::CONCEPT_SCHEME.into_owned());
+        g.add(
+            version.clone(),
+            rdf::TYPE,
+            skos::CONCEPT_SCHEME.into_owned(),
+        );
         g.add(version.clone(), dct::IS_VERSION_OF, scheme.clone());
-        g.add(version.clone(), dcat::VERSION, Literal::new_simple_literal(r.number.to_string()));
+        g.add(
+            version.clone(),
+            dcat::VERSION,
+            Literal::new_simple_literal(r.number.to_string()),
+        );
         g.texts(&version, dct::TITLE, &r.meta.title);
         g.texts(&version, adms::VERSION_NOTES, &r.notes);
-        g.add(version.clone(), dct::ISSUED, Literal::new_typed_literal(r.created_at.clone(), xsd::DATE_TIME));
-        g.add(version, reg::MANIFEST_SHA256, Literal::new_simple_literal(r.manifest_sha256.clone()));
+        g.add(
+            version.clone(),
+            dct::ISSUED,
+            Literal::new_typed_literal(r.created_at.clone(), xsd::DATE_TIME),
+        );
+        g.add(
+            version,
+            reg::MANIFEST_SHA256,
+            Literal::new_simple_literal(r.manifest_sha256.clone()),
+        );
     }
     let notation_type = |kind: &str| node(format!("{}/notation/{kind}", registry.list_uri(list)));
     for item in items {
@@ -136,7 +173,11 @@ pub fn list_graph(registry: &Registry, meta: &CodeListMeta, items: &[ItemData], 
         g.add(concept.clone(), rdf::TYPE, skos::CONCEPT.into_owned());
         g.add(concept.clone(), skos::IN_SCHEME, scheme.clone());
         for (kind, value) in item.all_notations() {
-            g.add(concept.clone(), skos::NOTATION, Literal::new_typed_literal(value, notation_type(kind)));
+            g.add(
+                concept.clone(),
+                skos::NOTATION,
+                Literal::new_typed_literal(value, notation_type(kind)),
+            );
         }
         g.texts(&concept, skos::PREF_LABEL, &item.labels);
         g.texts(&concept, skos::DEFINITION, &item.definition);
@@ -151,9 +192,17 @@ pub fn list_graph(registry: &Registry, meta: &CodeListMeta, items: &[ItemData], 
                 g.add(scheme.clone(), skos::HAS_TOP_CONCEPT, concept.clone());
             }
         }
-        g.add(concept.clone(), adms::STATUS, status_iri(item.status).into_owned());
+        g.add(
+            concept.clone(),
+            adms::STATUS,
+            status_iri(item.status).into_owned(),
+        );
         if item.status.is_closed() {
-            g.add(concept.clone(), owl::DEPRECATED, Literal::new_typed_literal("true", xsd::BOOLEAN));
+            g.add(
+                concept.clone(),
+                owl::DEPRECATED,
+                Literal::new_typed_literal("true", xsd::BOOLEAN),
+            );
         }
         for s in &item.successors {
             let successor = node(registry.item_uri(list, s));
@@ -165,19 +214,35 @@ pub fn list_graph(registry: &Registry, meta: &CodeListMeta, items: &[ItemData], 
             g.add(concept.clone(), dct::VALID, period.clone());
             g.add(period.clone(), rdf::TYPE, dct::PERIOD_OF_TIME.into_owned());
             if let Some(d) = item.valid_from {
-                g.add(period.clone(), dcat::START_DATE, Literal::new_typed_literal(d.to_string(), xsd::DATE));
+                g.add(
+                    period.clone(),
+                    dcat::START_DATE,
+                    Literal::new_typed_literal(d.to_string(), xsd::DATE),
+                );
             }
             if let Some(d) = item.valid_to {
-                g.add(period, dcat::END_DATE, Literal::new_typed_literal(d.to_string(), xsd::DATE));
+                g.add(
+                    period,
+                    dcat::END_DATE,
+                    Literal::new_typed_literal(d.to_string(), xsd::DATE),
+                );
             }
         }
         if let Some(basis) = &item.legal_basis {
-            let text = [basis.decision.clone(), basis.issuer.clone(), basis.date.map(|d| d.to_string())]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(", ");
-            g.add(concept.clone(), reg::LEGAL_BASIS, Literal::new_simple_literal(text));
+            let text = [
+                basis.decision.clone(),
+                basis.issuer.clone(),
+                basis.date.map(|d| d.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+            g.add(
+                concept.clone(),
+                reg::LEGAL_BASIS,
+                Literal::new_simple_literal(text),
+            );
         }
         for iri in &item.exact_match {
             g.add(concept.clone(), skos::EXACT_MATCH, node(iri.clone()));

@@ -4,16 +4,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sqlx::{Any, Row, Transaction};
 
-use crate::changelog::{sha256_hex, Appender, NewEntry};
+use crate::changelog::{Appender, NewEntry, sha256_hex};
 use crate::db::Database;
 use crate::error::{InputProblem, RegistryError};
 use crate::model::{
-    Change, ChangeRequest, CodeListId, CodeListMeta, ItemData, LangText, Release, RequestStatus, StatusAt,
+    Change, ChangeRequest, CodeListId, CodeListMeta, ItemData, LangText, Release, RequestStatus,
+    StatusAt,
 };
-use crate::plan::{plan, ChangeKind, FieldChange, Plan};
+use crate::plan::{ChangeKind, FieldChange, Plan, plan};
 use crate::text::fold;
 
 /// The code-list registry over a [`Database`].
@@ -194,7 +195,8 @@ pub struct ChangedItem {
 }
 
 fn parse_item(content: &str) -> Result<ItemData, RegistryError> {
-    serde_json::from_str(content).map_err(|e| RegistryError::Storage(format!("corrupt item content: {e}")))
+    serde_json::from_str(content)
+        .map_err(|e| RegistryError::Storage(format!("corrupt item content: {e}")))
 }
 
 fn search_text(item: &ItemData) -> String {
@@ -206,21 +208,30 @@ fn search_text(item: &ItemData) -> String {
 }
 
 fn like_pattern(text: &str) -> String {
-    let escaped = fold(text).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = fold(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }
 
 /// Percent-encodes a code for use as a URI path segment.
 pub fn encode_segment(code: &str) -> String {
-    const SET: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
     percent_encoding::utf8_percent_encode(code, SET).to_string()
 }
 
 impl Registry {
     /// A registry over `db`, minting URIs under `base_uri`.
     pub fn new(db: Database, base_uri: &str) -> Self {
-        Self { db, base_uri: base_uri.trim_end_matches('/').to_owned() }
+        Self {
+            db,
+            base_uri: base_uri.trim_end_matches('/').to_owned(),
+        }
     }
 
     /// The database.
@@ -240,22 +251,37 @@ impl Registry {
 
     /// The URI of an item.
     pub fn item_uri(&self, list: &str, code: &str) -> String {
-        format!("{}/registry/{}/{}", self.base_uri, encode_segment(list), encode_segment(code))
+        format!(
+            "{}/registry/{}/{}",
+            self.base_uri,
+            encode_segment(list),
+            encode_segment(code)
+        )
     }
 
     /// The URI of a release.
     pub fn release_uri(&self, list: &str, number: i64) -> String {
-        format!("{}/registry/{}/releases/{number}", self.base_uri, encode_segment(list))
+        format!(
+            "{}/registry/{}/releases/{number}",
+            self.base_uri,
+            encode_segment(list)
+        )
     }
 
     /// True when no list exists yet.
     pub async fn is_empty(&self) -> Result<bool, RegistryError> {
-        let row = sqlx::query("SELECT COUNT(*) FROM registry_lists").fetch_one(self.db.pool()).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM registry_lists")
+            .fetch_one(self.db.pool())
+            .await?;
         Ok(row.try_get::<i64, _>(0)? == 0)
     }
 
     /// Creates a list.
-    pub async fn create_list(&self, meta: CodeListMeta, actor: &str) -> Result<ListSummary, RegistryError> {
+    pub async fn create_list(
+        &self,
+        meta: CodeListMeta,
+        actor: &str,
+    ) -> Result<ListSummary, RegistryError> {
         let problems = meta.check();
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));
@@ -280,7 +306,14 @@ impl Registry {
         let uri = self.list_uri(meta.id.as_str());
         log.append(
             &mut w.tx,
-            &NewEntry { actor, action: "list.create", subject: &uri, before: None, after: Some(&after), detail: json!({}) },
+            &NewEntry {
+                actor,
+                action: "list.create",
+                subject: &uri,
+                before: None,
+                after: Some(&after),
+                detail: json!({}),
+            },
         )
         .await?;
         w.commit().await?;
@@ -313,7 +346,9 @@ impl Registry {
 
     /// Every list, by id.
     pub async fn lists(&self) -> Result<Vec<ListSummary>, RegistryError> {
-        let rows = sqlx::query("SELECT id FROM registry_lists ORDER BY id").fetch_all(self.db.pool()).await?;
+        let rows = sqlx::query("SELECT id FROM registry_lists ORDER BY id")
+            .fetch_all(self.db.pool())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             out.push(self.list(&row.try_get::<String, _>(0)?).await?);
@@ -331,10 +366,12 @@ impl Registry {
         let meta: CodeListMeta = serde_json::from_str(&row.try_get::<String, _>(0)?)
             .map_err(|e| RegistryError::Storage(format!("corrupt list metadata: {e}")))?;
         let updated_at: String = row.try_get(1)?;
-        let counts = sqlx::query("SELECT status, COUNT(*) FROM registry_items WHERE list_id = $1 GROUP BY status")
-            .bind(list)
-            .fetch_all(self.db.pool())
-            .await?;
+        let counts = sqlx::query(
+            "SELECT status, COUNT(*) FROM registry_items WHERE list_id = $1 GROUP BY status",
+        )
+        .bind(list)
+        .fetch_all(self.db.pool())
+        .await?;
         let mut item_counts = BTreeMap::new();
         for r in counts {
             item_counts.insert(r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?);
@@ -344,12 +381,20 @@ impl Registry {
             .fetch_one(self.db.pool())
             .await?
             .try_get::<Option<i64>, _>(0)?;
-        Ok(ListSummary { uri: self.list_uri(list), meta, item_counts, latest_release: latest, updated_at })
+        Ok(ListSummary {
+            uri: self.list_uri(list),
+            meta,
+            item_counts,
+            latest_release: latest,
+            updated_at,
+        })
     }
 
     /// A change marker for caching (`ETag`): the last change-log sequence.
     pub async fn version_tag(&self) -> Result<i64, RegistryError> {
-        let row = sqlx::query("SELECT MAX(seq) FROM change_log").fetch_one(self.db.pool()).await?;
+        let row = sqlx::query("SELECT MAX(seq) FROM change_log")
+            .fetch_one(self.db.pool())
+            .await?;
         Ok(row.try_get::<Option<i64>, _>(0)?.unwrap_or(0))
     }
 
@@ -370,18 +415,26 @@ impl Registry {
     pub async fn all_items(&self, list: &str) -> Result<Vec<ItemData>, RegistryError> {
         self.meta(list).await?;
         let mut conn = self.db.pool().acquire().await?;
-        let mut items: Vec<ItemData> = Self::current_items(&mut conn, list).await?.into_values().collect();
+        let mut items: Vec<ItemData> = Self::current_items(&mut conn, list)
+            .await?
+            .into_values()
+            .collect();
         items.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(items)
     }
 
     /// Resolves any notation to the item's code.
-    pub async fn resolve_code(&self, list: &str, notation: &str) -> Result<Option<String>, RegistryError> {
-        let row = sqlx::query("SELECT code FROM registry_notations WHERE list_id = $1 AND notation = $2")
-            .bind(list)
-            .bind(notation)
-            .fetch_optional(self.db.pool())
-            .await?;
+    pub async fn resolve_code(
+        &self,
+        list: &str,
+        notation: &str,
+    ) -> Result<Option<String>, RegistryError> {
+        let row =
+            sqlx::query("SELECT code FROM registry_notations WHERE list_id = $1 AND notation = $2")
+                .bind(list)
+                .bind(notation)
+                .fetch_optional(self.db.pool())
+                .await?;
         Ok(row.map(|r| r.try_get::<String, _>(0)).transpose()?)
     }
 
@@ -393,7 +446,9 @@ impl Registry {
         .bind(code)
         .fetch_all(self.db.pool())
         .await?;
-        rows.iter().map(|r| Ok(r.try_get::<String, _>(0)?)).collect()
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
     }
 
     /// One item by code or any alternative notation, optionally as recorded at `as_of`.
@@ -405,8 +460,14 @@ impl Registry {
         as_of: Option<&str>,
     ) -> Result<ItemView, RegistryError> {
         self.meta(list).await?;
-        let not_found = || RegistryError::ItemNotFound { list: list.to_owned(), code: notation.to_owned() };
-        let code = self.resolve_code(list, notation).await?.ok_or_else(not_found)?;
+        let not_found = || RegistryError::ItemNotFound {
+            list: list.to_owned(),
+            code: notation.to_owned(),
+        };
+        let code = self
+            .resolve_code(list, notation)
+            .await?
+            .ok_or_else(not_found)?;
         let row = match as_of {
             None => {
                 sqlx::query("SELECT content, updated_at FROM registry_items WHERE list_id = $1 AND code = $2")
@@ -445,17 +506,28 @@ impl Registry {
         let limit = q.limit.clamp(1, 1000);
         let folded = q.text.as_deref().map(fold);
         let keep = |item: &ItemData| -> bool {
-            if q.parent.as_ref().is_some_and(|p| item.parent.as_ref() != Some(p)) {
+            if q.parent
+                .as_ref()
+                .is_some_and(|p| item.parent.as_ref() != Some(p))
+            {
                 return false;
             }
-            if q.level.as_ref().is_some_and(|l| item.level.as_ref() != Some(l)) {
+            if q.level
+                .as_ref()
+                .is_some_and(|l| item.level.as_ref() != Some(l))
+            {
                 return false;
             }
-            if folded.as_ref().is_some_and(|t| !search_text(item).contains(t.as_str())) {
+            if folded
+                .as_ref()
+                .is_some_and(|t| !search_text(item).contains(t.as_str()))
+            {
                 return false;
             }
             let status = match q.valid_at {
-                Some(date) => serde_json::to_value(item.status_at(date)).expect("status serializes"),
+                Some(date) => {
+                    serde_json::to_value(item.status_at(date)).expect("status serializes")
+                }
                 None => serde_json::to_value(item.status).expect("status serializes"),
             };
             match (&q.status, q.valid_at) {
@@ -527,13 +599,20 @@ impl Registry {
                 }
             }
             if exhausted {
-                return Ok(ItemPage { items: out, next: None });
+                return Ok(ItemPage {
+                    items: out,
+                    next: None,
+                });
             }
         }
     }
 
     /// The chain of parents, nearest first.
-    pub async fn ancestors(&self, list: &str, notation: &str) -> Result<Vec<ItemView>, RegistryError> {
+    pub async fn ancestors(
+        &self,
+        list: &str,
+        notation: &str,
+    ) -> Result<Vec<ItemView>, RegistryError> {
         let mut out: Vec<ItemView> = Vec::new();
         let mut cursor = self.item(list, notation, None, None).await?.data.parent;
         while let Some(code) = cursor {
@@ -556,7 +635,11 @@ impl Registry {
     }
 
     /// Parses a CSV import into changes, checking it against the current state; every bad line is reported.
-    pub async fn parse_import(&self, list: &str, csv: &[u8]) -> Result<(Vec<Change>, Plan), RegistryError> {
+    pub async fn parse_import(
+        &self,
+        list: &str,
+        csv: &[u8],
+    ) -> Result<(Vec<Change>, Plan), RegistryError> {
         let meta = self.meta(list).await?;
         let mut conn = self.db.pool().acquire().await?;
         let current = Self::current_items(&mut conn, list).await?;
@@ -722,7 +805,16 @@ impl Registry {
     ) -> Result<Plan, RegistryError> {
         let mut w = self.db.write().await?;
         let mut log = Appender::start(&mut w.tx).await?;
-        let plan = self.apply_in(&mut w.tx, &mut log, list, changes, actor, json!({ "reason": reason })).await?;
+        let plan = self
+            .apply_in(
+                &mut w.tx,
+                &mut log,
+                list,
+                changes,
+                actor,
+                json!({ "reason": reason }),
+            )
+            .await?;
         w.commit().await?;
         Ok(plan)
     }
@@ -736,14 +828,23 @@ impl Registry {
         actor: &str,
     ) -> Result<ChangeRequest, RegistryError> {
         if changes.is_empty() {
-            return Err(RegistryError::invalid(InputProblem::field("changes", "at least one change is required")));
+            return Err(RegistryError::invalid(InputProblem::field(
+                "changes",
+                "at least one change is required",
+            )));
         }
         if reason.trim().is_empty() {
-            return Err(RegistryError::invalid(InputProblem::field("reason", "a reason is required")));
+            return Err(RegistryError::invalid(InputProblem::field(
+                "reason",
+                "a reason is required",
+            )));
         }
         let plan = self.preview(list, &changes).await?;
         if plan.changes.is_empty() {
-            return Err(RegistryError::invalid(InputProblem::field("changes", "the changes alter nothing")));
+            return Err(RegistryError::invalid(InputProblem::field(
+                "changes",
+                "the changes alter nothing",
+            )));
         }
         let mut w = self.db.write().await?;
         let mut log = Appender::start(&mut w.tx).await?;
@@ -849,21 +950,29 @@ impl Registry {
             )));
         }
         if approve && request.proposed_by == actor {
-            return Err(RegistryError::Conflict("a change request must be approved by someone else".into()));
+            return Err(RegistryError::Conflict(
+                "a change request must be approved by someone else".into(),
+            ));
         }
         if !approve && reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(RegistryError::invalid(InputProblem::field("reason", "a reason is required to reject")));
+            return Err(RegistryError::invalid(InputProblem::field(
+                "reason",
+                "a reason is required to reject",
+            )));
         }
         let mut w = self.db.write().await?;
         let mut log = Appender::start(&mut w.tx).await?;
         // Re-read inside the transaction: another decision may have landed since.
-        let status: String = sqlx::query("SELECT status FROM registry_change_requests WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *w.tx)
-            .await?
-            .try_get(0)?;
+        let status: String =
+            sqlx::query("SELECT status FROM registry_change_requests WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *w.tx)
+                .await?
+                .try_get(0)?;
         if status != "proposed" {
-            return Err(RegistryError::Conflict(format!("change request {id} is already {status}")));
+            return Err(RegistryError::Conflict(format!(
+                "change request {id} is already {status}"
+            )));
         }
         let subject = format!("{}/change-requests/{id}", self.list_uri(&request.list));
         if approve {
@@ -889,10 +998,21 @@ impl Registry {
         .bind(reason)
         .execute(&mut *w.tx)
         .await?;
-        let action = if approve { "change-request.approve" } else { "change-request.reject" };
+        let action = if approve {
+            "change-request.approve"
+        } else {
+            "change-request.reject"
+        };
         log.append(
             &mut w.tx,
-            &NewEntry { actor, action, subject: &subject, before: None, after: None, detail: json!({ "reason": reason }) },
+            &NewEntry {
+                actor,
+                action,
+                subject: &subject,
+                before: None,
+                after: None,
+                detail: json!({ "reason": reason }),
+            },
         )
         .await?;
         w.commit().await?;
@@ -900,15 +1020,22 @@ impl Registry {
     }
 
     /// Freezes the list's current state as the next release.
-    pub async fn create_release(&self, list: &str, notes: LangText, actor: &str) -> Result<Release, RegistryError> {
+    pub async fn create_release(
+        &self,
+        list: &str,
+        notes: LangText,
+        actor: &str,
+    ) -> Result<Release, RegistryError> {
         let mut w = self.db.write().await?;
         let meta = Self::meta_in(&mut w.tx, list).await?;
         let mut log = Appender::start(&mut w.tx).await?;
-        let number = sqlx::query("SELECT COALESCE(MAX(number), 0) + 1 FROM registry_releases WHERE list_id = $1")
-            .bind(list)
-            .fetch_one(&mut *w.tx)
-            .await?
-            .try_get::<i64, _>(0)?;
+        let number = sqlx::query(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM registry_releases WHERE list_id = $1",
+        )
+        .bind(list)
+        .fetch_one(&mut *w.tx)
+        .await?
+        .try_get::<i64, _>(0)?;
         sqlx::query(
             "INSERT INTO registry_release_items (list_id, number, code, content, content_sha256) \
              SELECT list_id, $2, code, content, content_sha256 FROM registry_items WHERE list_id = $1",
@@ -971,10 +1098,11 @@ impl Registry {
     /// Every release of a list, oldest first.
     pub async fn releases(&self, list: &str) -> Result<Vec<Release>, RegistryError> {
         self.meta(list).await?;
-        let rows = sqlx::query("SELECT content FROM registry_releases WHERE list_id = $1 ORDER BY number")
-            .bind(list)
-            .fetch_all(self.db.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT content FROM registry_releases WHERE list_id = $1 ORDER BY number")
+                .bind(list)
+                .fetch_all(self.db.pool())
+                .await?;
         rows.iter()
             .map(|r| {
                 serde_json::from_str(&r.try_get::<String, _>(0)?)
@@ -985,25 +1113,38 @@ impl Registry {
 
     /// One release.
     pub async fn release(&self, list: &str, number: i64) -> Result<Release, RegistryError> {
-        let row = sqlx::query("SELECT content FROM registry_releases WHERE list_id = $1 AND number = $2")
-            .bind(list)
-            .bind(number)
-            .fetch_optional(self.db.pool())
-            .await?
-            .ok_or_else(|| RegistryError::ReleaseNotFound { list: list.to_owned(), number })?;
+        let row =
+            sqlx::query("SELECT content FROM registry_releases WHERE list_id = $1 AND number = $2")
+                .bind(list)
+                .bind(number)
+                .fetch_optional(self.db.pool())
+                .await?
+                .ok_or_else(|| RegistryError::ReleaseNotFound {
+                    list: list.to_owned(),
+                    number,
+                })?;
         serde_json::from_str(&row.try_get::<String, _>(0)?)
             .map_err(|e| RegistryError::Storage(format!("corrupt release: {e}")))
     }
 
     /// The items of a release, by code.
-    pub async fn release_items(&self, list: &str, number: i64) -> Result<Vec<ItemData>, RegistryError> {
+    pub async fn release_items(
+        &self,
+        list: &str,
+        number: i64,
+    ) -> Result<Vec<ItemData>, RegistryError> {
         self.release(list, number).await?;
-        let rows = sqlx::query("SELECT content FROM registry_release_items WHERE list_id = $1 AND number = $2")
-            .bind(list)
-            .bind(number)
-            .fetch_all(self.db.pool())
-            .await?;
-        let mut items = rows.iter().map(|r| parse_item(&r.try_get::<String, _>(0)?)).collect::<Result<Vec<_>, _>>()?;
+        let rows = sqlx::query(
+            "SELECT content FROM registry_release_items WHERE list_id = $1 AND number = $2",
+        )
+        .bind(list)
+        .bind(number)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut items = rows
+            .iter()
+            .map(|r| parse_item(&r.try_get::<String, _>(0)?))
+            .collect::<Result<Vec<_>, _>>()?;
         items.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(items)
     }
@@ -1012,18 +1153,40 @@ impl Registry {
     pub async fn release_manifest(&self, list: &str, number: i64) -> Result<String, RegistryError> {
         let release = self.release(list, number).await?;
         let items = self.release_items(list, number).await?;
-        Ok(manifest_text(&release.meta, items.iter().map(|i| (i.code.clone(), i.sha256())).collect()))
+        Ok(manifest_text(
+            &release.meta,
+            items.iter().map(|i| (i.code.clone(), i.sha256())).collect(),
+        ))
     }
 
     /// The differences between two releases.
     pub async fn diff(&self, list: &str, from: i64, to: i64) -> Result<ReleaseDiff, RegistryError> {
-        let (ra, rb) = (self.release(list, from).await?, self.release(list, to).await?);
-        let a: BTreeMap<String, ItemData> =
-            self.release_items(list, from).await?.into_iter().map(|i| (i.code.clone(), i)).collect();
-        let b: BTreeMap<String, ItemData> =
-            self.release_items(list, to).await?.into_iter().map(|i| (i.code.clone(), i)).collect();
-        let added: Vec<ItemData> = b.iter().filter(|(c, _)| !a.contains_key(*c)).map(|(_, i)| i.clone()).collect();
-        let removed: Vec<ItemData> = a.iter().filter(|(c, _)| !b.contains_key(*c)).map(|(_, i)| i.clone()).collect();
+        let (ra, rb) = (
+            self.release(list, from).await?,
+            self.release(list, to).await?,
+        );
+        let a: BTreeMap<String, ItemData> = self
+            .release_items(list, from)
+            .await?
+            .into_iter()
+            .map(|i| (i.code.clone(), i))
+            .collect();
+        let b: BTreeMap<String, ItemData> = self
+            .release_items(list, to)
+            .await?
+            .into_iter()
+            .map(|i| (i.code.clone(), i))
+            .collect();
+        let added: Vec<ItemData> = b
+            .iter()
+            .filter(|(c, _)| !a.contains_key(*c))
+            .map(|(_, i)| i.clone())
+            .collect();
+        let removed: Vec<ItemData> = a
+            .iter()
+            .filter(|(c, _)| !b.contains_key(*c))
+            .map(|(_, i)| i.clone())
+            .collect();
         let changed: Vec<ChangedItem> = a
             .iter()
             .filter_map(|(code, before)| {
@@ -1054,14 +1217,25 @@ impl Registry {
             ("changed", changed.len()),
             ("unchanged", a.len() - removed.len() - changed.len()),
         ]);
-        Ok(ReleaseDiff { list: list.to_owned(), from, to, summary, metadata, added, removed, changed })
+        Ok(ReleaseDiff {
+            list: list.to_owned(),
+            from,
+            to,
+            summary,
+            metadata,
+            added,
+            removed,
+            changed,
+        })
     }
 
     /// Checks a batch of (list, code, date) references.
-    pub async fn validate(&self, checks: &[CodeCheck]) -> Result<Vec<CodeCheckResult>, RegistryError> {
+    pub async fn validate(
+        &self,
+        checks: &[CodeCheck],
+    ) -> Result<Vec<CodeCheckResult>, RegistryError> {
         let today = chrono::Utc::now().date_naive();
-        let mut loaded: HashMap<String, Option<(HashMap<String, ItemData>, HashMap<String, String>)>> =
-            HashMap::new();
+        let mut loaded: HashMap<String, Option<LoadedList>> = HashMap::new();
         let mut out = Vec::with_capacity(checks.len());
         for check in checks {
             if !loaded.contains_key(&check.list) {
@@ -1098,7 +1272,11 @@ impl Registry {
                 && let Some(item) = notations.get(&check.code).and_then(|c| items.get(c))
             {
                 let status = item.status_at(date);
-                result.result = serde_json::to_value(status).expect("status").as_str().unwrap_or("").to_owned();
+                result.result = serde_json::to_value(status)
+                    .expect("status")
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
                 if item.code != check.code {
                     result.canonical_code = Some(item.code.clone());
                 }
@@ -1115,8 +1293,15 @@ impl Registry {
     }
 }
 
+/// A list's items by code and the code of every notation, for batch validation.
+type LoadedList = (HashMap<String, ItemData>, HashMap<String, String>);
+
 /// Follows successors until codes valid at `date` (breadth first, cycles ignored).
-fn current_successors(items: &HashMap<String, ItemData>, item: &ItemData, date: NaiveDate) -> Vec<String> {
+fn current_successors(
+    items: &HashMap<String, ItemData>,
+    item: &ItemData,
+    date: NaiveDate,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut seen = HashSet::from([item.code.clone()]);
     let mut queue: std::collections::VecDeque<String> = item.successors.iter().cloned().collect();
@@ -1125,7 +1310,9 @@ fn current_successors(items: &HashMap<String, ItemData>, item: &ItemData, date: 
             continue;
         }
         match items.get(&code) {
-            Some(s) if s.status_at(date) == StatusAt::Superseded => queue.extend(s.successors.iter().cloned()),
+            Some(s) if s.status_at(date) == StatusAt::Superseded => {
+                queue.extend(s.successors.iter().cloned())
+            }
             Some(s) if s.status_at(date) == StatusAt::Valid => out.push(code),
             _ => {}
         }
@@ -1137,7 +1324,11 @@ fn current_successors(items: &HashMap<String, ItemData>, item: &ItemData, date: 
 /// The manifest text: the list metadata's hash, then one `code<TAB>sha256` line per item in byte order of codes.
 fn manifest_text(meta: &CodeListMeta, mut entries: Vec<(String, String)>) -> String {
     entries.sort();
-    let meta_hash = sha256_hex(serde_json::to_string(meta).expect("meta serializes").as_bytes());
+    let meta_hash = sha256_hex(
+        serde_json::to_string(meta)
+            .expect("meta serializes")
+            .as_bytes(),
+    );
     let mut text = format!("list\t{}\t{meta_hash}\n", meta.id);
     for (code, hash) in entries {
         text.push_str(&code);

@@ -19,35 +19,60 @@ use super::{ApiError, ApiQuery, AppState, parse_json};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dmdc/Metadata/{list}", get(metadata))
-        .route("/dmdc/Category/{list}", get(category_get).post(category_post))
+        .route(
+            "/dmdc/Category/{list}",
+            get(category_get).post(category_post),
+        )
 }
 
 fn columns(meta: &CodeListMeta) -> Vec<(String, String, &'static str)> {
     let mut out = vec![
         ("Ma".to_owned(), "Mã".to_owned(), "string"),
         ("Ten".to_owned(), "Tên".to_owned(), "string"),
-        ("TenTiengAnh".to_owned(), "Tên tiếng Anh".to_owned(), "string"),
+        (
+            "TenTiengAnh".to_owned(),
+            "Tên tiếng Anh".to_owned(),
+            "string",
+        ),
         ("MaCha".to_owned(), "Mã cha".to_owned(), "string"),
         ("CapDo".to_owned(), "Cấp".to_owned(), "string"),
         ("TrangThai".to_owned(), "Trạng thái".to_owned(), "string"),
-        ("HieuLucTu".to_owned(), "Hiệu lực từ ngày".to_owned(), "date"),
-        ("HieuLucDen".to_owned(), "Hết hiệu lực từ ngày".to_owned(), "date"),
+        (
+            "HieuLucTu".to_owned(),
+            "Hiệu lực từ ngày".to_owned(),
+            "date",
+        ),
+        (
+            "HieuLucDen".to_owned(),
+            "Hết hiệu lực từ ngày".to_owned(),
+            "date",
+        ),
         ("MaThayThe".to_owned(), "Mã thay thế".to_owned(), "string"),
         ("VanBan".to_owned(), "Văn bản quy định".to_owned(), "string"),
         ("NgayBanHanh".to_owned(), "Ngày ban hành".to_owned(), "date"),
-        ("CoQuanBanHanh".to_owned(), "Cơ quan ban hành".to_owned(), "string"),
+        (
+            "CoQuanBanHanh".to_owned(),
+            "Cơ quan ban hành".to_owned(),
+            "string",
+        ),
     ];
     for t in &meta.notation_types {
         out.push((format!("Ma_{t}"), format!("Mã ({t})"), "string"));
     }
     for (name, def) in &meta.attributes {
         let kind = match def.kind {
-            registry::model::AttributeType::Integer | registry::model::AttributeType::Number => "number",
+            registry::model::AttributeType::Integer | registry::model::AttributeType::Number => {
+                "number"
+            }
             registry::model::AttributeType::Boolean => "boolean",
             registry::model::AttributeType::Date => "date",
             _ => "string",
         };
-        out.push((name.clone(), def.description.clone().unwrap_or_else(|| name.clone()), kind));
+        out.push((
+            name.clone(),
+            def.description.clone().unwrap_or_else(|| name.clone()),
+            kind,
+        ));
     }
     out
 }
@@ -69,16 +94,27 @@ fn row(meta: &CodeListMeta, item: &ItemData) -> BTreeMap<String, Value> {
         ("CoQuanBanHanh".to_owned(), json!(basis.issuer)),
     ]);
     for t in &meta.notation_types {
-        let v: Vec<&str> = item.notations.iter().filter(|n| &n.kind == t).map(|n| n.value.as_str()).collect();
+        let v: Vec<&str> = item
+            .notations
+            .iter()
+            .filter(|n| &n.kind == t)
+            .map(|n| n.value.as_str())
+            .collect();
         r.insert(format!("Ma_{t}"), json!(v.join(",")));
     }
     for name in meta.attributes.keys() {
-        r.insert(name.clone(), item.attributes.get(name).cloned().unwrap_or(Value::Null));
+        r.insert(
+            name.clone(),
+            item.attributes.get(name).cloned().unwrap_or(Value::Null),
+        );
     }
     r
 }
 
-async fn metadata(State(state): State<AppState>, Path(list): Path<String>) -> Result<Response, ApiError> {
+async fn metadata(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+) -> Result<Response, ApiError> {
     let meta = state.registry.meta(&list).await?;
     let cols: Vec<Value> = columns(&meta)
         .into_iter()
@@ -102,10 +138,12 @@ async fn rows(
     let meta = state.registry.meta(list).await?;
     let known: Vec<String> = columns(&meta).into_iter().map(|c| c.0).collect();
     if let Some(bad) = filters.keys().find(|k| !known.contains(k)) {
-        return Err(ApiError::Unprocessable(vec![registry::InputProblem::field(
-            bad.clone(),
-            "not a PropertyCode of this list (see /dmdc/Metadata)",
-        )]));
+        return Err(ApiError::Unprocessable(vec![
+            registry::InputProblem::field(
+                bad.clone(),
+                "not a PropertyCode of this list (see /dmdc/Metadata)",
+            ),
+        ]));
     }
     let date = valid_at.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let filter_status = filters.contains_key("TrangThai");

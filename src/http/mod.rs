@@ -32,7 +32,11 @@ pub struct AppState {
 impl AppState {
     /// State over the domain stores.
     pub fn new(registry: Registry, accounts: Accounts) -> Self {
-        Self { registry, accounts, ready: Arc::new(std::sync::atomic::AtomicBool::new(true)) }
+        Self {
+            registry,
+            accounts,
+            ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+        }
     }
 }
 
@@ -47,7 +51,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(health::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(64 * 1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            64 * 1024 * 1024,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -84,15 +90,31 @@ impl ApiError {
         use RegistryError as R;
         match self {
             Self::Registry(e) => match e {
-                R::ListNotFound(_) | R::ItemNotFound { .. } | R::ReleaseNotFound { .. } | R::ChangeRequestNotFound(_) => {
+                R::ListNotFound(_)
+                | R::ItemNotFound { .. }
+                | R::ReleaseNotFound { .. }
+                | R::ChangeRequestNotFound(_) => {
                     (StatusCode::NOT_FOUND, "not-found", e.to_string(), vec![])
                 }
-                R::ListExists(_) => (StatusCode::CONFLICT, "already-exists", e.to_string(), vec![]),
+                R::ListExists(_) => (
+                    StatusCode::CONFLICT,
+                    "already-exists",
+                    e.to_string(),
+                    vec![],
+                ),
                 R::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), vec![]),
-                R::Invalid(p) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", summarize(p), p.clone())
-                }
-                R::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), vec![]),
+                R::Invalid(p) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-input",
+                    summarize(p),
+                    p.clone(),
+                ),
+                R::Storage(_) => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".into(),
+                    vec![],
+                ),
             },
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -101,11 +123,31 @@ impl ApiError {
                 vec![],
             ),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), vec![]),
-            Self::BadRequest(p) => (StatusCode::BAD_REQUEST, "bad-request", summarize(p), p.clone()),
-            Self::Unprocessable(p) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-input", summarize(p), p.clone()),
+            Self::BadRequest(p) => (
+                StatusCode::BAD_REQUEST,
+                "bad-request",
+                summarize(p),
+                p.clone(),
+            ),
+            Self::Unprocessable(p) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                summarize(p),
+                p.clone(),
+            ),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, "not-found", m.clone(), vec![]),
-            Self::NotAcceptable(m) => (StatusCode::NOT_ACCEPTABLE, "not-acceptable", m.clone(), vec![]),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), vec![]),
+            Self::NotAcceptable(m) => (
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                m.clone(),
+                vec![],
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error".into(),
+                vec![],
+            ),
         }
     }
 }
@@ -135,9 +177,14 @@ impl IntoResponse for ApiError {
             body["errors"] = json!(errors);
         }
         let mut response = (status, axum::Json(body)).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -176,7 +223,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let field = if path == "." { "body".to_owned() } else { path.replace('.', "/") };
+            let field = if path == "." {
+                "body".to_owned()
+            } else {
+                json_pointer_like(&path)
+            };
             let problem = InputProblem::field(field, inner.to_string());
             if inner.is_syntax() || inner.is_eof() {
                 Err(ApiError::BadRequest(vec![problem]))
@@ -185,6 +236,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// `changes[0].item.code` → `changes/0/item/code`, the form every field path in our errors takes.
+fn json_pointer_like(path: &str) -> String {
+    path.replace("[", ".").replace(']', "").replace('.', "/")
 }
 
 /// Query parameters, with the failing parameter named on error (400).
@@ -196,13 +252,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let query = parts.uri.query().unwrap_or_default();
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
-        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
-            let path = e.path().to_string();
-            ApiError::BadRequest(vec![InputProblem::field(
-                if path == "." { "query".to_owned() } else { path },
-                e.into_inner().to_string(),
-            )])
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                ApiError::BadRequest(vec![InputProblem::field(
+                    if path == "." {
+                        "query".to_owned()
+                    } else {
+                        path
+                    },
+                    e.into_inner().to_string(),
+                )])
+            })
     }
 }
 
@@ -217,11 +279,16 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(Self(None)) };
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(Self(None));
+        };
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .ok_or(ApiError::Unauthorized)?;
         match state.accounts.authenticate(token).await? {
@@ -248,18 +315,33 @@ async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Respon
         Ok(seq) => seq,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let key = format!("{}\n{}", req.uri(), accept);
-    let tag = format!("W/\"{seq}-{}\"", &registry::changelog::sha256_hex(key.as_bytes())[..16]);
+    let tag = format!(
+        "W/\"{seq}-{}\"",
+        &registry::changelog::sha256_hex(key.as_bytes())[..16]
+    );
     if if_none_match(req.headers(), &tag) {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
-        response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).expect("ascii tag"));
+        response.headers_mut().insert(
+            header::ETAG,
+            HeaderValue::from_str(&tag).expect("ascii tag"),
+        );
         return response;
     }
     let mut response = next.run(req).await;
     if response.status().is_success() {
-        response.headers_mut().insert(header::ETAG, HeaderValue::from_str(&tag).expect("ascii tag"));
-        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+        response.headers_mut().insert(
+            header::ETAG,
+            HeaderValue::from_str(&tag).expect("ascii tag"),
+        );
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("Accept"));
     }
     response
 }
@@ -342,6 +424,7 @@ pub fn negotiate(format: Option<&str>, headers: &HeaderMap) -> Result<Representa
 /// A body with a content type.
 pub fn typed(content_type: &'static str, body: impl Into<Body>) -> Response {
     let mut r = Response::new(body.into());
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use registry::model::{Change, CodeListMeta, LangText, RequestStatus};
+use registry::model::{ChangeInput, CodeListMeta, LangText, RequestStatus};
 use registry::skos::{list_graph, serialize};
 use registry::store::{CodeCheck, ItemQuery};
 use registry::{InputProblem, csv_format};
@@ -32,7 +32,10 @@ pub fn router() -> Router<AppState> {
         .route("/lists/{list}/releases/{number}", get(release))
         .route("/lists/{list}/releases/{number}/manifest", get(manifest))
         .route("/lists/{list}/releases/{from}/diff/{to}", get(diff))
-        .route("/lists/{list}/change-requests", get(change_requests).post(propose))
+        .route(
+            "/lists/{list}/change-requests",
+            get(change_requests).post(propose),
+        )
         .route("/lists/{list}/change-requests/{id}", get(change_request))
         .route("/lists/{list}/change-requests/{id}/approve", post(approve))
         .route("/lists/{list}/change-requests/{id}/reject", post(reject))
@@ -45,7 +48,10 @@ fn curator(caller: Caller, list: &str) -> Result<Principal, ApiError> {
     if principal.may_curate(list) {
         Ok(principal)
     } else {
-        Err(ApiError::Forbidden(format!("{} may not change code list {list:?}", principal.name)))
+        Err(ApiError::Forbidden(format!(
+            "{} may not change code list {list:?}",
+            principal.name
+        )))
     }
 }
 
@@ -61,7 +67,9 @@ async fn create_list(
 ) -> Result<Response, ApiError> {
     let principal = caller.required()?;
     if principal.role != crate::accounts::Role::Admin {
-        return Err(ApiError::Forbidden("only an admin creates code lists".into()));
+        return Err(ApiError::Forbidden(
+            "only an admin creates code lists".into(),
+        ));
     }
     let summary = state.registry.create_list(meta, &principal.name).await?;
     Ok((StatusCode::CREATED, axum::Json(summary)).into_response())
@@ -97,10 +105,15 @@ async fn list(
         }
         Representation::Csv => {
             let items = state.registry.all_items(&id).await?;
-            let mut response = typed("text/csv; charset=utf-8", csv_format::write(&summary.meta, &items));
+            let mut response = typed(
+                "text/csv; charset=utf-8",
+                csv_format::write(&summary.meta, &items),
+            );
             response.headers_mut().insert(
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{id}.csv\"").parse().expect("ascii header"),
+                format!("attachment; filename=\"{id}.csv\"")
+                    .parse()
+                    .expect("ascii header"),
             );
             Ok(response)
         }
@@ -127,14 +140,25 @@ struct ItemsQuery {
     limit: Option<usize>,
 }
 
-const STATUSES: &[&str] = &["submitted", "valid", "superseded", "retired", "invalid", "notYetValid"];
+const STATUSES: &[&str] = &[
+    "submitted",
+    "valid",
+    "superseded",
+    "retired",
+    "invalid",
+    "notYetValid",
+];
 
 fn check_as_of(as_of: &Option<String>) -> Result<Option<String>, ApiError> {
     as_of
         .as_deref()
         .map(|t| {
             chrono::DateTime::parse_from_rfc3339(t)
-                .map(|d| d.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+                .map(|d| {
+                    d.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                        .to_string()
+                })
                 .map_err(|_| {
                     ApiError::BadRequest(vec![InputProblem::field(
                         "asOf",
@@ -149,10 +173,16 @@ fn item_query(q: ItemsQuery) -> Result<ItemQuery, ApiError> {
     if let Some(s) = &q.status
         && !STATUSES.contains(&s.as_str())
     {
-        return Err(ApiError::BadRequest(vec![InputProblem::field("status", format!("{s:?} is not one of {STATUSES:?}"))]));
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "status",
+            format!("{s:?} is not one of {STATUSES:?}"),
+        )]));
     }
     if q.limit.is_some_and(|l| l == 0 || l > 1000) {
-        return Err(ApiError::BadRequest(vec![InputProblem::field("limit", "limit must be between 1 and 1000")]));
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "limit",
+            "limit must be between 1 and 1000",
+        )]));
     }
     Ok(ItemQuery {
         as_of: check_as_of(&q.as_of)?,
@@ -193,7 +223,10 @@ async fn item(
     ApiQuery(q): ApiQuery<ItemQueryParams>,
 ) -> Result<Response, ApiError> {
     let as_of = check_as_of(&q.as_of)?;
-    let view = state.registry.item(&list, &code, q.valid_at, as_of.as_deref()).await?;
+    let view = state
+        .registry
+        .item(&list, &code, q.valid_at, as_of.as_deref())
+        .await?;
     Ok(axum::Json(view.to_json()).into_response())
 }
 
@@ -202,7 +235,12 @@ async fn children(
     Path((list, code)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ItemsQuery>,
 ) -> Result<Response, ApiError> {
-    let parent = state.registry.item(&list, &code, None, None).await?.data.code;
+    let parent = state
+        .registry
+        .item(&list, &code, None, None)
+        .await?
+        .data
+        .code;
     let mut query = item_query(q)?;
     query.parent = Some(parent);
     page(&state, &list, query).await
@@ -212,11 +250,20 @@ async fn ancestors(
     State(state): State<AppState>,
     Path((list, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<Value> = state.registry.ancestors(&list, &code).await?.iter().map(|i| i.to_json()).collect();
+    let items: Vec<Value> = state
+        .registry
+        .ancestors(&list, &code)
+        .await?
+        .iter()
+        .map(|i| i.to_json())
+        .collect();
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
-async fn releases(State(state): State<AppState>, Path(list): Path<String>) -> Result<Response, ApiError> {
+async fn releases(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+) -> Result<Response, ApiError> {
     let releases = state.registry.releases(&list).await?;
     let items: Vec<Value> = releases
         .iter()
@@ -244,15 +291,20 @@ async fn create_release(
 ) -> Result<Response, ApiError> {
     let principal = curator(caller, &list)?;
     state.registry.meta(&list).await?;
-    let release = state.registry.create_release(&list, body.notes, &principal.name).await?;
+    let release = state
+        .registry
+        .create_release(&list, body.notes, &principal.name)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(release)).into_response())
 }
 
 fn release_number(s: &str, field: &str) -> Result<i64, ApiError> {
-    s.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::BadRequest(vec![InputProblem::field(field, format!("{s:?} is not a release number"))]))
+    s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::BadRequest(vec![InputProblem::field(
+            field,
+            format!("{s:?} is not a release number"),
+        )])
+    })
 }
 
 async fn release(
@@ -274,11 +326,19 @@ async fn release(
         }
         Representation::Csv => {
             let items = state.registry.release_items(&list, number).await?;
-            Ok(typed("text/csv; charset=utf-8", csv_format::write(&release.meta, &items)))
+            Ok(typed(
+                "text/csv; charset=utf-8",
+                csv_format::write(&release.meta, &items),
+            ))
         }
         Representation::Rdf(kind) => {
             let items = state.registry.release_items(&list, number).await?;
-            let triples = list_graph(&state.registry, &release.meta, &items, std::slice::from_ref(&release));
+            let triples = list_graph(
+                &state.registry,
+                &release.meta,
+                &items,
+                std::slice::from_ref(&release),
+            );
             let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
             Ok(typed(kind.media_type(), bytes))
         }
@@ -290,7 +350,10 @@ async fn manifest(
     Path((list, number)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let number = release_number(&number, "number")?;
-    Ok(typed("text/plain; charset=utf-8", state.registry.release_manifest(&list, number).await?))
+    Ok(typed(
+        "text/plain; charset=utf-8",
+        state.registry.release_manifest(&list, number).await?,
+    ))
 }
 
 async fn diff(
@@ -312,13 +375,16 @@ async fn change_requests(
     Path(list): Path<String>,
     ApiQuery(q): ApiQuery<RequestFilter>,
 ) -> Result<Response, ApiError> {
-    Ok(axum::Json(json!({ "items": state.registry.change_requests(&list, q.status).await? })).into_response())
+    Ok(
+        axum::Json(json!({ "items": state.registry.change_requests(&list, q.status).await? }))
+            .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Proposal {
-    changes: Vec<Change>,
+    changes: Vec<ChangeInput>,
     reason: String,
 }
 
@@ -329,7 +395,21 @@ async fn propose(
     ApiJson(body): ApiJson<Proposal>,
 ) -> Result<Response, ApiError> {
     let principal = curator(caller, &list)?;
-    let request = state.registry.propose(&list, body.changes, &body.reason, &principal.name).await?;
+    let mut changes = Vec::with_capacity(body.changes.len());
+    let mut problems = Vec::new();
+    for (i, input) in body.changes.into_iter().enumerate() {
+        match input.into_change(&format!("changes/{i}")) {
+            Ok(c) => changes.push(c),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Unprocessable(problems));
+    }
+    let request = state
+        .registry
+        .propose(&list, changes, &body.reason, &principal.name)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(request)).into_response())
 }
 
@@ -339,7 +419,9 @@ async fn change_request(
 ) -> Result<Response, ApiError> {
     let request = state.registry.change_request(id).await?;
     if request.list != list {
-        return Err(ApiError::from(registry::RegistryError::ChangeRequestNotFound(id)));
+        return Err(ApiError::from(
+            registry::RegistryError::ChangeRequestNotFound(id),
+        ));
     }
     let preview = match request.status {
         RequestStatus::Proposed => state.registry.preview(&list, &request.changes).await.ok(),
@@ -347,7 +429,8 @@ async fn change_request(
     };
     let mut v = serde_json::to_value(&request).expect("request serializes");
     if let Some(p) = preview {
-        v["preview"] = json!({ "summary": p.summary(), "changes": p.changes, "unchanged": p.unchanged });
+        v["preview"] =
+            json!({ "summary": p.summary(), "changes": p.changes, "unchanged": p.unchanged });
     }
     Ok(axum::Json(v).into_response())
 }
@@ -369,9 +452,14 @@ async fn decide(
     let principal = curator(caller, &list)?;
     let request = state.registry.change_request(id).await?;
     if request.list != list {
-        return Err(ApiError::from(registry::RegistryError::ChangeRequestNotFound(id)));
+        return Err(ApiError::from(
+            registry::RegistryError::ChangeRequestNotFound(id),
+        ));
     }
-    let decided = state.registry.decide(id, approve, reason.as_deref(), &principal.name).await?;
+    let decided = state
+        .registry
+        .decide(id, approve, reason.as_deref(), &principal.name)
+        .await?;
     Ok(axum::Json(decided).into_response())
 }
 
@@ -382,8 +470,11 @@ async fn approve(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     // The body is optional: an approval may carry a note.
-    let decision: Decision =
-        if body.iter().all(u8::is_ascii_whitespace) { Decision::default() } else { super::parse_json(&body)? };
+    let decision: Decision = if body.iter().all(u8::is_ascii_whitespace) {
+        Decision::default()
+    } else {
+        super::parse_json(&body)?
+    };
     decide(state, list, id, caller, true, decision.reason).await
 }
 
@@ -413,17 +504,27 @@ async fn import(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let principal = curator(caller, &list)?;
-    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !content_type.starts_with("text/csv") {
-        return Err(ApiError::BadRequest(vec![InputProblem::field("Content-Type", "expected text/csv")]));
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "Content-Type",
+            "expected text/csv",
+        )]));
     }
     let (changes, plan) = state.registry.parse_import(&list, &body).await?;
-    let preview = json!({ "summary": plan.summary(), "unchanged": plan.unchanged, "changes": plan.changes });
+    let preview =
+        json!({ "summary": plan.summary(), "unchanged": plan.unchanged, "changes": plan.changes });
     if q.dry_run {
         return Ok(axum::Json(json!({ "dryRun": true, "preview": preview })).into_response());
     }
     let reason = q.reason.unwrap_or_else(|| "CSV import".to_owned());
-    let request = state.registry.propose(&list, changes, &reason, &principal.name).await?;
+    let request = state
+        .registry
+        .propose(&list, changes, &reason, &principal.name)
+        .await?;
     let mut v = serde_json::to_value(&request).expect("request serializes");
     v["preview"] = preview;
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
@@ -435,7 +536,10 @@ struct ValidateBody {
     items: Vec<CodeCheck>,
 }
 
-async fn validate(State(state): State<AppState>, ApiJson(body): ApiJson<ValidateBody>) -> Result<Response, ApiError> {
+async fn validate(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ValidateBody>,
+) -> Result<Response, ApiError> {
     if body.items.len() > MAX_VALIDATE_BATCH {
         return Err(ApiError::Unprocessable(vec![InputProblem::field(
             "items",

@@ -127,7 +127,11 @@ terms!(
 mod tests {
     #[test]
     fn terms_are_valid_iris() {
-        for term in [super::skos::CONCEPT, super::dct::IS_REPLACED_BY, super::owl::DEPRECATED] {
+        for term in [
+            super::skos::CONCEPT,
+            super::dct::IS_REPLACED_BY,
+            super::owl::DEPRECATED,
+        ] {
             oxrdf::NamedNode::new(term.as_str()).unwrap();
         }
     }
