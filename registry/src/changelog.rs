@@ -188,3 +188,41 @@ pub async fn verify(pool: &sqlx::AnyPool) -> Result<ChainCheck, RegistryError> {
         first_bad_seq: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Change, CodeListMeta};
+    use crate::{Database, Registry};
+
+    #[tokio::test]
+    async fn the_chain_verifies_and_names_the_first_tampered_entry() {
+        let dir = std::env::temp_dir().join(format!("changelog-test-{}", std::process::id()));
+        let db = Database::open_sqlite(&dir).await.unwrap();
+        db.migrate(crate::db::REGISTRY_MIGRATIONS).await.unwrap();
+        let registry = Registry::new(db.clone(), "https://example.org");
+        let meta: CodeListMeta = serde_json::from_value(serde_json::json!({
+            "id": "colours", "title": {"vi": "Màu"}, "codePattern": "[a-z]+"
+        }))
+        .unwrap();
+        registry.create_list(meta, "tester").await.unwrap();
+        let add = |code: &str| Change::Add {
+            item: serde_json::from_value(serde_json::json!({"code": code, "labels": {"vi": code}}))
+                .unwrap(),
+        };
+        registry
+            .apply_direct("colours", &[add("red"), add("blue")], "tester", "seed")
+            .await
+            .unwrap();
+        let check = super::verify(db.pool()).await.unwrap();
+        assert_eq!((check.entries, check.first_bad_seq), (3, None));
+        sqlx::query("UPDATE change_log SET actor = 'mallory' WHERE seq = 2")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            super::verify(db.pool()).await.unwrap().first_bad_seq,
+            Some(2)
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

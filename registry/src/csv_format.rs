@@ -354,3 +354,77 @@ pub fn parse(
     }
     (changes, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AttributeDef, AttributeType, CodeListId};
+
+    fn meta() -> CodeListMeta {
+        CodeListMeta {
+            id: CodeListId::parse("file-types").unwrap(),
+            title: LangText::new(Some("Định dạng"), None),
+            description: LangText::default(),
+            owner_agency: None,
+            code_pattern: "[A-Z_]+".into(),
+            levels: vec![],
+            licence: None,
+            notation_types: vec!["ext".into()],
+            attributes: [(
+                "size".to_owned(),
+                AttributeDef {
+                    kind: AttributeType::Integer,
+                    description: None,
+                },
+            )]
+            .into(),
+        }
+    }
+
+    #[test]
+    fn export_then_import_is_a_round_trip() {
+        let csv = "code,label_vi,label_en,notation:ext,attr:size,successors\nCSV,\"Tệp CSV, phân cách\",CSV,csv|tsv,3,\n";
+        let (changes, problems) = parse(&meta(), csv.as_bytes(), &HashMap::new());
+        assert!(problems.is_empty(), "{problems:?}");
+        let items: Vec<ItemData> = changes
+            .into_iter()
+            .map(|c| match c {
+                Change::Put { item, .. } => item,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(items[0].labels.vi.as_deref(), Some("Tệp CSV, phân cách"));
+        assert_eq!(items[0].notations.len(), 2);
+        assert_eq!(items[0].attributes["size"], serde_json::json!(3));
+        let written = write(&meta(), &items);
+        let (again, problems) = parse(&meta(), &written, &HashMap::new());
+        assert!(problems.is_empty());
+        assert!(matches!(&again[0], Change::Put { item, .. } if *item == items[0]));
+    }
+
+    #[test]
+    fn bad_rows_name_their_line_and_column() {
+        let csv = b"code,label_vi,attr:size,valid_from\nA,a,1,\nB,b,many,\nC,c,2,2025-13-01\nD\n";
+        let (_, problems) = parse(&meta(), csv, &HashMap::new());
+        let found: Vec<_> = problems
+            .iter()
+            .map(|p| (p.line, p.field.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some(3), Some("attr:size")),
+                (Some(4), Some("valid_from")),
+                (Some(5), None)
+            ]
+        );
+        let (_, problems) = parse(&meta(), b"code,label_vi,colour\n", &HashMap::new());
+        assert_eq!(problems[0].field.as_deref(), Some("colour"));
+        let (_, problems) = parse(
+            &meta(),
+            b"code,label_vi\nA,ok\nB,caf\xe9\n",
+            &HashMap::new(),
+        );
+        assert_eq!(problems[0].line, Some(3));
+    }
+}

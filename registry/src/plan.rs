@@ -242,17 +242,19 @@ pub fn plan(
         touched.insert(code, at);
     }
 
-    // Notation index over the resulting state, to refuse a notation used by two items.
-    let mut notation_owner: HashMap<&str, &str> = HashMap::new();
+    // Every code and notation of the resulting state with the items it identifies, to refuse one used by two items.
+    let mut notation_owners: HashMap<&str, Vec<&str>> = HashMap::new();
     for (code, item) in current
         .iter()
         .filter(|(c, _)| !working.contains_key(*c))
         .chain(working.iter())
     {
-        for n in &item.notations {
-            notation_owner.insert(n.value.as_str(), code.as_str());
+        for (_, value) in item.all_notations() {
+            notation_owners
+                .entry(value)
+                .or_default()
+                .push(code.as_str());
         }
-        notation_owner.insert(item.code.as_str(), code.as_str());
     }
 
     let pattern = meta.code_regex();
@@ -341,9 +343,9 @@ pub fn plan(
                     format!("notation type {:?} is not declared by the list", n.kind),
                 ));
             }
-            if notation_owner
+            if notation_owners
                 .get(n.value.as_str())
-                .is_some_and(|owner| owner != code)
+                .is_some_and(|owners| owners.iter().any(|o| o != code))
             {
                 problems.push(at.problem(
                     &format!("notation:{}", n.kind),
@@ -418,4 +420,159 @@ pub fn plan(
         changes: out,
         unchanged,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CodeListId, LangText};
+
+    fn meta() -> CodeListMeta {
+        CodeListMeta {
+            id: CodeListId::parse("units").unwrap(),
+            title: LangText::new(Some("Đơn vị"), None),
+            description: LangText::default(),
+            owner_agency: None,
+            code_pattern: "[0-9]{2}|[0-9]{3}".into(),
+            levels: vec!["province".into(), "district".into()],
+            licence: None,
+            notation_types: vec!["alt".into()],
+            attributes: Default::default(),
+        }
+    }
+
+    fn item(code: &str, parent: Option<&str>) -> ItemData {
+        serde_json::from_value(
+            serde_json::json!({"code": code, "parent": parent, "labels": {"vi": code}}),
+        )
+        .unwrap()
+    }
+
+    fn current() -> HashMap<String, ItemData> {
+        let mut closed = item("02", None);
+        closed.status = ItemStatus::Superseded;
+        closed.successors = vec!["01".into()];
+        closed.valid_to = Some(chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+        [item("01", None), closed]
+            .into_iter()
+            .map(|i| (i.code.clone(), i))
+            .collect()
+    }
+
+    #[test]
+    fn add_modify_and_supersede_are_classified() {
+        let changes = vec![
+            Change::Add {
+                item: item("03", None),
+            },
+            Change::Add {
+                item: item("001", Some("03")),
+            },
+            Change::Supersede {
+                code: "01".into(),
+                successors: vec!["03".into()],
+                valid_to: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+                legal_basis: None,
+            },
+        ];
+        let plan = plan(&meta(), &current(), &changes).unwrap();
+        let kinds: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.code.as_str(), c.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("001", ChangeKind::Add),
+                ("01", ChangeKind::Supersede),
+                ("03", ChangeKind::Add)
+            ]
+        );
+        let fields: Vec<_> = plan.changes[1]
+            .fields
+            .iter()
+            .map(|f| f.field.as_str())
+            .collect();
+        assert_eq!(fields, ["status", "successors", "validTo"]);
+    }
+
+    #[test]
+    fn closed_codes_are_never_reused() {
+        let err = plan(
+            &meta(),
+            &current(),
+            &[Change::Add {
+                item: item("02", None),
+            }],
+        )
+        .unwrap_err();
+        assert!(err[0].message.contains("closed"), "{err:?}");
+        let put = Change::Put {
+            item: item("02", None),
+            line: Some(7),
+        };
+        let err = plan(&meta(), &current(), &[put]).unwrap_err();
+        assert_eq!(err[0].line, Some(7));
+        assert!(err[0].message.contains("never be reused"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let changes = vec![
+            Change::Put {
+                item: item("1x", None),
+                line: Some(2),
+            },
+            Change::Put {
+                item: item("04", Some("99")),
+                line: Some(3),
+            },
+            Change::Put {
+                item: item("04", None),
+                line: Some(4),
+            },
+        ];
+        let err = plan(&meta(), &current(), &changes).unwrap_err();
+        let lines: Vec<_> = err.iter().map(|p| (p.line, p.field.clone())).collect();
+        assert_eq!(
+            lines,
+            [
+                (Some(2), Some("code".into())),
+                (Some(3), Some("parent".into())),
+                (Some(4), Some("code".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn cycles_and_shared_notations_are_refused() {
+        let mut a = item("05", Some("06"));
+        let b = item("06", Some("05"));
+        a.notations = vec![crate::model::Notation {
+            kind: "alt".into(),
+            value: "01".into(),
+        }];
+        let err = plan(
+            &meta(),
+            &current(),
+            &[Change::Add { item: a }, Change::Add { item: b }],
+        )
+        .unwrap_err();
+        let messages: Vec<_> = err.iter().map(|p| p.message.as_str()).collect();
+        assert!(messages.iter().any(|m| m.contains("cycle")), "{messages:?}");
+        assert!(
+            messages.iter().any(|m| m.contains("another item")),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
+    fn status_at_uses_a_half_open_interval() {
+        let closed = &current()["02"];
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2025, 6, d).unwrap();
+        assert_eq!(closed.status_at(day(30)), crate::model::StatusAt::Valid);
+        let july = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        assert_eq!(closed.status_at(july), crate::model::StatusAt::Superseded);
+    }
 }

@@ -84,6 +84,28 @@ impl ItemView {
     }
 }
 
+/// One recorded version of an item.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemVersion {
+    /// The change-log sequence that recorded it.
+    pub seq: i64,
+    /// When.
+    pub recorded_at: String,
+    /// Who applied it.
+    pub actor: String,
+    /// `item.add`, `item.modify`, `item.supersede` or `item.retire`.
+    pub action: String,
+    /// Why (reason, change request, proposer).
+    pub detail: Value,
+    /// Content hash before.
+    pub before_sha256: Option<String>,
+    /// Content hash after.
+    pub after_sha256: Option<String>,
+    /// The item as recorded.
+    pub item: ItemData,
+}
+
 /// Filters and paging for item listings.
 #[derive(Debug, Clone, Default)]
 pub struct ItemQuery {
@@ -605,6 +627,39 @@ impl Registry {
                 });
             }
         }
+    }
+
+    /// Every recorded version of an item, oldest first, with who changed it, how and why (from the change log).
+    pub async fn item_history(
+        &self,
+        list: &str,
+        notation: &str,
+    ) -> Result<Vec<ItemVersion>, RegistryError> {
+        let code = self.item(list, notation, None, None).await?.data.code;
+        let rows = sqlx::query(
+            "SELECT h.seq, h.recorded_at, c.actor, c.action, c.detail, h.content, c.before_sha256, c.after_sha256 \
+             FROM registry_item_history h JOIN change_log c ON c.seq = h.seq \
+             WHERE h.list_id = $1 AND h.code = $2 ORDER BY h.seq",
+        )
+        .bind(list)
+        .bind(&code)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let detail: String = r.try_get(4)?;
+                Ok(ItemVersion {
+                    seq: r.try_get(0)?,
+                    recorded_at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+                    item: parse_item(&r.try_get::<String, _>(5)?)?,
+                    before_sha256: r.try_get(6)?,
+                    after_sha256: r.try_get(7)?,
+                })
+            })
+            .collect()
     }
 
     /// The chain of parents, nearest first.

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/lists/{list}/items/{code}", get(item))
         .route("/lists/{list}/items/{code}/children", get(children))
         .route("/lists/{list}/items/{code}/ancestors", get(ancestors))
+        .route("/lists/{list}/items/{code}/history", get(history))
         .route("/lists/{list}/releases", get(releases).post(create_release))
         .route("/lists/{list}/releases/{number}", get(release))
         .route("/lists/{list}/releases/{number}/manifest", get(manifest))
@@ -258,6 +259,16 @@ async fn ancestors(
         .map(|i| i.to_json())
         .collect();
     Ok(axum::Json(json!({ "items": items })).into_response())
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path((list, code)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    Ok(
+        axum::Json(json!({ "items": state.registry.item_history(&list, &code).await? }))
+            .into_response(),
+    )
 }
 
 async fn releases(
