@@ -1,1 +1,5 @@
-//! `catalog`: not built yet (see the open issues); the crate exists so the workspace has its final shape.
+#![doc = include_str!("../README.md")]
+
+pub mod dcat;
+pub mod model;
+pub mod store;

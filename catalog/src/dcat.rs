@@ -1,0 +1,1 @@
+//! DCAT-AP 3 export (being written).
