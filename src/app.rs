@@ -70,6 +70,7 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
         None => Database::open_sqlite(&config.data_dir).await?,
     };
     db.migrate(registry::db::REGISTRY_MIGRATIONS).await?;
+    db.migrate(catalog::store::CATALOG_MIGRATIONS).await?;
     db.migrate(crate::accounts::ACCOUNT_MIGRATIONS).await?;
     Ok(db)
 }
@@ -112,7 +113,8 @@ impl Application {
             None => {}
         }
         let listener = TcpListener::bind(config.bind).await?;
-        let state = AppState::new(registry, accounts);
+        let catalog = catalog::Catalog::new(db.clone(), registry.clone());
+        let state = AppState::new(registry, accounts, catalog);
         Ok(Self {
             listener,
             state,

@@ -1,5 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 pub mod dcat;
+pub mod error;
 pub mod model;
 pub mod store;
+
+pub use error::CatalogError;
+pub use store::Catalog;

@@ -4,19 +4,24 @@
 //! sha256). Codes (publisher, themes, spatial, frequency, licence, access right, data class, formats) are registry codes,
 //! checked against the registry at the dataset's reference date.
 use chrono::NaiveDate;
-use registry::model::LangText;
 use registry::InputProblem;
+use registry::model::LangText;
 use serde::{Deserialize, Serialize};
 
 /// A dataset id: lowercase ASCII letters, digits and hyphens, 3 to 100 characters, starting with a letter or digit.
 pub fn check_dataset_id(id: &str) -> Result<(), InputProblem> {
     let ok = (3..=100).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(InputProblem::field("id", "3-100 of a-z, 0-9 and '-', starting with a letter or digit"))
+        Err(InputProblem::field(
+            "id",
+            "3-100 of a-z, 0-9 and '-', starting with a letter or digit",
+        ))
     }
 }
 
@@ -208,22 +213,44 @@ impl DatasetContent {
     pub fn check_shape(&self) -> Vec<InputProblem> {
         let mut problems = Vec::new();
         if self.title.vi.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            problems.push(InputProblem::field("title/vi", "a Vietnamese title is required"));
+            problems.push(InputProblem::field(
+                "title/vi",
+                "a Vietnamese title is required",
+            ));
         }
-        if self.description.vi.as_deref().is_none_or(|t| t.trim().is_empty()) {
-            problems.push(InputProblem::field("description/vi", "a Vietnamese description is required"));
+        if self
+            .description
+            .vi
+            .as_deref()
+            .is_none_or(|t| t.trim().is_empty())
+        {
+            problems.push(InputProblem::field(
+                "description/vi",
+                "a Vietnamese description is required",
+            ));
         }
         if self.themes.is_empty() {
-            problems.push(InputProblem::field("themes", "at least one theme is required"));
+            problems.push(InputProblem::field(
+                "themes",
+                "at least one theme is required",
+            ));
         }
         for (i, lang) in self.languages.iter().enumerate() {
             if !LANGUAGES.iter().any(|(l, _)| l == lang) {
-                problems.push(InputProblem::field(format!("languages/{i}"), format!("{lang:?} is not one of vi, en")));
+                problems.push(InputProblem::field(
+                    format!("languages/{i}"),
+                    format!("{lang:?} is not one of vi, en"),
+                ));
             }
         }
         let iri = |problems: &mut Vec<InputProblem>, field: String, value: &str| {
-            if oxrdf::NamedNode::new(value).is_err() || !(value.starts_with("http://") || value.starts_with("https://")) {
-                problems.push(InputProblem::field(field, format!("{value:?} is not an http(s) IRI")));
+            if oxrdf::NamedNode::new(value).is_err()
+                || !(value.starts_with("http://") || value.starts_with("https://"))
+            {
+                problems.push(InputProblem::field(
+                    field,
+                    format!("{value:?} is not an http(s) IRI"),
+                ));
             }
         };
         if let Some(page) = &self.landing_page {
@@ -232,18 +259,35 @@ impl DatasetContent {
         for (i, c) in self.conforms_to.iter().enumerate() {
             iri(&mut problems, format!("conformsTo/{i}"), c);
         }
-        if let Some(Period { start: Some(s), end: Some(e) }) = &self.temporal
+        if let Some(Period {
+            start: Some(s),
+            end: Some(e),
+        }) = &self.temporal
             && e < s
         {
-            problems.push(InputProblem::field("temporal/end", "the end is before the start"));
+            problems.push(InputProblem::field(
+                "temporal/end",
+                "the end is before the start",
+            ));
         }
         let mut ids = std::collections::HashSet::new();
         for (i, d) in self.distributions.iter().enumerate() {
-            if d.id.is_empty() || !d.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                problems.push(InputProblem::field(format!("distributions/{i}/id"), "use letters, digits, '-' or '_'"));
+            if d.id.is_empty()
+                || !d
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                problems.push(InputProblem::field(
+                    format!("distributions/{i}/id"),
+                    "use letters, digits, '-' or '_'",
+                ));
             }
             if !ids.insert(d.id.as_str()) {
-                problems.push(InputProblem::field(format!("distributions/{i}/id"), "duplicate distribution id"));
+                problems.push(InputProblem::field(
+                    format!("distributions/{i}/id"),
+                    "duplicate distribution id",
+                ));
             }
             if d.access_url.is_none() && d.download_url.is_none() && d.file_sha256.is_none() {
                 problems.push(InputProblem::field(
@@ -251,7 +295,10 @@ impl DatasetContent {
                     "a distribution needs an accessUrl, a downloadUrl or an uploaded file",
                 ));
             }
-            for (name, value) in [("accessUrl", &d.access_url), ("downloadUrl", &d.download_url)] {
+            for (name, value) in [
+                ("accessUrl", &d.access_url),
+                ("downloadUrl", &d.download_url),
+            ] {
                 if let Some(v) = value {
                     iri(&mut problems, format!("distributions/{i}/{name}"), v);
                 }

@@ -22,6 +22,21 @@ async fn create_token(
     if principal.role != Role::Admin {
         return Err(ApiError::Forbidden("only an admin creates tokens".into()));
     }
+    let mut body = body;
+    if let Some(agency) = &body.agency {
+        // Scope to the agency's code, whichever notation was given; an unknown agency is refused.
+        let code = state
+            .registry
+            .resolve_code("agencies", agency)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unprocessable(vec![registry::InputProblem::field(
+                    "agency",
+                    format!("{agency:?} is not in the agencies list"),
+                )])
+            })?;
+        body.agency = Some(code);
+    }
     let issued = state.accounts.create(body, None).await?;
     Ok((StatusCode::CREATED, axum::Json(issued)).into_response())
 }

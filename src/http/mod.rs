@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::accounts::{Accounts, Principal};
 
 pub mod admin;
+pub mod datasets;
 pub mod health;
 pub mod lgsp;
 pub mod registry_api;
@@ -26,15 +27,18 @@ pub struct AppState {
     pub registry: Registry,
     /// Accounts and tokens.
     pub accounts: Accounts,
+    /// The dataset catalog.
+    pub catalog: catalog::Catalog,
     ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
     /// State over the domain stores.
-    pub fn new(registry: Registry, accounts: Accounts) -> Self {
+    pub fn new(registry: Registry, accounts: Accounts, catalog: catalog::Catalog) -> Self {
         Self {
             registry,
             accounts,
+            catalog,
             ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         }
     }
@@ -45,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .nest("/api/v1/registry", registry_api::router())
         .nest("/api/v1/admin", admin::router())
+        .nest("/api/v1/datasets", datasets::router())
         .merge(lgsp::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));
     Router::new()
@@ -63,6 +68,8 @@ pub fn router(state: AppState) -> Router {
 pub enum ApiError {
     /// A domain error.
     Registry(RegistryError),
+    /// A catalog error.
+    Catalog(catalog::CatalogError),
     /// No or an unknown token where one is needed.
     Unauthorized,
     /// The token's role does not allow this.
@@ -82,6 +89,15 @@ pub enum ApiError {
 impl From<RegistryError> for ApiError {
     fn from(e: RegistryError) -> Self {
         Self::Registry(e)
+    }
+}
+
+impl From<catalog::CatalogError> for ApiError {
+    fn from(e: catalog::CatalogError) -> Self {
+        match e {
+            catalog::CatalogError::Registry(r) => Self::Registry(r),
+            other => Self::Catalog(other),
+        }
     }
 }
 
@@ -116,6 +132,25 @@ impl ApiError {
                     vec![],
                 ),
             },
+            Self::Catalog(e) => {
+                use catalog::CatalogError as C;
+                match e {
+                    C::NotFound(_) | C::RevisionNotFound { .. } => {
+                        (StatusCode::NOT_FOUND, "not-found", e.to_string(), vec![])
+                    }
+                    C::Withdrawn(_) => (StatusCode::GONE, "withdrawn", e.to_string(), vec![]),
+                    C::Invalid(p) => (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid-input",
+                        summarize(p),
+                        p.clone(),
+                    ),
+                    C::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), vec![]),
+                    C::Registry(r) => {
+                        ApiError::Registry(RegistryError::Storage(r.to_string())).parts()
+                    }
+                }
+            }
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -162,6 +197,10 @@ fn summarize(problems: &[InputProblem]) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if let Self::Catalog(catalog::CatalogError::Withdrawn(record)) = &self {
+            // A withdrawn dataset still answers with its metadata, under 410 Gone.
+            return (StatusCode::GONE, axum::Json(record.as_ref())).into_response();
+        }
         if let Self::Registry(RegistryError::Storage(m)) | Self::Internal(m) = &self {
             tracing::error!(error = %m, "internal error");
         }

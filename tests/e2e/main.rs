@@ -1,4 +1,5 @@
 //! End-to-end tests: the real server on port 0, over SQLite and over PostgreSQL, driven by an HTTP client.
 mod support;
 
+mod catalog;
 mod registry;

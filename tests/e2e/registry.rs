@@ -277,7 +277,7 @@ async fn csv_import_with_a_bad_line_changes_nothing(backend: Backend) {
 }
 
 async fn steward_workflow_and_roles(backend: Backend) {
-    let app = spawn_app(backend, &["themes"]).await;
+    let app = spawn_app(backend, &["themes", "agencies"]).await;
     let alice = app
         .token(json!({"name": "alice", "role": "steward", "lists": ["themes"]}))
         .await;

@@ -1,0 +1,374 @@
+//! `/api/v1/datasets`: the catalog's JSON API — list, show (`asOf`), create, merge-patch, workflow (submit, publish,
+//! return, withdraw), revisions and their diffs. Anonymous callers see published datasets; publishers and approvers see
+//! and act on their own agency's; admins on all.
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use catalog::model::{DatasetContent, WorkflowStatus};
+use catalog::store::{Actor, DatasetQuery};
+use registry::InputProblem;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ApiError, ApiQuery, AppState, Caller, parse_json};
+use crate::accounts::{Principal, Role};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(list).post(create))
+        .route("/{id}", get(show).patch(update))
+        .route("/{id}/submit", post(submit))
+        .route("/{id}/publish", post(publish))
+        .route("/{id}/return", post(return_))
+        .route("/{id}/withdraw", post(withdraw))
+        .route("/{id}/revisions", get(revisions))
+        .route("/{id}/revisions/{number}", get(revision))
+        .route("/{id}/revisions/{from}/diff/{to}", get(diff))
+}
+
+/// May `principal` see and edit drafts of `agency`'s datasets?
+fn may_edit(principal: &Principal, agency: &str) -> bool {
+    match principal.role {
+        Role::Admin => true,
+        Role::Publisher | Role::Approver => principal.agency.as_deref() == Some(agency),
+        _ => false,
+    }
+}
+
+fn may_approve(principal: &Principal, agency: &str) -> bool {
+    match principal.role {
+        Role::Admin => true,
+        Role::Approver => principal.agency.as_deref() == Some(agency),
+        _ => false,
+    }
+}
+
+async fn publisher_of(state: &AppState, id: &str) -> Result<String, ApiError> {
+    Ok(state.catalog.get(id, None, false).await?.content.publisher)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    publisher: Option<String>,
+    status: Option<WorkflowStatus>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    if q.limit.is_some_and(|l| l == 0 || l > 1000) {
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "limit",
+            "limit must be between 1 and 1000",
+        )]));
+    }
+    let publisher = match &q.publisher {
+        Some(p) => Some(
+            state
+                .registry
+                .resolve_code("agencies", p)
+                .await?
+                .unwrap_or_else(|| p.clone()),
+        ),
+        None => None,
+    };
+    let mut query = DatasetQuery {
+        publisher,
+        status: q.status,
+        public: true,
+        cursor: q.cursor,
+        limit: q.limit.unwrap_or(100),
+    };
+    if q.status.is_some() {
+        // Workflow views are for the agency's own staff.
+        let principal = caller.required()?;
+        match principal.role {
+            Role::Admin => {}
+            Role::Publisher | Role::Approver => query.publisher = principal.agency.clone(),
+            _ => {
+                return Err(ApiError::Forbidden(
+                    "workflow views are for publishers and approvers".into(),
+                ));
+            }
+        }
+        query.public = false;
+    }
+    Ok(axum::Json(state.catalog.list(&query).await?).into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let principal = caller.required()?;
+    // The body is the dataset's content plus an optional `id`.
+    let mut body: Value = parse_json(&body)?;
+    let id = match body.as_object_mut().and_then(|o| o.remove("id")) {
+        None => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(ApiError::Unprocessable(vec![InputProblem::field(
+                "id",
+                "expected a string",
+            )]));
+        }
+    };
+    let content: DatasetContent = parse_json(body.to_string().as_bytes())?;
+    let agency = state
+        .registry
+        .resolve_code("agencies", &content.publisher)
+        .await?;
+    if !matches!(principal.role, Role::Admin | Role::Publisher) {
+        return Err(ApiError::Forbidden(
+            "only publishers create datasets".into(),
+        ));
+    }
+    if let Some(agency) = &agency
+        && !may_edit(&principal, agency)
+    {
+        return Err(ApiError::Forbidden(format!(
+            "{} publishes for another agency",
+            principal.name
+        )));
+    }
+    let record = state
+        .catalog
+        .create(
+            id,
+            content,
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(record)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ShowQuery {
+    as_of: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ShowQuery>,
+) -> Result<Response, ApiError> {
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| {
+                    d.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+                        .to_string()
+                })
+                .map_err(|_| {
+                    ApiError::BadRequest(vec![InputProblem::field(
+                        "asOf",
+                        "not an RFC 3339 timestamp",
+                    )])
+                })
+        })
+        .transpose()?;
+    let staff = match caller.0 {
+        Some(p) => may_edit(&p, &publisher_of(&state, &id).await?),
+        None => false,
+    };
+    let record = state.catalog.get(&id, as_of.as_deref(), !staff).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let principal = caller.required()?;
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(content_type.starts_with("application/merge-patch+json")
+        || content_type.starts_with("application/json"))
+    {
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "Content-Type",
+            "expected application/merge-patch+json",
+        )]));
+    }
+    let agency = publisher_of(&state, &id).await?;
+    if !may_edit(&principal, &agency) {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not edit datasets of {agency}",
+            principal.name
+        )));
+    }
+    let mut patch: Value = parse_json(&body)?;
+    let message = patch
+        .as_object_mut()
+        .and_then(|o| o.remove("message"))
+        .and_then(|m| m.as_str().map(str::to_owned));
+    if let Some(new_publisher) = patch.get("publisher").and_then(Value::as_str) {
+        let code = state
+            .registry
+            .resolve_code("agencies", new_publisher)
+            .await?;
+        if code.is_some_and(|c| !may_edit(&principal, &c)) {
+            return Err(ApiError::Forbidden(
+                "a dataset cannot be moved to another agency".into(),
+            ));
+        }
+    }
+    let record = state
+        .catalog
+        .update(
+            &id,
+            &patch,
+            message.as_deref(),
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok(axum::Json(record).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Reason {
+    reason: Option<String>,
+}
+
+async fn transition(
+    state: AppState,
+    id: String,
+    caller: Caller,
+    action: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let principal = caller.required()?;
+    let reason: Reason = if body.iter().all(u8::is_ascii_whitespace) {
+        Reason::default()
+    } else {
+        parse_json(body)?
+    };
+    let agency = publisher_of(&state, &id).await?;
+    let allowed = match action {
+        "submit" => may_edit(&principal, &agency),
+        _ => may_approve(&principal, &agency),
+    };
+    if !allowed {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not {action} datasets of {agency}",
+            principal.name
+        )));
+    }
+    let record = state
+        .catalog
+        .transition(
+            &id,
+            action,
+            reason.reason.as_deref(),
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok(axum::Json(record).into_response())
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, id, caller, "submit", &body).await
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, id, caller, "publish", &body).await
+}
+
+async fn return_(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, id, caller, "return", &body).await
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, id, caller, "withdraw", &body).await
+}
+
+async fn staff_only(state: &AppState, id: &str, caller: Caller) -> Result<(), ApiError> {
+    let record = state.catalog.get(id, None, false).await?;
+    let staff = caller
+        .0
+        .as_ref()
+        .is_some_and(|p| may_edit(p, &record.content.publisher));
+    if staff || record.published_revision.is_some() {
+        Ok(())
+    } else {
+        Err(ApiError::from(catalog::CatalogError::NotFound(
+            id.to_owned(),
+        )))
+    }
+}
+
+async fn revisions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    staff_only(&state, &id, caller).await?;
+    Ok(
+        axum::Json(serde_json::json!({ "items": state.catalog.revisions(&id).await? }))
+            .into_response(),
+    )
+}
+
+async fn revision(
+    State(state): State<AppState>,
+    Path((id, number)): Path<(String, i64)>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    staff_only(&state, &id, caller).await?;
+    Ok(axum::Json(state.catalog.revision(&id, number).await?).into_response())
+}
+
+async fn diff(
+    State(state): State<AppState>,
+    Path((id, from, to)): Path<(String, i64, i64)>,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    staff_only(&state, &id, caller).await?;
+    Ok(axum::Json(state.catalog.diff(&id, from, to).await?).into_response())
+}
