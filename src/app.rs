@@ -36,6 +36,8 @@ pub struct Config {
     pub seed: Seed,
     /// The bootstrap admin token (`OPENDATA_ADMIN_TOKEN`).
     pub admin_token: Option<String>,
+    /// The largest file upload accepted, in bytes.
+    pub max_upload_bytes: u64,
 }
 
 impl Config {
@@ -49,6 +51,7 @@ impl Config {
             seed_dir: default_seed_dir(),
             seed: Seed::All,
             admin_token: None,
+            max_upload_bytes: 512 * 1024 * 1024,
         }
     }
 }
@@ -114,7 +117,8 @@ impl Application {
         }
         let listener = TcpListener::bind(config.bind).await?;
         let catalog = catalog::Catalog::new(db.clone(), registry.clone());
-        let state = AppState::new(registry, accounts, catalog);
+        let files = catalog::files::FileStore::open(&config.data_dir)?;
+        let state = AppState::new(registry, accounts, catalog, files, config.max_upload_bytes);
         Ok(Self {
             listener,
             state,

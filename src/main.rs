@@ -49,6 +49,9 @@ enum Command {
         /// Log as JSON lines instead of text.
         #[arg(long)]
         log_json: bool,
+        /// The largest file upload accepted, in MiB.
+        #[arg(long, default_value_t = 512, env = "OPENDATA_MAX_UPLOAD_MB")]
+        max_upload_mb: u64,
     },
     /// Manage API tokens.
     Token {
@@ -112,6 +115,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             seed_dir,
             seed_lists,
             log_json,
+            max_upload_mb,
         } => {
             init_logs(log_json);
             let mut config = Config::new(store.data_dir);
@@ -126,6 +130,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 Some(l) if l.iter().any(|s| s == "none") => Seed::Nothing,
                 Some(l) => Seed::Only(l),
             };
+            config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty());

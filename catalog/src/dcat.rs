@@ -88,7 +88,7 @@ pub struct Paging {
 pub fn dataset_triples(ctx: &DcatContext, d: &ExportedDataset) -> Vec<Triple> {
     let mut export = Export::new(ctx);
     export.dataset(d);
-    export.graph.triples
+    export.graph.into_triples()
 }
 
 /// The triples of the catalog, all given datasets (with their distributions) and the catalog's data services.
@@ -100,7 +100,7 @@ pub fn catalog_triples(
 ) -> Vec<Triple> {
     let mut export = Export::new(ctx);
     export.catalog(info, datasets, paging);
-    export.graph.triples
+    export.graph.into_triples()
 }
 
 /// DCAT and DCMI terms `vocab` does not have (yet), and the other vocabularies DCAT-AP uses.
@@ -242,6 +242,19 @@ impl Graph {
         }
     }
 
+    /// The triples grouped by subject, subjects in order of first appearance, so Turtle and JSON-LD describe each
+    /// node in one block.
+    fn into_triples(self) -> Vec<Triple> {
+        let mut first_seen: HashMap<NamedOrBlankNode, usize> = HashMap::new();
+        for t in &self.triples {
+            let next = first_seen.len();
+            first_seen.entry(t.subject.clone()).or_insert(next);
+        }
+        let mut triples = self.triples;
+        triples.sort_by_key(|t| first_seen[&t.subject]);
+        triples
+    }
+
     fn typed(&mut self, s: impl Into<NamedOrBlankNode>, class: NamedNodeRef<'_>) {
         self.add(s, rdf::TYPE, class);
     }
@@ -250,7 +263,11 @@ impl Graph {
         let s = s.into();
         for (lang, value) in [("vi", &text.vi), ("en", &text.en)] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                self.add(s.clone(), p, Literal::new_language_tagged_literal_unchecked(v, lang));
+                self.add(
+                    s.clone(),
+                    p,
+                    Literal::new_language_tagged_literal_unchecked(v, lang),
+                );
             }
         }
     }
@@ -297,7 +314,7 @@ fn media_type_iri(media_type: &str) -> Option<NamedNode> {
     (token(kind) && token(subtype)).then(|| minted(format!("{IANA_MEDIA_TYPES}{essence}")))
 }
 
-/// The first IRI of `item` in the EU authority table `table` (exact matches first, then close ones when allowed).
+/// The IRIs `item` maps to in the EU authority table `table`: its exact matches, else (when allowed) its close ones.
 fn eu_matches(item: &ItemData, table: &str, allow_close: bool) -> Vec<NamedNode> {
     let prefix = format!("{EU_AUTHORITY}{table}/");
     let pick = |iris: &[String]| -> Vec<NamedNode> {
@@ -360,7 +377,9 @@ impl<'c, 'a> Export<'c, 'a> {
     fn labels(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, item: Option<&ItemData>, code: &str) {
         match item.filter(|i| !i.labels.is_empty()) {
             Some(item) => self.graph.texts(s.clone(), p, &item.labels),
-            None => self.graph.add(s.clone(), p, Literal::new_simple_literal(code)),
+            None => self
+                .graph
+                .add(s.clone(), p, Literal::new_simple_literal(code)),
         }
     }
 
@@ -374,7 +393,14 @@ impl<'c, 'a> Export<'c, 'a> {
     }
 
     /// A code as its EU concept when the item maps to one, else as the registry item; typed `class` either way.
-    fn coded(&mut self, list: &str, code: &str, table: &str, allow_close: bool, class: NamedNodeRef<'_>) -> NamedNode {
+    fn coded(
+        &mut self,
+        list: &str,
+        code: &str,
+        table: &str,
+        allow_close: bool,
+        class: NamedNodeRef<'_>,
+    ) -> NamedNode {
         let item = self.item(list, code);
         let eu = item
             .as_ref()
@@ -384,7 +410,8 @@ impl<'c, 'a> Export<'c, 'a> {
             None => {
                 let node = self.item_uri(list, code);
                 if let Some(item) = &item {
-                    self.graph.texts(node.clone(), skos::PREF_LABEL, &item.labels);
+                    self.graph
+                        .texts(node.clone(), skos::PREF_LABEL, &item.labels);
                 }
                 node
             }
@@ -395,7 +422,13 @@ impl<'c, 'a> Export<'c, 'a> {
 
     fn licence(&mut self, code: &str) -> NamedNode {
         // An EU licence IRI only by exact match: a close licence is a different legal text.
-        self.coded("licences", code, "licence", false, term::dct::LICENSE_DOCUMENT)
+        self.coded(
+            "licences",
+            code,
+            "licence",
+            false,
+            term::dct::LICENSE_DOCUMENT,
+        )
     }
 
     fn language(&mut self, s: &NamedNode, lang: &str) {
@@ -416,13 +449,21 @@ impl<'c, 'a> Export<'c, 'a> {
     fn theme_scheme(&mut self) -> NamedNode {
         let scheme = minted(DATA_THEME.to_owned());
         self.graph.typed(scheme.clone(), skos::CONCEPT_SCHEME);
-        self.graph
-            .add(scheme.clone(), dct::TITLE, Literal::new_language_tagged_literal_unchecked("Data theme", "en"));
+        self.graph.add(
+            scheme.clone(),
+            dct::TITLE,
+            Literal::new_language_tagged_literal_unchecked("Data theme", "en"),
+        );
         scheme
     }
 
     fn eu_theme(&mut self, dataset: &NamedNode, theme: NamedNode) {
-        let code = theme.as_str().rsplit('/').next().unwrap_or_default().to_owned();
+        let code = theme
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         let label = DATA_THEMES
             .iter()
             .find(|(c, _)| *c == code)
@@ -468,24 +509,41 @@ impl<'c, 'a> Export<'c, 'a> {
         let c = d.content;
         let node = minted(self.dataset_uri(d.id));
         self.graph.typed(node.clone(), dcat::DATASET);
-        self.graph
-            .add(node.clone(), dct::IDENTIFIER, Literal::new_simple_literal(d.id));
+        self.graph.add(
+            node.clone(),
+            dct::IDENTIFIER,
+            Literal::new_simple_literal(d.id),
+        );
         self.graph.texts(node.clone(), dct::TITLE, &c.title);
-        self.graph.texts(node.clone(), dct::DESCRIPTION, &c.description);
+        self.graph
+            .texts(node.clone(), dct::DESCRIPTION, &c.description);
         let publisher = self.agent(&c.publisher);
         self.graph.add(node.clone(), dct::PUBLISHER, publisher);
         if let Some(contact) = &c.contact_point {
             let card = BlankNode::default();
             self.graph.typed(card.clone(), vcard::KIND);
-            self.graph
-                .add(card.clone(), vcard::FN, Literal::new_simple_literal(contact.name.trim()));
-            if let Some(email) = contact.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-                let mailto = if email.starts_with("mailto:") { email.to_owned() } else { format!("mailto:{email}") };
+            self.graph.add(
+                card.clone(),
+                vcard::FN,
+                Literal::new_simple_literal(contact.name.trim()),
+            );
+            if let Some(email) = contact
+                .email
+                .as_deref()
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+            {
+                let mailto = if email.starts_with("mailto:") {
+                    email.to_owned()
+                } else {
+                    format!("mailto:{email}")
+                };
                 if let Some(mailto) = given_iri(&mailto) {
                     self.graph.add(card.clone(), vcard::HAS_EMAIL, mailto);
                 }
             }
-            self.graph.add(node.clone(), term::dcat::CONTACT_POINT, card);
+            self.graph
+                .add(node.clone(), term::dcat::CONTACT_POINT, card);
         }
         self.themes(&node, &c.themes);
         self.keywords(&node, &c.keywords);
@@ -494,7 +552,8 @@ impl<'c, 'a> Export<'c, 'a> {
             let place = self.item_uri("administrative-units", code);
             self.graph.typed(place.clone(), term::dct::LOCATION);
             if let Some(item) = &item {
-                self.graph.texts(place.clone(), skos::PREF_LABEL, &item.labels);
+                self.graph
+                    .texts(place.clone(), skos::PREF_LABEL, &item.labels);
             }
             self.graph.add(node.clone(), term::dct::SPATIAL, place);
         }
@@ -513,13 +572,20 @@ impl<'c, 'a> Export<'c, 'a> {
         }
         if let Some(code) = &c.frequency {
             let f = self.coded("frequencies", code, "frequency", true, term::dct::FREQUENCY);
-            self.graph.add(node.clone(), term::dct::ACCRUAL_PERIODICITY, f);
+            self.graph
+                .add(node.clone(), term::dct::ACCRUAL_PERIODICITY, f);
         }
         for lang in &c.languages {
             self.language(&node, lang);
         }
         if let Some(code) = &c.access_right {
-            let r = self.coded("access-rights", code, "access-right", true, term::dct::RIGHTS_STATEMENT);
+            let r = self.coded(
+                "access-rights",
+                code,
+                "access-right",
+                true,
+                term::dct::RIGHTS_STATEMENT,
+            );
             self.graph.add(node.clone(), term::dct::ACCESS_RIGHTS, r);
         }
         if let Some(page) = &c.landing_page {
@@ -538,8 +604,11 @@ impl<'c, 'a> Export<'c, 'a> {
             self.graph.add(node.clone(), dct::MODIFIED, modified);
         }
         if let Some(version) = d.version {
-            self.graph
-                .add(node.clone(), dcat::VERSION, Literal::new_simple_literal(version));
+            self.graph.add(
+                node.clone(),
+                dcat::VERSION,
+                Literal::new_simple_literal(version),
+            );
         }
         if let Some(notes) = d.version_notes {
             self.graph.texts(node.clone(), adms::VERSION_NOTES, notes);
@@ -557,7 +626,8 @@ impl<'c, 'a> Export<'c, 'a> {
         let node = minted(uri.clone());
         self.graph.typed(node.clone(), dcat::DISTRIBUTION);
         self.graph.texts(node.clone(), dct::TITLE, &dist.title);
-        self.graph.texts(node.clone(), dct::DESCRIPTION, &dist.description);
+        self.graph
+            .texts(node.clone(), dct::DESCRIPTION, &dist.description);
 
         let uploaded = dist.file_sha256.is_some();
         let download = if uploaded {
@@ -565,7 +635,12 @@ impl<'c, 'a> Export<'c, 'a> {
         } else {
             dist.download_url.as_deref().and_then(given_iri)
         };
-        let mut access: Vec<NamedNode> = dist.access_url.as_deref().and_then(given_iri).into_iter().collect();
+        let mut access: Vec<NamedNode> = dist
+            .access_url
+            .as_deref()
+            .and_then(given_iri)
+            .into_iter()
+            .collect();
         if access.is_empty() || uploaded {
             access.extend(download.clone());
         }
@@ -580,30 +655,52 @@ impl<'c, 'a> Export<'c, 'a> {
             self.graph.add(node.clone(), term::dcat::DOWNLOAD_URL, url);
         }
 
-        let format_item = dist.format.as_deref().map(|code| (code, self.item("file-types", code)));
+        let format_item = dist
+            .format
+            .as_deref()
+            .map(|code| (code, self.item("file-types", code)));
         if let Some((code, _)) = format_item {
-            let format = self.coded("file-types", code, "file-type", true, term::dct::MEDIA_TYPE_OR_EXTENT);
+            let format = self.coded(
+                "file-types",
+                code,
+                "file-type",
+                true,
+                term::dct::MEDIA_TYPE_OR_EXTENT,
+            );
             self.graph.add(node.clone(), term::dct::FORMAT, format);
         }
         let media_type = dist.media_type.clone().or_else(|| {
-            format_item
-                .and_then(|(_, item)| item)
-                .and_then(|item| item.attributes.get("mediaType")?.as_str().map(str::to_owned))
+            format_item.and_then(|(_, item)| item).and_then(|item| {
+                item.attributes
+                    .get("mediaType")?
+                    .as_str()
+                    .map(str::to_owned)
+            })
         });
         if let Some(media_type) = media_type.as_deref().and_then(media_type_iri) {
             self.graph.typed(media_type.clone(), term::dct::MEDIA_TYPE);
-            self.graph.add(node.clone(), term::dcat::MEDIA_TYPE, media_type);
+            self.graph
+                .add(node.clone(), term::dcat::MEDIA_TYPE, media_type);
         }
         if let Some(size) = dist.byte_size {
-            self.graph.add(node.clone(), term::dcat::BYTE_SIZE, count(size));
+            self.graph
+                .add(node.clone(), term::dcat::BYTE_SIZE, count(size));
         }
-        if let Some(sha256) = dist.file_sha256.as_deref().map(str::trim).filter(|h| is_hex(h)) {
+        if let Some(sha256) = dist
+            .file_sha256
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| is_hex(h))
+        {
             let checksum = BlankNode::default();
             self.graph.typed(checksum.clone(), spdx::CHECKSUM_CLASS);
             self.graph.typed(spdx::SHA256, spdx::CHECKSUM_ALGORITHM);
-            self.graph.add(checksum.clone(), spdx::ALGORITHM, spdx::SHA256);
-            let value = Literal::new_typed_literal(sha256.to_ascii_lowercase(), term::xsd::HEX_BINARY);
-            self.graph.add(checksum.clone(), spdx::CHECKSUM_VALUE, value);
+            self.graph
+                .add(checksum.clone(), spdx::ALGORITHM, spdx::SHA256);
+            let value =
+                Literal::new_typed_literal(sha256.to_ascii_lowercase(), term::xsd::HEX_BINARY);
+            self.graph
+                .add(checksum.clone(), spdx::CHECKSUM_VALUE, value);
             self.graph.add(node.clone(), spdx::CHECKSUM, checksum);
         }
         if let Some(code) = dist.licence.as_ref().or(d.content.licence.as_ref()) {
@@ -613,13 +710,20 @@ impl<'c, 'a> Export<'c, 'a> {
         node
     }
 
-    fn catalog(&mut self, info: &CatalogInfo, datasets: &[ExportedDataset], paging: Option<&Paging>) {
+    fn catalog(
+        &mut self,
+        info: &CatalogInfo,
+        datasets: &[ExportedDataset],
+        paging: Option<&Paging>,
+    ) {
         let catalog = minted(format!("{}/catalog", self.base()));
         self.graph.typed(catalog.clone(), dcat::CATALOG);
         self.graph.texts(catalog.clone(), dct::TITLE, &info.title);
-        self.graph.texts(catalog.clone(), dct::DESCRIPTION, &info.description);
+        self.graph
+            .texts(catalog.clone(), dct::DESCRIPTION, &info.description);
         let publisher = self.agent(&info.publisher);
-        self.graph.add(catalog.clone(), dct::PUBLISHER, publisher.clone());
+        self.graph
+            .add(catalog.clone(), dct::PUBLISHER, publisher.clone());
         if let Some(homepage) = &info.homepage {
             self.document(&catalog, foaf::HOMEPAGE, homepage);
         }
@@ -634,11 +738,13 @@ impl<'c, 'a> Export<'c, 'a> {
             self.graph.add(catalog.clone(), dct::MODIFIED, modified);
         }
         let scheme = self.theme_scheme();
-        self.graph.add(catalog.clone(), term::dcat::THEME_TAXONOMY, scheme);
+        self.graph
+            .add(catalog.clone(), term::dcat::THEME_TAXONOMY, scheme);
 
         let nodes: Vec<NamedNode> = datasets.iter().map(|d| self.dataset(d)).collect();
         for node in &nodes {
-            self.graph.add(catalog.clone(), term::dcat::DATASET, node.clone());
+            self.graph
+                .add(catalog.clone(), term::dcat::DATASET, node.clone());
         }
         self.services(&catalog, &publisher, &nodes);
         if let Some(paging) = paging {
@@ -664,8 +770,12 @@ impl<'c, 'a> Export<'c, 'a> {
                 format!("{base}/sparql"),
                 LangText::new(Some("Điểm truy vấn SPARQL"), Some("SPARQL endpoint")),
                 LangText::new(
-                    Some("Truy vấn SPARQL trên đồ thị DCAT của danh mục và các danh mục mã dùng chung."),
-                    Some("SPARQL queries over the DCAT graph of the catalog and the shared code lists."),
+                    Some(
+                        "Truy vấn SPARQL trên đồ thị DCAT của danh mục và các danh mục mã dùng chung.",
+                    ),
+                    Some(
+                        "SPARQL queries over the DCAT graph of the catalog and the shared code lists.",
+                    ),
                 ),
             ),
         ];
@@ -673,24 +783,30 @@ impl<'c, 'a> Export<'c, 'a> {
             let service = minted(format!("{}#{name}", catalog.as_str()));
             self.graph.typed(service.clone(), dcat::DATA_SERVICE);
             self.graph.texts(service.clone(), dct::TITLE, &title);
-            self.graph.texts(service.clone(), dct::DESCRIPTION, &description);
+            self.graph
+                .texts(service.clone(), dct::DESCRIPTION, &description);
             let endpoint = minted(endpoint);
             self.graph.typed(endpoint.clone(), rdfs::RESOURCE);
-            self.graph.add(service.clone(), term::dcat::ENDPOINT_URL, endpoint);
+            self.graph
+                .add(service.clone(), term::dcat::ENDPOINT_URL, endpoint);
             if name == "api" {
                 let openapi = minted(format!("{base}/openapi.json"));
                 self.graph.typed(openapi.clone(), rdfs::RESOURCE);
-                self.graph.add(service.clone(), term::dcat::ENDPOINT_DESCRIPTION, openapi);
+                self.graph
+                    .add(service.clone(), term::dcat::ENDPOINT_DESCRIPTION, openapi);
             } else {
                 let protocol = minted(SPARQL_PROTOCOL.to_owned());
                 self.graph.typed(protocol.clone(), term::dct::STANDARD);
                 self.graph.add(service.clone(), dct::CONFORMS_TO, protocol);
             }
-            self.graph.add(service.clone(), dct::PUBLISHER, publisher.clone());
+            self.graph
+                .add(service.clone(), dct::PUBLISHER, publisher.clone());
             for dataset in datasets {
-                self.graph.add(service.clone(), term::dcat::SERVES_DATASET, dataset.clone());
+                self.graph
+                    .add(service.clone(), term::dcat::SERVES_DATASET, dataset.clone());
             }
-            self.graph.add(catalog.clone(), term::dcat::SERVICE, service);
+            self.graph
+                .add(catalog.clone(), term::dcat::SERVICE, service);
         }
     }
 
@@ -704,13 +820,20 @@ impl<'c, 'a> Export<'c, 'a> {
         };
         let view = url(page);
         self.graph.typed(catalog.clone(), hydra::COLLECTION);
-        self.graph.add(catalog.clone(), hydra::TOTAL_ITEMS, count(paging.total));
+        self.graph
+            .add(catalog.clone(), hydra::TOTAL_ITEMS, count(paging.total));
         self.graph.add(catalog.clone(), hydra::VIEW, view.clone());
-        self.graph.typed(view.clone(), hydra::PARTIAL_COLLECTION_VIEW);
+        self.graph
+            .typed(view.clone(), hydra::PARTIAL_COLLECTION_VIEW);
         self.graph.typed(view.clone(), hydra::PAGED_COLLECTION);
-        self.graph.add(view.clone(), hydra::TOTAL_ITEMS, count(paging.total));
-        self.graph.add(view.clone(), hydra::ITEMS_PER_PAGE, count(paging.page_size));
-        let mut links = vec![(hydra::FIRST, hydra::FIRST_PAGE, 1), (hydra::LAST, hydra::LAST_PAGE, last)];
+        self.graph
+            .add(view.clone(), hydra::TOTAL_ITEMS, count(paging.total));
+        self.graph
+            .add(view.clone(), hydra::ITEMS_PER_PAGE, count(paging.page_size));
+        let mut links = vec![
+            (hydra::FIRST, hydra::FIRST_PAGE, 1),
+            (hydra::LAST, hydra::LAST_PAGE, last),
+        ];
         if page < last {
             links.push((hydra::NEXT, hydra::NEXT_PAGE, page + 1));
         }
@@ -725,5 +848,568 @@ impl<'c, 'a> Export<'c, 'a> {
 }
 
 fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.chars().all(|c| c.is_ascii_hexdigit())
+    !s.is_empty() && s.len().is_multiple_of(2) && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    use registry::skos::{RdfKind, serialize};
+    use serde_json::json;
+
+    use super::*;
+
+    const BASE: &str = "https://data.example.gov.vn";
+
+    fn item(value: serde_json::Value) -> ItemData {
+        serde_json::from_value(value).expect("fixture item")
+    }
+
+    fn items() -> Vec<(&'static str, ItemData)> {
+        vec![
+            (
+                "agencies",
+                item(
+                    json!({"code": "G12", "labels": {"vi": "Bộ Y tế", "en": "Ministry of Health"}}),
+                ),
+            ),
+            (
+                "themes",
+                item(json!({
+                    "code": "health",
+                    "labels": {"vi": "Y tế", "en": "Health"},
+                    "exactMatch": ["http://publications.europa.eu/resource/authority/data-theme/HEAL"],
+                })),
+            ),
+            (
+                "themes",
+                item(json!({
+                    "code": "population",
+                    "labels": {"vi": "Dân số", "en": "Population"},
+                    "closeMatch": ["http://publications.europa.eu/resource/authority/data-theme/SOCI"],
+                })),
+            ),
+            (
+                "themes",
+                item(json!({"code": "local", "labels": {"vi": "Địa phương"}})),
+            ),
+            (
+                "licences",
+                item(json!({
+                    "code": "CC-BY-4.0",
+                    "labels": {"vi": "CC BY 4.0"},
+                    "exactMatch": ["http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"],
+                })),
+            ),
+            (
+                "file-types",
+                item(json!({
+                    "code": "CSV",
+                    "labels": {"vi": "CSV"},
+                    "exactMatch": ["http://publications.europa.eu/resource/authority/file-type/CSV"],
+                    "attributes": {"mediaType": "text/csv"},
+                })),
+            ),
+            (
+                "frequencies",
+                item(json!({
+                    "code": "ANNUAL",
+                    "labels": {"vi": "Hằng năm", "en": "Annual"},
+                    "exactMatch": ["http://publications.europa.eu/resource/authority/frequency/ANNUAL"],
+                })),
+            ),
+            (
+                "access-rights",
+                item(json!({
+                    "code": "public",
+                    "labels": {"vi": "Công khai", "en": "Public"},
+                    "exactMatch": ["http://publications.europa.eu/resource/authority/access-right/PUBLIC"],
+                })),
+            ),
+            (
+                "administrative-units",
+                item(json!({"code": "01", "labels": {"vi": "Thành phố Hà Nội", "en": "Ha Noi"}})),
+            ),
+        ]
+    }
+
+    fn lookup(list: &str, code: &str) -> Option<ItemData> {
+        items()
+            .into_iter()
+            .find(|(l, i)| *l == list && i.code == code)
+            .map(|(_, i)| i)
+    }
+
+    fn uploaded() -> DatasetContent {
+        serde_json::from_value(json!({
+            "title": {"vi": "Cơ sở khám chữa bệnh", "en": "Health facilities"},
+            "description": {"vi": "Danh sách cơ sở khám chữa bệnh.", "en": "List of health facilities."},
+            "publisher": "G12",
+            "contactPoint": {"name": "Cục Công nghệ thông tin", "email": "data@moh.gov.vn"},
+            "themes": ["health"],
+            "keywords": {"vi": ["bệnh viện"], "en": ["hospital"]},
+            "spatial": ["01"],
+            "temporal": {"start": "2024-01-01", "end": "2024-12-31"},
+            "frequency": "ANNUAL",
+            "languages": ["vi", "en"],
+            "licence": "CC-BY-4.0",
+            "accessRight": "public",
+            "landingPage": "https://moh.gov.vn/du-lieu-mo",
+            "conformsTo": ["https://example.gov.vn/standards/facility"],
+            "distributions": [{
+                "id": "csv-2024",
+                "title": {"vi": "Tệp CSV 2024"},
+                "fileSha256": "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08",
+                "byteSize": 1234,
+                "format": "CSV",
+            }],
+        }))
+        .expect("fixture dataset")
+    }
+
+    fn external() -> DatasetContent {
+        serde_json::from_value(json!({
+            "title": {"vi": "Dân số theo tỉnh"},
+            "description": {"vi": "Dân số trung bình theo tỉnh."},
+            "publisher": "G12",
+            "themes": ["population", "local"],
+            "distributions": [{
+                "id": "xlsx",
+                "downloadUrl": "https://gso.gov.vn/files/dan-so.xlsx",
+                "mediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "licence": "CC-BY-4.0",
+            }],
+        }))
+        .expect("fixture dataset")
+    }
+
+    fn info() -> CatalogInfo {
+        CatalogInfo {
+            title: LangText::new(Some("Danh mục dữ liệu mở"), Some("Open data catalog")),
+            description: LangText::new(
+                Some("Dữ liệu mở của các cơ quan."),
+                Some("Open data of the agencies."),
+            ),
+            publisher: "G12".into(),
+            homepage: Some(format!("{BASE}/")),
+            languages: vec!["vi".into(), "en".into()],
+            licence: Some("CC-BY-4.0".into()),
+            modified: Some("2025-03-01T08:00:00+07:00".into()),
+        }
+    }
+
+    fn catalog(paging: Option<&Paging>) -> Vec<Triple> {
+        let ctx = DcatContext {
+            base_uri: BASE,
+            lookup: &lookup,
+        };
+        let (a, b) = (uploaded(), external());
+        let notes = LangText::new(Some("Bổ sung năm 2024"), Some("Adds 2024"));
+        let datasets = [
+            ExportedDataset {
+                id: "co-so-kham-chua-benh",
+                content: &a,
+                issued: "2024-02-01T00:00:00Z",
+                modified: "2025-01-15T10:30:00.5+07:00",
+                version: Some("2"),
+                version_notes: Some(&notes),
+            },
+            ExportedDataset {
+                id: "dan-so",
+                content: &b,
+                issued: "2024-03-01T00:00:00Z",
+                modified: "2024-03-01T00:00:00Z",
+                version: None,
+                version_notes: None,
+            },
+        ];
+        catalog_triples(&ctx, &info(), &datasets, paging)
+    }
+
+    fn paging(page: u64) -> Paging {
+        Paging {
+            page,
+            page_size: 2,
+            total: 5,
+            view_base: format!("{BASE}/catalog"),
+            extra_query: "modified_since=2024-01-01".into(),
+        }
+    }
+
+    fn conformance_dir() -> PathBuf {
+        PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/conformance"
+        ))
+    }
+
+    /// What pyshacl prints when a shapes graph names a property shape it never defines.
+    const DANGLING_SHAPE: &str = "is not a well-formed SHACL PropertyShape";
+
+    /// The DCAT-AP 3.0.1 shapes in `files`, merged, without the `sh:property` links to property shapes they name but
+    /// never define (SEMICeu/DCAT-AP#448: the core file's DataService shape names two shapes defined only in
+    /// `ranges.ttl`, and `ranges.ttl` names five defined nowhere). pyshacl refuses such a shapes graph outright, so
+    /// `validate-dcat-ap` cannot judge a document holding a data service (core shapes) or a dataset or distribution
+    /// (range shapes); every defined shape still applies here.
+    fn repaired_shapes(files: &[&str]) -> PathBuf {
+        let sh_path = NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#path");
+        let sh_property = NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#property");
+        let mut shapes = Vec::new();
+        for file in files {
+            let path = conformance_dir().join("dcat-ap-3.0.1").join(file);
+            let text = std::fs::read(path).expect("reads shapes");
+            for quad in oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::Turtle).for_slice(&text)
+            {
+                shapes.push(Triple::from(quad.expect("shapes parse")));
+            }
+        }
+        let defined: HashSet<Term> = shapes
+            .iter()
+            .filter(|t| t.predicate == sh_path)
+            .map(|t| t.subject.clone().into())
+            .collect();
+        shapes.retain(|t| t.predicate != sh_property || defined.contains(&t.object));
+        let path = temp_file("shapes", "nt");
+        std::fs::write(
+            &path,
+            serialize(&shapes, RdfKind::NTriples).expect("serializes"),
+        )
+        .expect("writes");
+        path
+    }
+
+    /// A fresh temporary file name (tests run in parallel).
+    fn temp_file(name: &str, ext: &str) -> PathBuf {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::env::temp_dir().join(format!("dcat-{name}-{}-{n}.{ext}", std::process::id()))
+    }
+
+    /// Runs `validate-dcat-ap` on `triples` in `kind`, with and without `--ranges`, returning the first report of a
+    /// violation. Where the validator cannot load the published shapes (SEMICeu/DCAT-AP#448), and only then, pyshacl
+    /// runs on the repaired shapes instead.
+    fn validate(name: &str, triples: &[Triple], kind: RdfKind) -> Result<(), String> {
+        let (ext, fmt) = match kind {
+            RdfKind::Turtle => ("ttl", "turtle"),
+            RdfKind::JsonLd => ("jsonld", "json-ld"),
+            RdfKind::RdfXml => ("rdf", "xml"),
+            RdfKind::NTriples => ("nt", "nt"),
+        };
+        let path = temp_file(name, ext);
+        std::fs::write(&path, serialize(triples, kind).expect("serializes")).expect("writes");
+        let report = |out: &std::process::Output, what: &str| {
+            format!(
+                "{name} ({fmt}, {what}) does not conform:\n{}\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()),
+            )
+        };
+        let mut result = Ok(());
+        for (what, files) in [
+            ("core shapes", &["dcat-ap-SHACL.ttl"][..]),
+            ("range shapes", &["dcat-ap-SHACL.ttl", "ranges.ttl"][..]),
+        ] {
+            let mut validator = Command::new(conformance_dir().join("validate-dcat-ap"));
+            if files.len() > 1 {
+                validator.arg("--ranges");
+            }
+            let out = validator
+                .arg(&path)
+                .arg(fmt)
+                .output()
+                .expect("runs validate-dcat-ap");
+            if out.status.success() {
+                continue;
+            }
+            let said = |s: &[u8]| String::from_utf8_lossy(s).contains(DANGLING_SHAPE);
+            if !(said(&out.stdout) || said(&out.stderr)) {
+                result = Err(report(&out, what));
+                break;
+            }
+            let shapes = repaired_shapes(files);
+            let repaired = Command::new(pyshacl())
+                .arg("-s")
+                .arg(&shapes)
+                .args(["-sf", "nt", "-df", fmt, "-f", "human"])
+                .arg(&path)
+                .output()
+                .expect("runs pyshacl");
+            let _ = std::fs::remove_file(&shapes);
+            if !repaired.status.success() {
+                result = Err(report(&repaired, &format!("{what}, #448 repaired")));
+                break;
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+
+    fn assert_conforms(name: &str, triples: &[Triple], kind: RdfKind) {
+        if let Err(report) = validate(name, triples, kind) {
+            panic!("{report}");
+        }
+    }
+
+    /// The pyshacl `validate-dcat-ap` installed (it runs first, so the virtual environment exists).
+    fn pyshacl() -> PathBuf {
+        let venv = std::env::var_os("DCAT_AP_VENV")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let cache = std::env::var_os("XDG_CACHE_HOME")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| {
+                        PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache")
+                    });
+                cache.join("dcat-ap-venv")
+            });
+        venv.join("bin").join("pyshacl")
+    }
+
+    fn objects<'t>(
+        triples: &'t [Triple],
+        s: &NamedOrBlankNode,
+        p: NamedNodeRef<'t>,
+    ) -> Vec<&'t Term> {
+        triples
+            .iter()
+            .filter(|t| &t.subject == s && t.predicate == p)
+            .map(|t| &t.object)
+            .collect()
+    }
+
+    fn subjects_of_type(triples: &[Triple], class: NamedNodeRef<'_>) -> Vec<NamedOrBlankNode> {
+        triples
+            .iter()
+            .filter(|t| t.predicate == rdf::TYPE && t.object == class.into())
+            .map(|t| t.subject.clone())
+            .collect()
+    }
+
+    #[test]
+    fn dcat_catalog_conforms_to_dcat_ap() {
+        assert_conforms("catalog", &catalog(Some(&paging(2))), RdfKind::Turtle);
+    }
+
+    #[test]
+    fn dcat_catalog_conforms_in_json_ld_and_rdf_xml() {
+        let triples = catalog(None);
+        assert_conforms("catalog", &triples, RdfKind::JsonLd);
+        assert_conforms("catalog", &triples, RdfKind::RdfXml);
+    }
+
+    /// The checks above are only worth something if the validator (or its repaired shapes) can fail.
+    #[test]
+    fn dcat_validation_catches_violations() {
+        let triples = catalog(None);
+        let licence = Term::from(NamedNode::new_unchecked(format!(
+            "{EU_AUTHORITY}licence/CC_BY_4_0"
+        )));
+        let untyped: Vec<Triple> = triples
+            .iter()
+            .filter(|t| !(t.predicate == rdf::TYPE && Term::from(t.subject.clone()) == licence))
+            .cloned()
+            .collect();
+        let report = validate("untyped", &untyped, RdfKind::Turtle)
+            .expect_err("an untyped licence violates");
+        assert!(report.contains("ClassConstraintComponent"), "{report}");
+        let without_endpoint: Vec<Triple> = triples
+            .iter()
+            .filter(|t| t.predicate != term::dcat::ENDPOINT_URL)
+            .cloned()
+            .collect();
+        let report = validate("no-endpoint", &without_endpoint, RdfKind::Turtle)
+            .expect_err("a service needs an endpoint");
+        assert!(report.contains("MinCountConstraintComponent"), "{report}");
+    }
+
+    #[test]
+    fn dcat_dataset_alone_conforms_to_dcat_ap() {
+        let ctx = DcatContext {
+            base_uri: BASE,
+            lookup: &lookup,
+        };
+        let content = uploaded();
+        let d = ExportedDataset {
+            id: "co-so-kham-chua-benh",
+            content: &content,
+            issued: "2024-02-01T00:00:00Z",
+            modified: "2024-02-01T00:00:00Z",
+            version: None,
+            version_notes: None,
+        };
+        assert_conforms("dataset", &dataset_triples(&ctx, &d), RdfKind::Turtle);
+    }
+
+    #[test]
+    fn dcat_every_dataset_has_an_eu_theme_and_every_upload_a_checksum() {
+        let triples = catalog(None);
+        let datasets = subjects_of_type(&triples, dcat::DATASET);
+        assert_eq!(datasets.len(), 2);
+        for d in &datasets {
+            let eu_themes = objects(&triples, d, term::dcat::THEME)
+                .into_iter()
+                .filter(|o| matches!(o, Term::NamedNode(n) if n.as_str().starts_with(&format!("{DATA_THEME}/"))))
+                .count();
+            assert!(eu_themes >= 1, "{d} has no EU data theme");
+        }
+        let heal = NamedNode::new_unchecked(format!("{DATA_THEME}/HEAL"));
+        let soci = NamedNode::new_unchecked(format!("{DATA_THEME}/SOCI"));
+        let ds = |id: &str| {
+            NamedOrBlankNode::from(NamedNode::new_unchecked(format!("{BASE}/dataset/{id}")))
+        };
+        assert!(
+            objects(&triples, &ds("co-so-kham-chua-benh"), term::dcat::THEME)
+                .contains(&&heal.into())
+        );
+        // A close match counts when there is no exact one; the unmapped "local" theme adds nothing.
+        assert!(objects(&triples, &ds("dan-so"), term::dcat::THEME).contains(&&soci.into()));
+
+        let uploads: Vec<_> = [uploaded(), external()]
+            .iter()
+            .zip(["co-so-kham-chua-benh", "dan-so"])
+            .flat_map(|(c, id)| {
+                c.distributions
+                    .iter()
+                    .filter(|d| d.file_sha256.is_some())
+                    .map(move |d| format!("{BASE}/dataset/{id}/distribution/{}", d.id))
+            })
+            .collect();
+        assert_eq!(uploads.len(), 1);
+        for uri in uploads {
+            let dist = NamedOrBlankNode::from(NamedNode::new_unchecked(uri.clone()));
+            let sums = objects(&triples, &dist, spdx::CHECKSUM);
+            assert_eq!(sums.len(), 1, "{uri} has no checksum");
+            let Term::BlankNode(sum) = sums[0] else {
+                panic!("checksum is a blank node")
+            };
+            let values = objects(&triples, &sum.clone().into(), spdx::CHECKSUM_VALUE);
+            assert_eq!(
+                values,
+                [&Term::from(Literal::new_typed_literal(
+                    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                    term::xsd::HEX_BINARY
+                ))]
+            );
+            let download = NamedNode::new_unchecked(format!("{uri}/download"));
+            assert_eq!(
+                objects(&triples, &dist, term::dcat::ACCESS_URL),
+                [&Term::from(download.clone())]
+            );
+            assert_eq!(
+                objects(&triples, &dist, term::dcat::DOWNLOAD_URL),
+                [&Term::from(download)]
+            );
+        }
+        assert_eq!(subjects_of_type(&triples, spdx::CHECKSUM_CLASS).len(), 1);
+    }
+
+    #[test]
+    fn dcat_codes_map_to_eu_vocabularies() {
+        let triples = catalog(None);
+        let eu = |path: &str| Term::from(NamedNode::new_unchecked(format!("{EU_AUTHORITY}{path}")));
+        let has = |p: NamedNodeRef<'_>, o: &Term| {
+            triples.iter().any(|t| t.predicate == p && &t.object == o)
+        };
+        assert!(has(dct::LICENSE, &eu("licence/CC_BY_4_0")));
+        assert!(has(term::dct::FORMAT, &eu("file-type/CSV")));
+        assert!(has(term::dct::ACCRUAL_PERIODICITY, &eu("frequency/ANNUAL")));
+        assert!(has(term::dct::ACCESS_RIGHTS, &eu("access-right/PUBLIC")));
+        assert!(has(term::dct::LANGUAGE, &eu("language/VIE")));
+        let csv = Term::from(NamedNode::new_unchecked(format!(
+            "{IANA_MEDIA_TYPES}text/csv"
+        )));
+        assert!(
+            has(term::dcat::MEDIA_TYPE, &csv),
+            "media type from the file-type item"
+        );
+        let agency = NamedOrBlankNode::from(NamedNode::new_unchecked(format!(
+            "{BASE}/registry/agencies/G12"
+        )));
+        let names = objects(&triples, &agency, foaf::NAME);
+        assert!(
+            names
+                .contains(&&Literal::new_language_tagged_literal_unchecked("Bộ Y tế", "vi").into())
+        );
+        // Shared nodes are described once.
+        let agent_types = triples
+            .iter()
+            .filter(|t| t.subject == agency && t.predicate == rdf::TYPE)
+            .count();
+        assert_eq!(agent_types, 1);
+    }
+
+    #[test]
+    fn dcat_dataset_without_an_eu_theme_gets_the_provisional_theme() {
+        let ctx = DcatContext {
+            base_uri: BASE,
+            lookup: &lookup,
+        };
+        let mut content = external();
+        content.themes = vec!["local".into()];
+        let d = ExportedDataset {
+            id: "dan-so",
+            content: &content,
+            issued: "2024-03-01T00:00:00Z",
+            modified: "2024-03-01T00:00:00Z",
+            version: None,
+            version_notes: None,
+        };
+        let triples = dataset_triples(&ctx, &d);
+        let provisional = Term::from(NamedNode::new_unchecked(format!(
+            "{DATA_THEME}/{UNCLASSIFIED_THEME}"
+        )));
+        assert!(
+            triples
+                .iter()
+                .any(|t| t.predicate == term::dcat::THEME && t.object == provisional)
+        );
+    }
+
+    #[test]
+    fn dcat_paging_links_keep_the_extra_query() {
+        let page = |n: u64| {
+            Term::from(NamedNode::new_unchecked(format!(
+                "{BASE}/catalog?page={n}&modified_since=2024-01-01"
+            )))
+        };
+        let triples = catalog(Some(&paging(2)));
+        let view = NamedOrBlankNode::from(NamedNode::new_unchecked(format!(
+            "{BASE}/catalog?page=2&modified_since=2024-01-01"
+        )));
+        assert_eq!(objects(&triples, &view, hydra::FIRST), [&page(1)]);
+        assert_eq!(objects(&triples, &view, hydra::PREVIOUS), [&page(1)]);
+        assert_eq!(objects(&triples, &view, hydra::NEXT), [&page(3)]);
+        assert_eq!(objects(&triples, &view, hydra::LAST), [&page(3)]);
+        assert_eq!(objects(&triples, &view, hydra::NEXT_PAGE), [&page(3)]);
+        assert_eq!(
+            objects(&triples, &view, hydra::TOTAL_ITEMS),
+            [&Term::from(count(5))]
+        );
+        let types = objects(&triples, &view, rdf::TYPE);
+        assert!(types.contains(&&hydra::PARTIAL_COLLECTION_VIEW.into()));
+        assert!(types.contains(&&hydra::PAGED_COLLECTION.into()));
+
+        let last = catalog(Some(&paging(3)));
+        let view = NamedOrBlankNode::from(NamedNode::new_unchecked(format!(
+            "{BASE}/catalog?page=3&modified_since=2024-01-01"
+        )));
+        assert!(objects(&last, &view, hydra::NEXT).is_empty());
+    }
+
+    #[test]
+    fn dcat_serializes_in_every_format() {
+        let triples = catalog(Some(&paging(1)));
+        for kind in [
+            RdfKind::Turtle,
+            RdfKind::JsonLd,
+            RdfKind::RdfXml,
+            RdfKind::NTriples,
+        ] {
+            let bytes = serialize(&triples, kind).expect("serializes");
+            assert!(!bytes.is_empty(), "{kind:?}");
+        }
+    }
 }

@@ -2,7 +2,9 @@
 
 pub mod dcat;
 pub mod error;
+pub mod files;
 pub mod model;
+pub mod preview;
 pub mod store;
 
 pub use error::CatalogError;

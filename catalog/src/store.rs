@@ -83,6 +83,27 @@ pub struct RevisionInfo {
     pub created_at: String,
 }
 
+/// A release: a published revision frozen under a version label.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    /// `dcat:version`.
+    pub version: String,
+    /// The revision it freezes.
+    pub revision: i64,
+    /// `adms:versionNotes`.
+    pub notes: registry::model::LangText,
+    /// Who marked it.
+    pub created_by: String,
+    /// When.
+    pub created_at: String,
+    /// `dcat:previousVersion`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+    /// `{dataset}/releases/{version}`.
+    pub uri: String,
+}
+
 /// Who is acting, as far as the catalog needs to know.
 #[derive(Debug, Clone)]
 pub struct Actor<'a> {
@@ -669,6 +690,184 @@ impl Catalog {
         let a = serde_json::to_value(self.revision(id, from).await?).expect("content serializes");
         let b = serde_json::to_value(self.revision(id, to).await?).expect("content serializes");
         Ok(json!({ "dataset": id, "from": from, "to": to, "changes": diff_fields(&a, &b) }))
+    }
+
+    /// Records an uploaded file on distribution `did` (added when missing) as a new revision.
+    pub async fn attach_file(
+        &self,
+        id: &str,
+        did: &str,
+        file: &crate::files::StoredFile,
+        media_type: Option<&str>,
+        actor: &Actor<'_>,
+    ) -> Result<DatasetRecord, CatalogError> {
+        let current = self.get(id, None, false).await?;
+        let mut distributions = current.content.distributions.clone();
+        match distributions.iter_mut().find(|d| d.id == did) {
+            Some(d) => {
+                d.file_sha256 = Some(file.sha256.clone());
+                d.byte_size = Some(file.byte_size);
+                if d.media_type.is_none() {
+                    d.media_type = media_type.map(str::to_owned);
+                }
+            }
+            None => distributions.push(crate::model::Distribution {
+                id: did.to_owned(),
+                title: Default::default(),
+                description: Default::default(),
+                access_url: None,
+                download_url: None,
+                file_sha256: Some(file.sha256.clone()),
+                byte_size: Some(file.byte_size),
+                format: None,
+                media_type: media_type.map(str::to_owned),
+                licence: None,
+            }),
+        }
+        let patch = json!({ "distributions": distributions });
+        self.update(
+            id,
+            &patch,
+            Some(&format!("file {did} uploaded ({} bytes)", file.byte_size)),
+            actor,
+        )
+        .await
+    }
+
+    /// The distribution `did` of the dataset as shown (published revision for the public, or a given revision).
+    pub async fn distribution(
+        &self,
+        id: &str,
+        did: &str,
+        revision: Option<i64>,
+        public: bool,
+    ) -> Result<crate::model::Distribution, CatalogError> {
+        let content = match revision {
+            Some(n) => {
+                let record = self.get(id, None, public).await?;
+                if public && record.published_revision.is_none_or(|p| n > p) {
+                    return Err(CatalogError::RevisionNotFound {
+                        id: id.to_owned(),
+                        revision: n,
+                    });
+                }
+                self.revision(id, n).await?
+            }
+            None => self.get(id, None, public).await?.content,
+        };
+        content
+            .distributions
+            .into_iter()
+            .find(|d| d.id == did)
+            .ok_or_else(|| CatalogError::NotFound(format!("{id}/distribution/{did}")))
+    }
+
+    /// Marks the published revision as release `version` (`dcat:version`), with notes. Versions are immutable.
+    pub async fn create_release(
+        &self,
+        id: &str,
+        version: &str,
+        notes: &registry::model::LangText,
+        actor: &Actor<'_>,
+    ) -> Result<Release, CatalogError> {
+        let version = version.trim();
+        if version.is_empty()
+            || version.len() > 50
+            || !version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+        {
+            return Err(CatalogError::Invalid(vec![InputProblem::field(
+                "version",
+                "1-50 of letters, digits, '.', '-', '_'",
+            )]));
+        }
+        let record = self.get(id, None, false).await?;
+        let revision = record.published_revision.ok_or_else(|| {
+            CatalogError::Conflict(format!(
+                "dataset {id:?} has no published revision to release"
+            ))
+        })?;
+        let mut w = self.db.write().await?;
+        let taken =
+            sqlx::query("SELECT 1 FROM catalog_releases WHERE dataset_id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        if taken.is_some() {
+            return Err(CatalogError::Conflict(format!(
+                "version {version:?} of {id:?} already exists"
+            )));
+        }
+        let mut log = Appender::start(&mut w.tx).await?;
+        let notes_json = serde_json::to_string(notes).expect("notes serialize");
+        sqlx::query(
+            "INSERT INTO catalog_releases (dataset_id, version, revision, notes, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(version)
+        .bind(revision)
+        .bind(&notes_json)
+        .bind(actor.name)
+        .bind(log.recorded_at())
+        .execute(&mut *w.tx)
+        .await?;
+        let subject = format!("{}/releases/{version}", self.dataset_uri(id));
+        log.append(
+            &mut w.tx,
+            &NewEntry {
+                actor: actor.name,
+                action: "dataset.release",
+                subject: &subject,
+                before: None,
+                after: None,
+                detail: json!({ "revision": revision, "version": version }),
+            },
+        )
+        .await?;
+        w.commit().await?;
+        self.releases(id)
+            .await?
+            .into_iter()
+            .find(|r| r.version == version)
+            .ok_or_else(|| {
+                CatalogError::Registry(registry::RegistryError::Storage("release vanished".into()))
+            })
+    }
+
+    /// The releases of a dataset, oldest first.
+    pub async fn releases(&self, id: &str) -> Result<Vec<Release>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT version, revision, notes, created_by, created_at FROM catalog_releases WHERE dataset_id = $1 \
+             ORDER BY created_at, version",
+        )
+        .bind(id)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut out: Vec<Release> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let notes: String = r.try_get(2)?;
+            let previous = out.last().map(|p| p.version.clone());
+            out.push(Release {
+                version: r.try_get(0)?,
+                revision: r.try_get(1)?,
+                notes: serde_json::from_str(&notes).unwrap_or_default(),
+                created_by: r.try_get(3)?,
+                created_at: r.try_get(4)?,
+                previous_version: previous,
+                uri: String::new(),
+            });
+        }
+        for r in &mut out {
+            r.uri = format!(
+                "{}/releases/{}",
+                self.dataset_uri(id),
+                registry::store::encode_segment(&r.version)
+            );
+        }
+        Ok(out)
     }
 
     /// Counts per workflow state.

@@ -27,6 +27,15 @@ pub fn router() -> Router<AppState> {
         .route("/{id}/revisions", get(revisions))
         .route("/{id}/revisions/{number}", get(revision))
         .route("/{id}/revisions/{from}/diff/{to}", get(diff))
+        .route("/{id}/distributions/{did}/file", axum::routing::put(upload))
+        .route("/{id}/distributions/{did}/download", get(download))
+        .route("/{id}/distributions/{did}/preview", get(preview))
+        .route("/{id}/releases", get(releases).post(create_release))
+}
+
+/// Routes outside `/api`: the download URLs the DCAT export names.
+pub fn public_router() -> Router<AppState> {
+    Router::new().route("/dataset/{id}/distribution/{did}/download", get(download))
 }
 
 /// May `principal` see and edit drafts of `agency`'s datasets?
@@ -371,4 +380,233 @@ async fn diff(
 ) -> Result<Response, ApiError> {
     staff_only(&state, &id, caller).await?;
     Ok(axum::Json(state.catalog.diff(&id, from, to).await?).into_response())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Path((id, did)): Path<(String, String)>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let principal = caller.required()?;
+    let agency = publisher_of(&state, &id).await?;
+    if !may_edit(&principal, &agency) {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not edit datasets of {agency}",
+            principal.name
+        )));
+    }
+    if did.is_empty()
+        || !did
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "did",
+            "use letters, digits, '-' or '_'",
+        )]));
+    }
+    let media_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+        .filter(|v| !v.is_empty() && v != "application/octet-stream");
+    let stored = state
+        .files
+        .store(body.into_data_stream(), state.upload_limit)
+        .await
+        .map_err(|e| match e {
+            catalog::files::UploadError::TooLarge { .. } => {
+                ApiError::PayloadTooLarge(e.to_string())
+            }
+            catalog::files::UploadError::Interrupted(m) => {
+                ApiError::BadRequest(vec![InputProblem::field("body", m)])
+            }
+            catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
+        })?;
+    let record = state
+        .catalog
+        .attach_file(
+            &id,
+            &did,
+            &stored,
+            media_type.as_deref(),
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok(axum::Json(serde_json::json!({ "file": stored, "dataset": record })).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevisionQuery {
+    revision: Option<i64>,
+    rows: Option<usize>,
+}
+
+async fn visible_distribution(
+    state: &AppState,
+    id: &str,
+    did: &str,
+    revision: Option<i64>,
+    caller: Caller,
+) -> Result<catalog::model::Distribution, ApiError> {
+    let staff = match caller.0 {
+        Some(p) => may_edit(&p, &publisher_of(state, id).await?),
+        None => false,
+    };
+    Ok(state
+        .catalog
+        .distribution(id, did, revision, !staff)
+        .await?)
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path((id, did)): Path<(String, String)>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RevisionQuery>,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let dist = visible_distribution(&state, &id, &did, q.revision, caller).await?;
+    let Some(sha) = dist.file_sha256.clone() else {
+        return match dist.download_url.or(dist.access_url) {
+            Some(url) => Ok(axum::response::Redirect::temporary(&url).into_response()),
+            None => Err(ApiError::NotFound("this distribution has no file".into())),
+        };
+    };
+    let path = state
+        .files
+        .path(&sha)
+        .ok_or_else(|| ApiError::Internal(format!("bad stored hash {sha}")))?;
+    let etag = format!("\"{sha}\"");
+    let matches = request
+        .headers()
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
+        });
+    if matches {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut()
+            .insert(axum::http::header::ETAG, etag.parse().expect("ascii"));
+        return Ok(r);
+    }
+    // ServeFile answers Range requests (206, 416) and HEAD.
+    let served = tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(&path), request)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = served.map(axum::body::Body::new);
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::ETAG, etag.parse().expect("ascii"));
+    if let Some(m) = dist.media_type.as_deref().and_then(|m| m.parse().ok()) {
+        headers.insert(axum::http::header::CONTENT_TYPE, m);
+    }
+    headers.insert(
+        "digest",
+        format!("sha-256={}", hex_to_base64(&sha))
+            .parse()
+            .expect("ascii"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{id}-{did}\"")
+            .parse()
+            .expect("ascii ids"),
+    );
+    Ok(response)
+}
+
+fn hex_to_base64(hex_digest: &str) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let bytes = hex::decode(hex_digest).unwrap_or_default();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+async fn preview(
+    State(state): State<AppState>,
+    Path((id, did)): Path<(String, String)>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RevisionQuery>,
+) -> Result<Response, ApiError> {
+    let dist = visible_distribution(&state, &id, &did, q.revision, caller).await?;
+    let sha = dist
+        .file_sha256
+        .ok_or_else(|| ApiError::NotFound("this distribution has no file".into()))?;
+    let path = state
+        .files
+        .path(&sha)
+        .ok_or_else(|| ApiError::Internal(format!("bad stored hash {sha}")))?;
+    let rows = q.rows.unwrap_or(20).min(200);
+    let preview = tokio::task::spawn_blocking(move || catalog::preview::csv_preview(&path, rows))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Unprocessable(vec![InputProblem::field("file", e)]))?;
+    Ok(axum::Json(preview).into_response())
+}
+
+async fn releases(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state.catalog.get(&id, None, false).await?;
+    Ok(
+        axum::Json(serde_json::json!({ "items": state.catalog.releases(&id).await? }))
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRelease {
+    version: String,
+    #[serde(default)]
+    notes: registry::model::LangText,
+}
+
+async fn create_release(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let principal = caller.required()?;
+    let agency = publisher_of(&state, &id).await?;
+    if !may_edit(&principal, &agency) {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not release datasets of {agency}",
+            principal.name
+        )));
+    }
+    let body: NewRelease = parse_json(&body)?;
+    let release = state
+        .catalog
+        .create_release(
+            &id,
+            &body.version,
+            &body.notes,
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(release)).into_response())
 }

@@ -29,16 +29,28 @@ pub struct AppState {
     pub accounts: Accounts,
     /// The dataset catalog.
     pub catalog: catalog::Catalog,
+    /// Uploaded files.
+    pub files: catalog::files::FileStore,
+    /// The largest upload accepted, in bytes.
+    pub upload_limit: u64,
     ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
     /// State over the domain stores.
-    pub fn new(registry: Registry, accounts: Accounts, catalog: catalog::Catalog) -> Self {
+    pub fn new(
+        registry: Registry,
+        accounts: Accounts,
+        catalog: catalog::Catalog,
+        files: catalog::files::FileStore,
+        upload_limit: u64,
+    ) -> Self {
         Self {
             registry,
             accounts,
             catalog,
+            files,
+            upload_limit,
             ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
         }
     }
@@ -55,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(health::router())
+        .merge(datasets::public_router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             64 * 1024 * 1024,
@@ -82,6 +95,8 @@ pub enum ApiError {
     NotFound(String),
     /// None of the accepted media types can be produced.
     NotAcceptable(String),
+    /// The body is over the limit; nothing was stored.
+    PayloadTooLarge(String),
     /// Something broke on our side (logged, never shown).
     Internal(String),
 }
@@ -171,6 +186,12 @@ impl ApiError {
                 p.clone(),
             ),
             Self::NotFound(m) => (StatusCode::NOT_FOUND, "not-found", m.clone(), vec![]),
+            Self::PayloadTooLarge(m) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                m.clone(),
+                vec![],
+            ),
             Self::NotAcceptable(m) => (
                 StatusCode::NOT_ACCEPTABLE,
                 "not-acceptable",

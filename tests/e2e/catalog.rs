@@ -2,11 +2,12 @@
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{Backend, TestApp, spawn_app};
+use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app, spawn_app_with};
 
 on_both_backends!(
     dataset_lifecycle_with_revisions_and_workflow,
-    dataset_codes_are_checked_against_the_registry
+    dataset_codes_are_checked_against_the_registry,
+    files_are_content_addressed_and_old_releases_stay_downloadable,
 );
 
 const SEEDS: &[&str] = &[
@@ -318,4 +319,168 @@ async fn dataset_codes_are_checked_against_the_registry(backend: Backend) {
     old["referenceDate"] = json!("2024-12-31");
     let r = app.post_json("/api/v1/datasets", Some(admin), &old).await;
     assert_eq!(r.status(), 201);
+}
+
+async fn upload(app: &TestApp, token: &str, id: &str, did: &str, body: &[u8]) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/api/v1/datasets/{id}/distributions/{did}/file")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn files_are_content_addressed_and_old_releases_stay_downloadable(backend: Backend) {
+    let app = spawn_app_with(backend, SEEDS, |c| c.max_upload_bytes = 64 * 1024).await;
+    let mut body = sample("G12");
+    body["id"] = json!("facilities");
+    body["distributions"] = json!([{"id": "csv", "format": "CSV", "title": {"vi": "Tệp CSV"}}]);
+    let r = app
+        .post_json("/api/v1/datasets", Some(ADMIN_TOKEN), &body)
+        .await;
+    assert_eq!(
+        r.status(),
+        422,
+        "a distribution without a file or URL is refused"
+    );
+    body["distributions"] =
+        json!([{"id": "csv", "format": "CSV", "downloadUrl": "https://example.org/old.csv"}]);
+    let r = app
+        .post_json("/api/v1/datasets", Some(ADMIN_TOKEN), &body)
+        .await;
+    assert_eq!(r.status(), 201);
+
+    let v1 = "ma,ten\n01,Bệnh viện Bạch Mai\n02,Bệnh viện Chợ Rẫy\n".as_bytes();
+    let r = upload(&app, ADMIN_TOKEN, "facilities", "csv", v1).await;
+    assert_eq!(r.status(), 200);
+    let up: Value = r.json().await.unwrap();
+    assert_eq!(up["file"]["sha256"], sha256(v1));
+    assert_eq!(up["file"]["byteSize"], v1.len());
+    assert_eq!(up["dataset"]["distributions"][0]["fileSha256"], sha256(v1));
+    assert_eq!(up["dataset"]["distributions"][0]["mediaType"], "text/csv");
+
+    // Over the limit: 413 and nothing stored, the dataset unchanged.
+    let big = vec![b'x'; 65 * 1024];
+    let r = upload(&app, ADMIN_TOKEN, "facilities", "csv", &big).await;
+    assert_eq!(r.status(), 413);
+    let stored: Vec<_> = walk(&app.data_dir.join("files"));
+    assert_eq!(stored.len(), 1, "only the first file is stored: {stored:?}");
+    let current: Value = app
+        .client
+        .get(app.url("/api/v1/datasets/facilities"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(current["currentRevision"], 2);
+
+    for action in ["submit", "publish"] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/datasets/facilities/{action}"),
+                Some(ADMIN_TOKEN),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{action}");
+    }
+    let r = app
+        .post_json(
+            "/api/v1/datasets/facilities/releases",
+            Some(ADMIN_TOKEN),
+            &json!({"version": "2025.1", "notes": {"vi": "Bản đầu"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let release: Value = r.json().await.unwrap();
+    assert_eq!(release["revision"], 2);
+
+    // Public download: checksum, ETag, Range, preview.
+    let url = "/dataset/facilities/distribution/csv/download";
+    let r = app.get(url).await;
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", sha256(v1)));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), v1);
+    let r = app
+        .client
+        .get(app.url(url))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let r = app
+        .client
+        .get(app.url(url))
+        .header("range", "bytes=0-6")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), &v1[..7]);
+    let preview = app
+        .get_json("/api/v1/datasets/facilities/distributions/csv/preview?rows=1")
+        .await;
+    assert_eq!(preview["columns"], json!(["ma", "ten"]));
+    assert_eq!(preview["rows"], json!([["01", "Bệnh viện Bạch Mai"]]));
+    assert_eq!(preview["truncated"], true);
+
+    // A new file and a new publication; the released revision's file is still served with its checksum.
+    let v2 = "ma,ten\n01,Bệnh viện Bạch Mai\n".as_bytes();
+    assert_eq!(
+        upload(&app, ADMIN_TOKEN, "facilities", "csv", v2)
+            .await
+            .status(),
+        200
+    );
+    for action in ["submit", "publish"] {
+        app.post_json(
+            &format!("/api/v1/datasets/facilities/{action}"),
+            Some(ADMIN_TOKEN),
+            &json!({}),
+        )
+        .await;
+    }
+    assert_eq!(app.get(url).await.bytes().await.unwrap().as_ref(), v2);
+    let old = app.get(&format!("{url}?revision=2")).await;
+    assert_eq!(old.status(), 200);
+    assert_eq!(
+        old.headers()["etag"].to_str().unwrap(),
+        format!("\"{}\"", sha256(v1))
+    );
+    assert_eq!(sha256(&old.bytes().await.unwrap()), sha256(v1));
+    let releases = app.get_json("/api/v1/datasets/facilities/releases").await;
+    assert_eq!(releases["items"][0]["version"], "2025.1");
+    let dup = app
+        .post_json(
+            "/api/v1/datasets/facilities/releases",
+            Some(ADMIN_TOKEN),
+            &json!({"version": "2025.1"}),
+        )
+        .await;
+    assert_eq!(dup.status(), 409, "versions are immutable");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

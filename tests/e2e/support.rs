@@ -17,6 +17,7 @@ pub enum Backend {
 
 pub struct TestApp {
     pub base: String,
+    pub data_dir: std::path::PathBuf,
     pub client: reqwest::Client,
     pub _dir: tempfile::TempDir,
     pub shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -74,6 +75,15 @@ impl TestApp {
 }
 
 pub async fn spawn_app(backend: Backend, seed: &[&str]) -> TestApp {
+    spawn_app_with(backend, seed, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to adjust the configuration.
+pub async fn spawn_app_with(
+    backend: Backend,
+    seed: &[&str],
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut config = Config::new(dir.path());
     config.bind = "127.0.0.1:0".parse().unwrap();
@@ -88,6 +98,7 @@ pub async fn spawn_app(backend: Backend, seed: &[&str]) -> TestApp {
     if let Backend::Postgres = backend {
         config.database_url = Some(fresh_pg_database().await);
     }
+    adjust(&mut config);
     let app = Application::build(config)
         .await
         .expect("application builds");
@@ -98,6 +109,7 @@ pub async fn spawn_app(backend: Backend, seed: &[&str]) -> TestApp {
     }));
     TestApp {
         base: format!("http://{addr}"),
+        data_dir: dir.path().to_owned(),
         client: reqwest::Client::new(),
         _dir: dir,
         shutdown: Some(tx),
