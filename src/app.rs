@@ -38,6 +38,27 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// The largest file upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// How the catalog describes itself in DCAT.
+    pub catalog_info: catalog::dcat::CatalogInfo,
+}
+
+/// The catalog's default self-description: the Government Office (`G22`) as publisher.
+pub fn default_catalog_info() -> catalog::dcat::CatalogInfo {
+    catalog::dcat::CatalogInfo {
+        title: registry::model::LangText::new(
+            Some("Danh mục dữ liệu mở"),
+            Some("Open data catalog"),
+        ),
+        description: registry::model::LangText::new(
+            Some("Dữ liệu mở của các cơ quan nhà nước, mô tả theo DCAT-AP 3."),
+            Some("Open data of state agencies, described with DCAT-AP 3."),
+        ),
+        publisher: "G22".into(),
+        homepage: None,
+        languages: vec!["vi".into(), "en".into()],
+        licence: Some("CC-BY-4.0".into()),
+        modified: None,
+    }
 }
 
 impl Config {
@@ -52,6 +73,7 @@ impl Config {
             seed: Seed::All,
             admin_token: None,
             max_upload_bytes: 512 * 1024 * 1024,
+            catalog_info: default_catalog_info(),
         }
     }
 }
@@ -118,7 +140,20 @@ impl Application {
         let listener = TcpListener::bind(config.bind).await?;
         let catalog = catalog::Catalog::new(db.clone(), registry.clone());
         let files = catalog::files::FileStore::open(&config.data_dir)?;
-        let state = AppState::new(registry, accounts, catalog, files, config.max_upload_bytes);
+        let mut info = config.catalog_info.clone();
+        if info.homepage.is_none() {
+            info.homepage = Some(config.base_uri.clone());
+        }
+        let projection = catalog::graph::Projection::new(catalog.clone(), info.clone())?;
+        let state = AppState::new(
+            registry,
+            accounts,
+            catalog,
+            files,
+            config.max_upload_bytes,
+            projection,
+            info,
+        );
         Ok(Self {
             listener,
             state,
@@ -139,6 +174,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let db = self.state.registry.database().clone();
+        let projector = tokio::spawn(project(self.state.clone()));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -146,8 +182,40 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        projector.abort();
         db.close().await;
         Ok(())
+    }
+}
+
+/// Builds the projection, then keeps it in step with the change log: woken by local commits, polling for other
+/// nodes' writes.
+async fn project(state: AppState) {
+    let started = std::time::Instant::now();
+    loop {
+        match state.projection.rebuild().await {
+            Ok(()) => break,
+            Err(e) => {
+                tracing::error!(error = %e, "building the RDF projection failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        }
+    }
+    tracing::info!(
+        quads = state.projection.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "RDF projection built"
+    );
+    state.set_ready();
+    let committed = state.registry.database().committed();
+    loop {
+        tokio::select! {
+            () = committed.notified() => {}
+            () = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
+        }
+        if let Err(e) = state.projection.catch_up().await {
+            tracing::error!(error = %e, "RDF projection catch-up failed");
+        }
     }
 }
 

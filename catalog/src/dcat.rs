@@ -1038,48 +1038,6 @@ mod tests {
         }
     }
 
-    fn conformance_dir() -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/conformance"
-        ))
-    }
-
-    /// What pyshacl prints when a shapes graph names a property shape it never defines.
-    const DANGLING_SHAPE: &str = "is not a well-formed SHACL PropertyShape";
-
-    /// The DCAT-AP 3.0.1 shapes in `files`, merged, without the `sh:property` links to property shapes they name but
-    /// never define (SEMICeu/DCAT-AP#448: the core file's DataService shape names two shapes defined only in
-    /// `ranges.ttl`, and `ranges.ttl` names five defined nowhere). pyshacl refuses such a shapes graph outright, so
-    /// `validate-dcat-ap` cannot judge a document holding a data service (core shapes) or a dataset or distribution
-    /// (range shapes); every defined shape still applies here.
-    fn repaired_shapes(files: &[&str]) -> PathBuf {
-        let sh_path = NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#path");
-        let sh_property = NamedNodeRef::new_unchecked("http://www.w3.org/ns/shacl#property");
-        let mut shapes = Vec::new();
-        for file in files {
-            let path = conformance_dir().join("dcat-ap-3.0.1").join(file);
-            let text = std::fs::read(path).expect("reads shapes");
-            for quad in oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::Turtle).for_slice(&text)
-            {
-                shapes.push(Triple::from(quad.expect("shapes parse")));
-            }
-        }
-        let defined: HashSet<Term> = shapes
-            .iter()
-            .filter(|t| t.predicate == sh_path)
-            .map(|t| t.subject.clone().into())
-            .collect();
-        shapes.retain(|t| t.predicate != sh_property || defined.contains(&t.object));
-        let path = temp_file("shapes", "nt");
-        std::fs::write(
-            &path,
-            serialize(&shapes, RdfKind::NTriples).expect("serializes"),
-        )
-        .expect("writes");
-        path
-    }
-
     /// A fresh temporary file name (tests run in parallel).
     fn temp_file(name: &str, ext: &str) -> PathBuf {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -1087,9 +1045,9 @@ mod tests {
         std::env::temp_dir().join(format!("dcat-{name}-{}-{n}.{ext}", std::process::id()))
     }
 
-    /// Runs `validate-dcat-ap` on `triples` in `kind`, with and without `--ranges`, returning the first report of a
-    /// violation. Where the validator cannot load the published shapes (SEMICeu/DCAT-AP#448), and only then, pyshacl
-    /// runs on the repaired shapes instead.
+    /// Runs `validate-dcat-ap` (core and range shapes) on `triples` in `kind` through the repository's
+    /// `tests/rdf/dcat_ap_conforms.sh`, which works around the published shapes' dangling references
+    /// (SEMICeu/DCAT-AP#448); returns its report on a violation.
     fn validate(name: &str, triples: &[Triple], kind: RdfKind) -> Result<(), String> {
         let (ext, fmt) = match kind {
             RdfKind::Turtle => ("ttl", "turtle"),
@@ -1099,73 +1057,30 @@ mod tests {
         };
         let path = temp_file(name, ext);
         std::fs::write(&path, serialize(triples, kind).expect("serializes")).expect("writes");
-        let report = |out: &std::process::Output, what: &str| {
-            format!(
-                "{name} ({fmt}, {what}) does not conform:\n{}\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr),
-                String::from_utf8_lossy(&std::fs::read(&path).unwrap_or_default()),
-            )
-        };
-        let mut result = Ok(());
-        for (what, files) in [
-            ("core shapes", &["dcat-ap-SHACL.ttl"][..]),
-            ("range shapes", &["dcat-ap-SHACL.ttl", "ranges.ttl"][..]),
-        ] {
-            let mut validator = Command::new(conformance_dir().join("validate-dcat-ap"));
-            if files.len() > 1 {
-                validator.arg("--ranges");
-            }
-            let out = validator
-                .arg(&path)
-                .arg(fmt)
-                .output()
-                .expect("runs validate-dcat-ap");
-            if out.status.success() {
-                continue;
-            }
-            let said = |s: &[u8]| String::from_utf8_lossy(s).contains(DANGLING_SHAPE);
-            if !(said(&out.stdout) || said(&out.stderr)) {
-                result = Err(report(&out, what));
-                break;
-            }
-            let shapes = repaired_shapes(files);
-            let repaired = Command::new(pyshacl())
-                .arg("-s")
-                .arg(&shapes)
-                .args(["-sf", "nt", "-df", fmt, "-f", "human"])
-                .arg(&path)
-                .output()
-                .expect("runs pyshacl");
-            let _ = std::fs::remove_file(&shapes);
-            if !repaired.status.success() {
-                result = Err(report(&repaired, &format!("{what}, #448 repaired")));
-                break;
-            }
-        }
+        let out = Command::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/rdf/dcat_ap_conforms.sh"
+        ))
+        .arg(&path)
+        .arg(fmt)
+        .output()
+        .expect("runs dcat_ap_conforms.sh");
         let _ = std::fs::remove_file(&path);
-        result
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{name} ({fmt}) does not conform:\n{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
     }
 
     fn assert_conforms(name: &str, triples: &[Triple], kind: RdfKind) {
         if let Err(report) = validate(name, triples, kind) {
             panic!("{report}");
         }
-    }
-
-    /// The pyshacl `validate-dcat-ap` installed (it runs first, so the virtual environment exists).
-    fn pyshacl() -> PathBuf {
-        let venv = std::env::var_os("DCAT_AP_VENV")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                let cache = std::env::var_os("XDG_CACHE_HOME")
-                    .map(PathBuf::from)
-                    .unwrap_or_else(|| {
-                        PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache")
-                    });
-                cache.join("dcat-ap-venv")
-            });
-        venv.join("bin").join("pyshacl")
     }
 
     fn objects<'t>(

@@ -2,7 +2,9 @@
 
 pub mod dcat;
 pub mod error;
+pub mod export;
 pub mod files;
+pub mod graph;
 pub mod model;
 pub mod preview;
 pub mod store;

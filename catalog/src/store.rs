@@ -120,6 +120,10 @@ pub struct DatasetQuery {
     pub status: Option<WorkflowStatus>,
     /// Only public (published) datasets, shown at their published revision.
     pub public: bool,
+    /// Only datasets published at or after this RFC 3339 time (public listings).
+    pub modified_since: Option<String>,
+    /// Skip this many (numbered pages, as Hydra paging uses); prefer `cursor` for deep paging.
+    pub offset: Option<usize>,
     /// Continue after this id.
     pub cursor: Option<String>,
     /// Page size.
@@ -611,6 +615,10 @@ impl Catalog {
             args.push(p.clone());
             filter.push_str(&format!(" AND d.publisher = ${}", args.len()));
         }
+        if let Some(t) = &q.modified_since {
+            args.push(t.clone());
+            filter.push_str(&format!(" AND d.published_at >= ${}", args.len()));
+        }
         let count_sql = format!("SELECT COUNT(*) FROM catalog_datasets d{filter}");
         let mut count = sqlx::query(&count_sql);
         for a in &args {
@@ -625,8 +633,9 @@ impl Catalog {
         }
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM catalog_datasets d JOIN catalog_revisions r \
-             ON r.dataset_id = d.id AND r.number = {revision}{page_filter} ORDER BY d.id LIMIT {}",
-            limit + 1
+             ON r.dataset_id = d.id AND r.number = {revision}{page_filter} ORDER BY d.id LIMIT {} OFFSET {}",
+            limit + 1,
+            q.offset.unwrap_or(0)
         );
         let mut query = sqlx::query(&sql);
         for a in &page_args {

@@ -28,6 +28,7 @@ import hashlib
 import sys
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # leave no __pycache__ beside the scripts
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalog_seedlib import (  # noqa: E402
     CATALOG_DIR,
@@ -67,7 +68,8 @@ def rel(path: Path) -> str:
 
 
 def inputs_table(paths: list[Path]) -> str:
-    return md_table(["input", "sha256"], [[f"`{rel(p)}`", f"`{sha256(p)}`"] for p in paths])
+    """Markdown table of input files and their sha256, with blank lines around it."""
+    return "\n" + md_table(["input", "sha256"], [[f"`{rel(p)}`", f"`{sha256(p)}`"] for p in paths]) + "\n"
 
 
 def split_label(label: str) -> tuple[str, str]:
@@ -342,8 +344,9 @@ def build_units_after(mergers: list[dict]) -> None:
 
 - Codes are text with leading zeros (province 2 digits, commune 5 digits).
 - `former_province_codes` / `former_province_labels`: the pre-reform provinces whose territory the
-  province covers (`|`-separated, from the merger table); `change_2025`: `kept-code` (the province
-  kept this code and absorbed others or was renamed) or `unchanged`.
+  province covers (`|`-separated, from the merger table); `change_2025`: `kept-code` (former provinces
+  were merged into it under this code, which was one of theirs; its name may be another former
+  province's) or `unchanged` (same code, same territory).
 - Communes by type: {", ".join(f"{k} {v}" for k, v in sorted(per_type.items()))}.
 - `code_2025`: `kept` when the code already existed as a commune code before 2025-07-01
   ({len(communes) - n_new}), `new` when it did not ({n_new}). A kept code does **not** mean an unchanged
@@ -714,7 +717,9 @@ def build_restructuring() -> None:
             "successor_name_en": succ_en,
             "effective": r["effective"],
             "absorbed_code_status": a["status"],
-            "note_en": r["note"],
+            # Public wording of the change: the registry's bilingual step-2 definitions.
+            "note_vi": a.get("definition_vi") or "",
+            "note_en": a.get("definition_en") or "",
         })
     header = list(rows[0])
     write_csv(folder / "ministry-restructuring-2025.csv", header, rows)
@@ -725,7 +730,7 @@ def build_restructuring() -> None:
                           "name": {"vi": r["successor_name_vi"], "en": r["successor_name_en"]}},
             "effective": r["effective"],
             "absorbedCodeStatus": r["absorbed_code_status"],
-            "note": {"en": r["note_en"]},
+            "note": {"vi": r["note_vi"], "en": r["note_en"]},
         }
         for r in rows
     ])
@@ -775,7 +780,7 @@ def build_restructuring() -> None:
 ## Files
 {files_table([
     ("ministry-restructuring-2025.csv", len(rows), ", ".join(header)),
-    ("ministry-restructuring-2025.json", len(rows), "array: absorbed {code, name}, successor {code|null, name}, effective, absorbedCodeStatus, note"),
+    ("ministry-restructuring-2025.json", len(rows), "array: absorbed {code, name}, successor {code or null, name}, effective, absorbedCodeStatus, note"),
 ])}
 
 `successor_code` is empty where the successor's level-1 code is not known (never invented).

@@ -65,6 +65,7 @@ pub struct Database {
     pool: AnyPool,
     backend: Backend,
     write_gate: Arc<Mutex<()>>,
+    committed: Arc<tokio::sync::Notify>,
 }
 
 /// A write transaction holding the write gate until it commits or is dropped (rolled back).
@@ -72,12 +73,15 @@ pub struct WriteTx {
     /// The SQL transaction.
     pub tx: Transaction<'static, Any>,
     _gate: OwnedMutexGuard<()>,
+    committed: Arc<tokio::sync::Notify>,
 }
 
 impl WriteTx {
     /// Commits the transaction and releases the write gate.
     pub async fn commit(self) -> Result<(), RegistryError> {
         self.tx.commit().await?;
+        // Wake the projector of this process; other nodes poll the change log.
+        self.committed.notify_one();
         Ok(())
     }
 }
@@ -126,6 +130,7 @@ impl Database {
             pool,
             backend,
             write_gate: Arc::new(Mutex::new(())),
+            committed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -179,7 +184,17 @@ impl Database {
                 .execute(&mut *tx)
                 .await?;
         }
-        Ok(WriteTx { tx, _gate: gate })
+        Ok(WriteTx {
+            tx,
+            _gate: gate,
+            committed: self.committed.clone(),
+        })
+    }
+
+    /// Notified after every commit made through this handle (one stored permit, so none is lost while the listener
+    /// is busy).
+    pub fn committed(&self) -> Arc<tokio::sync::Notify> {
+        self.committed.clone()
     }
 
     /// Checks the database answers.

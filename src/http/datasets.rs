@@ -95,6 +95,7 @@ async fn list(
         public: true,
         cursor: q.cursor,
         limit: q.limit.unwrap_or(100),
+        ..DatasetQuery::default()
     };
     if q.status.is_some() {
         // Workflow views are for the agency's own staff.

@@ -16,9 +16,11 @@ use crate::accounts::{Accounts, Principal};
 
 pub mod admin;
 pub mod datasets;
+pub mod dcat;
 pub mod health;
 pub mod lgsp;
 pub mod registry_api;
+pub mod sparql;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -33,6 +35,12 @@ pub struct AppState {
     pub files: catalog::files::FileStore,
     /// The largest upload accepted, in bytes.
     pub upload_limit: u64,
+    /// The RDF projection (SPARQL).
+    pub projection: catalog::graph::Projection,
+    /// How the catalog describes itself.
+    pub catalog_info: Arc<catalog::dcat::CatalogInfo>,
+    /// Bounds concurrent SPARQL evaluations (they run on blocking threads).
+    pub sparql_permits: Arc<tokio::sync::Semaphore>,
     ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -44,6 +52,8 @@ impl AppState {
         catalog: catalog::Catalog,
         files: catalog::files::FileStore,
         upload_limit: u64,
+        projection: catalog::graph::Projection,
+        catalog_info: catalog::dcat::CatalogInfo,
     ) -> Self {
         Self {
             registry,
@@ -51,8 +61,18 @@ impl AppState {
             catalog,
             files,
             upload_limit,
-            ready: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            projection,
+            catalog_info: Arc::new(catalog_info),
+            sparql_permits: Arc::new(tokio::sync::Semaphore::new(2)),
+            ready: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
+    }
+}
+
+impl AppState {
+    /// Marks the node ready (projections built).
+    pub fn set_ready(&self) {
+        self.ready.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -63,11 +83,13 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/admin", admin::router())
         .nest("/api/v1/datasets", datasets::router())
         .merge(lgsp::router())
+        .merge(dcat::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));
     Router::new()
         .merge(api)
         .merge(health::router())
         .merge(datasets::public_router())
+        .merge(sparql::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             64 * 1024 * 1024,

@@ -107,10 +107,27 @@ pub async fn spawn_app_with(
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
     }));
+    let base = format!("http://{addr}");
+    // Ready once the RDF projection is built.
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..600 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "the server did not become ready within 30 s");
     TestApp {
-        base: format!("http://{addr}"),
+        base,
         data_dir: dir.path().to_owned(),
-        client: reqwest::Client::new(),
+        client,
         _dir: dir,
         shutdown: Some(tx),
     }

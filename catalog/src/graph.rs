@@ -1,0 +1,329 @@
+//! The RDF projection: an oxigraph store holding the DCAT graph of every published dataset and the SKOS graph of every
+//! code list, one named graph per dataset and per list, fed from the change log.
+//!
+//! SQL stays the only store a write must reach. The projection is rebuilt from SQL when the process starts (in memory:
+//! nothing to repair after a crash) and then follows the change log: [`Projection::catch_up`] re-projects every dataset
+//! and list named by entries after the last applied sequence, so applying an entry twice is harmless.
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use oxigraph::model::{NamedNode, Quad};
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
+use oxigraph::store::Store;
+use sqlx::Row;
+
+use crate::dcat::CatalogInfo;
+use crate::error::CatalogError;
+use crate::store::{Catalog, DatasetQuery};
+
+/// The projection and what it needs to refresh itself.
+#[derive(Clone)]
+pub struct Projection {
+    store: Store,
+    catalog: Catalog,
+    info: Arc<CatalogInfo>,
+    applied: Arc<AtomicI64>,
+}
+
+/// What a SPARQL query can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum SparqlError {
+    /// The query does not parse (updates are not accepted here either).
+    #[error("SPARQL syntax error: {0}")]
+    Syntax(String),
+    /// The query ran past the time limit and was cancelled.
+    #[error("the query took longer than {0:?} and was cancelled")]
+    Timeout(Duration),
+    /// The result has more rows or triples than allowed.
+    #[error("the result has more than {0} rows or triples; add a LIMIT")]
+    TooLarge(usize),
+    /// Evaluation failed.
+    #[error("SPARQL evaluation error: {0}")]
+    Evaluation(String),
+}
+
+/// The result formats the endpoint answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultsFormat {
+    /// `application/sparql-results+json`.
+    Json,
+    /// `application/sparql-results+xml`.
+    Xml,
+    /// `text/csv`.
+    Csv,
+    /// `text/tab-separated-values`.
+    Tsv,
+}
+
+impl Projection {
+    /// An empty projection.
+    pub fn new(catalog: Catalog, info: CatalogInfo) -> Result<Self, CatalogError> {
+        let store = Store::new().map_err(|e| storage(e.to_string()))?;
+        Ok(Self {
+            store,
+            catalog,
+            info: Arc::new(info),
+            applied: Arc::new(AtomicI64::new(0)),
+        })
+    }
+
+    /// The last change-log sequence applied.
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::SeqCst)
+    }
+
+    /// Number of quads.
+    pub fn len(&self) -> usize {
+        self.store.len().unwrap_or(0)
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rebuilds everything from SQL.
+    pub async fn rebuild(&self) -> Result<(), CatalogError> {
+        let head = self.catalog.registry().version_tag().await?;
+        self.store.clear().map_err(|e| storage(e.to_string()))?;
+        self.project_catalog_node().await?;
+        for list in self.catalog.registry().lists().await? {
+            self.project_list(list.meta.id.as_str()).await?;
+        }
+        let mut cursor = None;
+        loop {
+            let page = self
+                .catalog
+                .list(&DatasetQuery {
+                    public: true,
+                    cursor: cursor.clone(),
+                    limit: 500,
+                    ..DatasetQuery::default()
+                })
+                .await?;
+            for record in &page.items {
+                self.project_dataset(&record.id).await?;
+            }
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        self.applied.store(head, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Applies the change-log entries after the last applied sequence; returns how many were read.
+    pub async fn catch_up(&self) -> Result<usize, CatalogError> {
+        let from = self.applied();
+        let rows = sqlx::query(
+            "SELECT seq, subject FROM change_log WHERE seq > $1 ORDER BY seq LIMIT 10000",
+        )
+        .bind(from)
+        .fetch_all(self.catalog.registry().database().pool())
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let base = self.catalog.registry().base_uri();
+        let dataset_prefix = format!("{base}/dataset/");
+        let list_prefix = format!("{base}/registry/");
+        let mut datasets = BTreeSet::new();
+        let mut lists = BTreeSet::new();
+        let mut last = from;
+        for row in &rows {
+            last = row.try_get::<i64, _>(0)?;
+            let subject: String = row.try_get(1)?;
+            if let Some(rest) = subject.strip_prefix(&dataset_prefix) {
+                let id = rest.split('/').next().unwrap_or_default();
+                datasets.insert(percent_decode(id));
+            } else if let Some(rest) = subject.strip_prefix(&list_prefix) {
+                let list = rest.split('/').next().unwrap_or_default();
+                lists.insert(percent_decode(list));
+            }
+        }
+        for list in &lists {
+            self.project_list(list).await?;
+        }
+        for id in &datasets {
+            self.project_dataset(id).await?;
+        }
+        self.applied.store(last, Ordering::SeqCst);
+        Ok(rows.len())
+    }
+
+    async fn replace_graph(
+        &self,
+        graph: NamedNode,
+        triples: Vec<oxrdf::Triple>,
+    ) -> Result<(), CatalogError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            store.remove_named_graph(&graph)?;
+            if !triples.is_empty() {
+                let quads: Vec<Quad> = triples
+                    .into_iter()
+                    .map(|t| t.in_graph(graph.clone()))
+                    .collect();
+                store.extend(quads)?;
+            }
+            Ok::<_, oxigraph::store::StorageError>(())
+        })
+        .await
+        .map_err(|e| storage(e.to_string()))?
+        .map_err(|e| storage(e.to_string()))
+    }
+
+    async fn project_catalog_node(&self) -> Result<(), CatalogError> {
+        let triples = crate::export::catalog_graph(&self.catalog, &self.info, &[], None).await?;
+        let graph =
+            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        self.replace_graph(graph, triples).await
+    }
+
+    async fn project_dataset(&self, id: &str) -> Result<(), CatalogError> {
+        let graph = NamedNode::new_unchecked(self.catalog.dataset_uri(id));
+        let triples = match self.catalog.get(id, None, true).await {
+            Ok(record) => {
+                let mut t = crate::export::dataset_graph(&self.catalog, &record).await?;
+                let catalog = NamedNode::new_unchecked(format!(
+                    "{}/catalog",
+                    self.catalog.registry().base_uri()
+                ));
+                t.push(oxrdf::Triple::new(catalog, DCAT_DATASET, graph.clone()));
+                t
+            }
+            Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        self.replace_graph(graph, triples).await
+    }
+
+    async fn project_list(&self, list: &str) -> Result<(), CatalogError> {
+        let registry = self.catalog.registry();
+        let graph = NamedNode::new_unchecked(registry.list_uri(list));
+        let triples = match registry.meta(list).await {
+            Ok(meta) => {
+                let items = registry.all_items(list).await?;
+                let releases = registry.releases(list).await?;
+                registry::skos::list_graph(registry, &meta, &items, &releases)
+            }
+            Err(registry::RegistryError::ListNotFound(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        self.replace_graph(graph, triples).await
+    }
+
+    /// Evaluates a read-only SPARQL query over the union of all graphs. Blocking: call it under `spawn_blocking`.
+    /// Returns the media type and the serialized result.
+    pub fn query(
+        &self,
+        query: &str,
+        results: ResultsFormat,
+        graphs: registry::skos::RdfKind,
+        timeout: Duration,
+        max_results: usize,
+    ) -> Result<(&'static str, Vec<u8>), SparqlError> {
+        let token = CancellationToken::new();
+        let canceller = token.clone();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let timer = std::thread::spawn(move || {
+            if done_rx.recv_timeout(timeout).is_err() {
+                canceller.cancel();
+            }
+        });
+        let outcome = self.evaluate(query, results, graphs, token, max_results);
+        let _ = done_tx.send(());
+        let _ = timer.join();
+        match outcome {
+            Err(SparqlError::Evaluation(m)) if m.contains("cancel") => {
+                Err(SparqlError::Timeout(timeout))
+            }
+            other => other,
+        }
+    }
+
+    fn evaluate(
+        &self,
+        query: &str,
+        results: ResultsFormat,
+        graphs: registry::skos::RdfKind,
+        token: CancellationToken,
+        max_results: usize,
+    ) -> Result<(&'static str, Vec<u8>), SparqlError> {
+        let mut prepared = SparqlEvaluator::new()
+            .with_cancellation_token(token)
+            .parse_query(query)
+            .map_err(|e| SparqlError::Syntax(e.to_string()))?;
+        // Without FROM / FROM NAMED, the default graph is the union of every dataset's and list's graph.
+        if prepared.dataset().is_default_dataset() {
+            prepared.dataset_mut().set_default_graph_as_union();
+        }
+        let evaluated = prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| SparqlError::Evaluation(e.to_string()))?;
+        let eval =
+            |e: oxigraph::sparql::QueryEvaluationError| SparqlError::Evaluation(e.to_string());
+        let io = |e: std::io::Error| SparqlError::Evaluation(e.to_string());
+        let (format, media) = match results {
+            ResultsFormat::Json => (QueryResultsFormat::Json, "application/sparql-results+json"),
+            ResultsFormat::Xml => (QueryResultsFormat::Xml, "application/sparql-results+xml"),
+            ResultsFormat::Csv => (QueryResultsFormat::Csv, "text/csv; charset=utf-8"),
+            ResultsFormat::Tsv => (
+                QueryResultsFormat::Tsv,
+                "text/tab-separated-values; charset=utf-8",
+            ),
+        };
+        match evaluated {
+            QueryResults::Boolean(b) => {
+                let out = QueryResultsSerializer::from_format(format)
+                    .serialize_boolean_to_writer(Vec::new(), b)
+                    .map_err(io)?;
+                Ok((media, out))
+            }
+            QueryResults::Solutions(solutions) => {
+                let mut writer = QueryResultsSerializer::from_format(format)
+                    .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
+                    .map_err(io)?;
+                for (n, solution) in solutions.enumerate() {
+                    if n == max_results {
+                        return Err(SparqlError::TooLarge(max_results));
+                    }
+                    writer.serialize(&solution.map_err(eval)?).map_err(io)?;
+                }
+                Ok((media, writer.finish().map_err(io)?))
+            }
+            QueryResults::Graph(triples) => {
+                let mut all = Vec::new();
+                for (n, t) in triples.enumerate() {
+                    if n == max_results {
+                        return Err(SparqlError::TooLarge(max_results));
+                    }
+                    all.push(t.map_err(eval)?);
+                }
+                let out = registry::skos::serialize(&all, graphs).map_err(io)?;
+                Ok((graphs.media_type(), out))
+            }
+        }
+    }
+}
+
+fn storage(message: String) -> CatalogError {
+    CatalogError::Registry(registry::RegistryError::Storage(format!(
+        "projection: {message}"
+    )))
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// `dcat:dataset` (the property; `vocab::dcat::DATASET` is the class).
+const DCAT_DATASET: oxrdf::NamedNodeRef<'static> =
+    oxrdf::NamedNodeRef::new_unchecked("http://www.w3.org/ns/dcat#dataset");

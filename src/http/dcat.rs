@@ -1,0 +1,154 @@
+//! DCAT-AP: `/catalog` (Hydra-paged, `modified_since`) and `/dataset/{id}`, in Turtle, JSON-LD, RDF/XML or N-Triples by
+//! `Accept` or `?format=`.
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use catalog::dcat::Paging;
+use catalog::store::DatasetQuery;
+use registry::InputProblem;
+use registry::skos::{RdfKind, serialize};
+use serde::Deserialize;
+
+use super::{ApiError, ApiQuery, AppState, Representation, negotiate, typed};
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/catalog", get(catalog_page))
+        .route("/dataset/{id}", get(dataset))
+}
+
+/// RDF in the negotiated syntax; Turtle when the client accepts anything (or JSON: JSON-LD is JSON).
+fn rdf_kind(format: Option<&str>, headers: &HeaderMap) -> Result<RdfKind, ApiError> {
+    match negotiate(format, headers)? {
+        Representation::Rdf(kind) => Ok(kind),
+        Representation::Json if format == Some("json") => Ok(RdfKind::JsonLd),
+        Representation::Json => {
+            let accept = headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            Ok(if accept.contains("application/json") {
+                RdfKind::JsonLd
+            } else {
+                RdfKind::Turtle
+            })
+        }
+        Representation::Csv => Err(ApiError::NotAcceptable(
+            "DCAT is served as Turtle, JSON-LD, RDF/XML or N-Triples".into(),
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogQuery {
+    page: Option<u64>,
+    page_size: Option<u64>,
+    modified_since: Option<String>,
+    format: Option<String>,
+}
+
+async fn catalog_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<CatalogQuery>,
+) -> Result<Response, ApiError> {
+    let kind = rdf_kind(q.format.as_deref(), &headers)?;
+    let page = q.page.unwrap_or(1);
+    let page_size = q.page_size.unwrap_or(100);
+    if page == 0 {
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "page",
+            "pages are numbered from 1",
+        )]));
+    }
+    if !(1..=1000).contains(&page_size) {
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "page_size",
+            "between 1 and 1000",
+        )]));
+    }
+    let modified_since = q
+        .modified_since
+        .as_deref()
+        .map(|t| {
+            let parsed = chrono::DateTime::parse_from_rfc3339(t)
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .or_else(|_| {
+                    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+                });
+            parsed
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+                .map_err(|_| {
+                    ApiError::BadRequest(vec![InputProblem::field(
+                        "modified_since",
+                        "a date or an RFC 3339 time",
+                    )])
+                })
+        })
+        .transpose()?;
+    let result = state
+        .catalog
+        .list(&DatasetQuery {
+            public: true,
+            modified_since: modified_since.clone(),
+            offset: Some(((page - 1) * page_size) as usize),
+            limit: page_size as usize,
+            ..DatasetQuery::default()
+        })
+        .await?;
+    let paging = Paging {
+        page,
+        page_size,
+        total: result.total as u64,
+        view_base: format!("{}/catalog", state.registry.base_uri()),
+        extra_query: q
+            .modified_since
+            .as_ref()
+            .map(|m| format!("modified_since={m}&page_size={page_size}"))
+            .unwrap_or_else(|| format!("page_size={page_size}")),
+    };
+    let triples = catalog::export::catalog_graph(
+        &state.catalog,
+        &state.catalog_info,
+        &result.items,
+        Some(&paging),
+    )
+    .await?;
+    let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(typed(kind.media_type(), bytes))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+async fn dataset(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<FormatQuery>,
+) -> Result<Response, ApiError> {
+    let kind = rdf_kind(q.format.as_deref(), &headers)?;
+    let record = match state.catalog.get(&id, None, true).await {
+        Ok(r) => r,
+        Err(catalog::CatalogError::Withdrawn(record)) => {
+            // Gone, but still described.
+            let triples = catalog::export::dataset_graph(&state.catalog, &record).await?;
+            let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let mut r = typed(kind.media_type(), bytes);
+            *r.status_mut() = axum::http::StatusCode::GONE;
+            return Ok(r);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let triples = catalog::export::dataset_graph(&state.catalog, &record).await?;
+    let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(typed(kind.media_type(), bytes).into_response())
+}

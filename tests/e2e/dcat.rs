@@ -1,0 +1,252 @@
+//! DCAT-AP export and SPARQL, on both backends: conformance with the real validator, rdflib isomorphism of the three
+//! syntaxes, and the same dataset count from the API, the export and SPARQL.
+use serde_json::{Value, json};
+
+use crate::on_both_backends;
+use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app};
+
+on_both_backends!(dcat_catalog_conforms_and_sparql_agrees);
+
+const SEEDS: &[&str] = &[
+    "agencies",
+    "themes",
+    "licences",
+    "frequencies",
+    "access-rights",
+    "file-types",
+    "data-classes",
+];
+
+fn dataset(id: &str, publisher: &str, theme: &str) -> Value {
+    json!({
+        "id": id,
+        "title": {"vi": format!("Tập dữ liệu {id}"), "en": format!("Dataset {id}")},
+        "description": {"vi": "Mô tả.", "en": "Description."},
+        "publisher": publisher,
+        "themes": [theme],
+        "keywords": {"vi": ["thử"]},
+        "frequency": "ANNUAL",
+        "licence": "CC-BY-4.0",
+        "accessRight": "public",
+        "languages": ["vi", "en"],
+        "contactPoint": {"name": "Phòng Dữ liệu", "email": "dulieu@example.gov.vn"},
+        "temporal": {"start": "2024-01-01", "end": "2024-12-31"},
+        "distributions": [{"id": "web", "accessUrl": "https://example.org/data", "format": "HTML"}]
+    })
+}
+
+async fn publish(app: &TestApp, id: &str) {
+    for action in ["submit", "publish"] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/datasets/{id}/{action}"),
+                Some(ADMIN_TOKEN),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{action} {id}");
+    }
+}
+
+fn run(script: &str, args: &[String]) -> (bool, String) {
+    let out = std::process::Command::new(script)
+        .args(args)
+        .output()
+        .expect("script runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+async fn sparql_count(app: &TestApp, query: &str) -> i64 {
+    let r = app
+        .client
+        .get(app.url("/sparql"))
+        .query(&[("query", query)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["results"]["bindings"][0]["n"]["value"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
+    let app = spawn_app(backend, SEEDS).await;
+    for (id, publisher, theme) in [
+        ("ds-health", "G12", "health"),
+        ("ds-edu", "G03", "education"),
+        ("ds-draft", "G12", "health"),
+    ] {
+        let r = app
+            .post_json(
+                "/api/v1/datasets",
+                Some(ADMIN_TOKEN),
+                &dataset(id, publisher, theme),
+            )
+            .await;
+        assert_eq!(r.status(), 201, "{id}: {}", r.text().await.unwrap());
+    }
+    let r = app
+        .client
+        .put(app.url("/api/v1/datasets/ds-health/distributions/csv/file"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "text/csv")
+        .body("a,b\n1,2\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    publish(&app, "ds-health").await;
+    publish(&app, "ds-edu").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    // Every Hydra page conforms to DCAT-AP (core and range shapes).
+    let mut page = 1;
+    loop {
+        let r = app
+            .get(&format!("/catalog?page_size=1&page={page}&format=ttl"))
+            .await;
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        let path = dir.path().join(format!("page{page}.ttl"));
+        std::fs::write(&path, &body).unwrap();
+        let (ok, report) = run(
+            &format!("{root}/tests/rdf/dcat_ap_conforms.sh"),
+            &[path.display().to_string(), "turtle".into()],
+        );
+        assert!(ok, "page {page}: {report}");
+        if !body.contains("hydra/core#next>") {
+            break;
+        }
+        page += 1;
+        assert!(page < 10);
+    }
+    assert_eq!(page, 2, "two published datasets, one per page");
+
+    // The whole catalog in three syntaxes parses in rdflib and is isomorphic.
+    let mut args = Vec::new();
+    for (format, ext, rdflib) in [
+        ("ttl", "ttl", "turtle"),
+        ("jsonld", "jsonld", "json-ld"),
+        ("rdfxml", "rdf", "xml"),
+    ] {
+        let body = app
+            .get(&format!("/catalog?page_size=1000&format={format}"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        let path = dir.path().join(format!("all.{ext}"));
+        std::fs::write(&path, &body).unwrap();
+        args.push(format!("{}:{rdflib}", path.display()));
+    }
+    let (ok, report) = run(
+        "python3",
+        &[&[format!("{root}/tests/rdf/isomorphic.py")][..], &args].concat(),
+    );
+    assert!(ok, "{report}");
+
+    // Counts agree: API total, export, SPARQL (once the projection has caught up).
+    let total = app.get_json("/api/v1/datasets").await["total"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(total, 2);
+    let nt = app
+        .get("/catalog?page_size=1000&format=nt")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let exported = nt
+        .lines()
+        .filter(|l| l.ends_with("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset> ."))
+        .count();
+    assert_eq!(exported as i64, total, "{nt}");
+    assert!(nt.contains("<http://publications.europa.eu/resource/authority/data-theme/HEAL>"));
+    assert!(nt.contains("<http://publications.europa.eu/resource/authority/data-theme/EDUC>"));
+    assert_eq!(
+        nt.matches("<http://spdx.org/rdf/terms#checksumValue>")
+            .count(),
+        1,
+        "one uploaded file, one checksum"
+    );
+    let count =
+        "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }";
+    let mut n = 0;
+    for _ in 0..40 {
+        n = sparql_count(&app, count).await;
+        if n == total {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(n, total);
+    // A withdrawal reaches SPARQL within 2 seconds; the dataset URI answers 410 with its description.
+    let r = app
+        .post_json(
+            "/api/v1/datasets/ds-edu/withdraw",
+            Some(ADMIN_TOKEN),
+            &json!({"reason": "test"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let started = std::time::Instant::now();
+    while sparql_count(&app, count).await != 1 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "SPARQL did not follow the withdrawal"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let gone = app.get("/dataset/ds-edu?format=ttl").await;
+    assert_eq!(gone.status(), 410);
+    assert!(gone.text().await.unwrap().contains("ds-edu"));
+    // SKOS code lists are in the same store.
+    let themes = sparql_count(
+        &app,
+        "SELECT (COUNT(?c) AS ?n) WHERE { ?c <http://www.w3.org/2004/02/skos/core#inScheme> ?s . FILTER(STRENDS(STR(?s), '/registry/themes')) }",
+    )
+    .await;
+    assert_eq!(themes, 12);
+    // Bad queries and writes are refused.
+    let r = app
+        .client
+        .get(app.url("/sparql"))
+        .query(&[("query", "SELEC nothing")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app
+        .client
+        .post(app.url("/sparql"))
+        .header("content-type", "application/sparql-update")
+        .body("DROP ALL")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .client
+        .post(app.url("/sparql"))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "text/csv")
+        .body("SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("/dataset/ds-health"));
+}
