@@ -140,6 +140,27 @@ impl Application {
         let listener = TcpListener::bind(config.bind).await?;
         let catalog = catalog::Catalog::new(db.clone(), registry.clone());
         let files = catalog::files::FileStore::open(&config.data_dir)?;
+        let seed_catalog = match &config.seed {
+            Seed::All => true,
+            Seed::Only(lists) => lists.iter().any(|l| l == "catalog"),
+            Seed::Nothing => false,
+        };
+        if seed_catalog && catalog.list(&Default::default()).await?.total == 0 {
+            let dir = config
+                .seed_dir
+                .parent()
+                .map(|p| p.join("catalog"))
+                .unwrap_or_default();
+            if dir.is_dir() {
+                let started = std::time::Instant::now();
+                let n = catalog::seed::load_dir(&catalog, &files, &dir).await?;
+                tracing::info!(
+                    datasets = n,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "seed datasets loaded"
+                );
+            }
+        }
         let mut info = config.catalog_info.clone();
         if info.homepage.is_none() {
             info.homepage = Some(config.base_uri.clone());

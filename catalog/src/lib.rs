@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod agency;
 pub mod dcat;
 pub mod error;
 pub mod export;
@@ -7,6 +8,7 @@ pub mod files;
 pub mod graph;
 pub mod model;
 pub mod preview;
+pub mod seed;
 pub mod store;
 
 pub use error::CatalogError;

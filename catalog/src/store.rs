@@ -193,6 +193,11 @@ impl Catalog {
         Self { db, registry }
     }
 
+    /// The database.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// The registry it checks codes against.
     pub fn registry(&self) -> &Registry {
         &self.registry

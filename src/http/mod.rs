@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::accounts::{Accounts, Principal};
 
 pub mod admin;
+pub mod agencies;
 pub mod datasets;
 pub mod dcat;
 pub mod health;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/registry", registry_api::router())
         .nest("/api/v1/admin", admin::router())
         .nest("/api/v1/datasets", datasets::router())
+        .nest("/api/v1", agencies::router())
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));

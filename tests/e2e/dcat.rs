@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 use crate::on_both_backends;
 use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app};
 
-on_both_backends!(dcat_catalog_conforms_and_sparql_agrees);
+on_both_backends!(
+    dcat_catalog_conforms_and_sparql_agrees,
+    seed_catalog_conforms_with_lists_plans_and_attention
+);
 
 const SEEDS: &[&str] = &[
     "agencies",
@@ -249,4 +252,158 @@ async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("/dataset/ds-health"));
+}
+
+/// The shipped seed catalog: every Hydra page conforms, the agencies' 2025 open-data lists verify against their
+/// manifests, plans count progress, and the needs-attention report finds the codes closed by the 2025 reform.
+async fn seed_catalog_conforms_with_lists_plans_and_attention(backend: Backend) {
+    let app =
+        crate::support::spawn_app_with(backend, &[], |c| c.seed = opendata::app::Seed::All).await;
+    let total = app.get_json("/api/v1/datasets").await["total"]
+        .as_i64()
+        .unwrap();
+    assert!(total >= 8, "at least 8 seed datasets, got {total}");
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut page = 1;
+    loop {
+        let body = app
+            .get(&format!("/catalog?page_size=4&page={page}&format=ttl"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let path = dir.path().join(format!("seed{page}.ttl"));
+        std::fs::write(&path, &body).unwrap();
+        let (ok, report) = run(
+            &format!("{root}/tests/rdf/dcat_ap_conforms.sh"),
+            &[path.display().to_string(), "turtle".into()],
+        );
+        assert!(ok, "seed catalog page {page}: {report}");
+        if !body.contains("hydra/core#next>") {
+            break;
+        }
+        page += 1;
+    }
+    assert_eq!(page as i64, (total + 3) / 4);
+
+    // Open-data lists: immutable numbered documents whose manifest hashes to the recorded sha256.
+    let lists = app
+        .get_json("/api/v1/agencies/000.00.00.G12/open-data-lists")
+        .await;
+    let first = &lists["items"][0];
+    assert_eq!(first["year"], 2025);
+    assert_eq!(first["number"], 1);
+    let manifest = app
+        .get("/api/v1/agencies/G12/open-data-lists/2025/1/manifest")
+        .await
+        .text()
+        .await
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(manifest.as_bytes())),
+        first["manifestSha256"].as_str().unwrap()
+    );
+    let csv = app
+        .get("/api/v1/agencies/G12/open-data-lists/2025/1?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.starts_with("stt,id,title_vi"));
+    let ttl = app
+        .get("/api/v1/agencies/G12/open-data-lists/2025/1?format=ttl")
+        .await;
+    assert_eq!(ttl.status(), 200);
+    let path = dir.path().join("list.ttl");
+    std::fs::write(&path, ttl.text().await.unwrap()).unwrap();
+    let (ok, report) = run(
+        &format!("{root}/tests/rdf/dcat_ap_conforms.sh"),
+        &[path.display().to_string(), "turtle".into()],
+    );
+    assert!(ok, "open-data list DCAT: {report}");
+    let approver = app
+        .token(json!({"name": "g12-approver", "role": "approver", "agency": "G12"}))
+        .await;
+    let publisher = app
+        .token(json!({"name": "g12-publisher", "role": "publisher", "agency": "G12"}))
+        .await;
+    let body = json!({"year": 2025, "datasets": ["ethnic-groups"]});
+    assert_eq!(
+        app.post_json(
+            "/api/v1/agencies/G12/open-data-lists",
+            Some(&publisher),
+            &body
+        )
+        .await
+        .status(),
+        403
+    );
+    let r = app
+        .post_json(
+            "/api/v1/agencies/G12/open-data-lists",
+            Some(&approver),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["number"],
+        2,
+        "an amendment gets the next number"
+    );
+    let foreign = json!({"year": 2025, "datasets": ["public-holidays"]});
+    let r = app
+        .post_json(
+            "/api/v1/agencies/G12/open-data-lists",
+            Some(&approver),
+            &foreign,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+
+    // The plan: progress counts published datasets.
+    let put = |item: &str, body: Value| {
+        let app = &app;
+        let approver = approver.clone();
+        let url = app.url(&format!("/api/v1/agencies/G12/plan/{item}"));
+        async move {
+            app.client
+                .put(url)
+                .bearer_auth(approver)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = put("ethnic", json!({"title": {"vi": "Danh mục dân tộc"}, "targetDate": "2025-12-31", "dataset": "ethnic-groups"})).await;
+    assert_eq!(r.status(), 200);
+    let r = put(
+        "budget",
+        json!({"title": {"vi": "Ngân sách"}, "targetDate": "2099-12-31"}),
+    )
+    .await;
+    let plan: Value = r.json().await.unwrap();
+    assert_eq!(
+        (plan["planned"].as_i64(), plan["published"].as_i64()),
+        (Some(2), Some(1))
+    );
+
+    // Needs attention: the pre-reform dataset names provinces that were closed, with their successors.
+    let report = app.get_json("/api/v1/reports/needs-attention").await;
+    let old = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["dataset"] == "administrative-units-2025-06-30")
+        .expect("the pre-reform dataset needs attention");
+    let ha_giang = old["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "02")
+        .unwrap();
+    assert_eq!(ha_giang["currentSuccessors"], json!(["08"]));
 }

@@ -32,3 +32,21 @@ CREATE TABLE catalog_releases (
     created_at TEXT NOT NULL,
     PRIMARY KEY (dataset_id, version)
 );
+
+CREATE TABLE catalog_open_data_lists (
+    agency TEXT COLLATE "C" NOT NULL,
+    year BIGINT NOT NULL,
+    number BIGINT NOT NULL,
+    content TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    PRIMARY KEY (agency, year, number)
+);
+
+CREATE TABLE catalog_plan_items (
+    agency TEXT COLLATE "C" NOT NULL,
+    id TEXT COLLATE "C" NOT NULL,
+    content TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (agency, id)
+);

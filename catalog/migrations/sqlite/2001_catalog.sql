@@ -32,3 +32,21 @@ CREATE TABLE catalog_releases (
     created_at TEXT NOT NULL,
     PRIMARY KEY (dataset_id, version)
 );
+
+CREATE TABLE catalog_open_data_lists (
+    agency TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    manifest_sha256 TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    PRIMARY KEY (agency, year, number)
+);
+
+CREATE TABLE catalog_plan_items (
+    agency TEXT NOT NULL,
+    id TEXT NOT NULL,
+    content TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (agency, id)
+);
