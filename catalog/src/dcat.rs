@@ -67,6 +67,13 @@ pub struct ExportedDataset<'a> {
     pub version: Option<&'a str>,
     /// The release's notes.
     pub version_notes: Option<&'a LangText>,
+    /// The node's URI when it is not `{base}/dataset/{id}` (a release: `{base}/dataset/{id}/releases/{version}`).
+    pub uri: Option<&'a str>,
+    /// The revision whose files an uploaded distribution's download URL must serve (a release's), if not the
+    /// published one.
+    pub file_revision: Option<i64>,
+    /// Extra links from the dataset node to other resources (`dcat:hasVersion`, `dcat:previousVersion`, ...).
+    pub links: &'a [(NamedNodeRef<'static>, String)],
 }
 
 /// Hydra paging of the catalog.
@@ -507,8 +514,12 @@ impl<'c, 'a> Export<'c, 'a> {
 
     fn dataset(&mut self, d: &ExportedDataset) -> NamedNode {
         let c = d.content;
-        let node = minted(self.dataset_uri(d.id));
+        let node = minted(d.uri.map_or_else(|| self.dataset_uri(d.id), str::to_owned));
         self.graph.typed(node.clone(), dcat::DATASET);
+        for (predicate, target) in d.links {
+            self.graph
+                .add(node.clone(), *predicate, minted(target.clone()));
+        }
         self.graph.add(
             node.clone(),
             dct::IDENTIFIER,
@@ -621,9 +632,18 @@ impl<'c, 'a> Export<'c, 'a> {
     }
 
     fn distribution(&mut self, d: &ExportedDataset, dist: &Distribution) -> NamedNode {
-        let dataset_uri = self.dataset_uri(d.id);
+        let dataset_uri = d.uri.map_or_else(|| self.dataset_uri(d.id), str::to_owned);
         let uri = format!("{dataset_uri}/distribution/{}", encode_segment(&dist.id));
         let node = minted(uri.clone());
+        // Files are served from the dataset's own distribution URL, for a release with its revision.
+        let file_url = format!(
+            "{}/distribution/{}/download{}",
+            self.dataset_uri(d.id),
+            encode_segment(&dist.id),
+            d.file_revision
+                .map(|r| format!("?revision={r}"))
+                .unwrap_or_default()
+        );
         self.graph.typed(node.clone(), dcat::DISTRIBUTION);
         self.graph.texts(node.clone(), dct::TITLE, &dist.title);
         self.graph
@@ -631,7 +651,7 @@ impl<'c, 'a> Export<'c, 'a> {
 
         let uploaded = dist.file_sha256.is_some();
         let download = if uploaded {
-            Some(minted(format!("{uri}/download")))
+            Some(minted(file_url))
         } else {
             dist.download_url.as_deref().and_then(given_iri)
         };
@@ -1015,6 +1035,9 @@ mod tests {
                 modified: "2025-01-15T10:30:00.5+07:00",
                 version: Some("2"),
                 version_notes: Some(&notes),
+                uri: None,
+                file_revision: None,
+                links: &[],
             },
             ExportedDataset {
                 id: "dan-so",
@@ -1023,6 +1046,9 @@ mod tests {
                 modified: "2024-03-01T00:00:00Z",
                 version: None,
                 version_notes: None,
+                uri: None,
+                file_revision: None,
+                links: &[],
             },
         ];
         catalog_triples(&ctx, &info(), &datasets, paging)
@@ -1154,6 +1180,9 @@ mod tests {
             modified: "2024-02-01T00:00:00Z",
             version: None,
             version_notes: None,
+            uri: None,
+            file_revision: None,
+            links: &[],
         };
         assert_conforms("dataset", &dataset_triples(&ctx, &d), RdfKind::Turtle);
     }
@@ -1271,6 +1300,9 @@ mod tests {
             modified: "2024-03-01T00:00:00Z",
             version: None,
             version_notes: None,
+            uri: None,
+            file_revision: None,
+            links: &[],
         };
         let triples = dataset_triples(&ctx, &d);
         let provisional = Term::from(NamedNode::new_unchecked(format!(

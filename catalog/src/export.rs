@@ -73,6 +73,7 @@ pub async fn release_of(
 fn exported<'a>(
     record: &'a DatasetRecord,
     release: Option<&'a crate::store::Release>,
+    links: &'a [Link],
 ) -> ExportedDataset<'a> {
     ExportedDataset {
         id: &record.id,
@@ -84,46 +85,115 @@ fn exported<'a>(
         modified: record.published_at.as_deref().unwrap_or(&record.updated_at),
         version: release.map(|r| r.version.as_str()),
         version_notes: release.map(|r| &r.notes),
+        uri: None,
+        file_revision: None,
+        links,
     }
 }
 
-/// The triples of one published dataset.
+/// A link from a dataset node to another resource.
+type Link = (oxrdf::NamedNodeRef<'static>, String);
+
+/// The releases of a record with their frozen content, and the record's links to them (DCAT 3 versioning:
+/// `dcat:hasVersion`, `dcat:hasCurrentVersion`; each release `dct:isVersionOf` the dataset and `dcat:previousVersion`
+/// its predecessor; never `owl:sameAs`).
+struct Versions {
+    releases: Vec<(crate::store::Release, DatasetRecord, Vec<Link>)>,
+    links: Vec<Link>,
+}
+
+async fn versions(catalog: &Catalog, record: &DatasetRecord) -> Result<Versions, CatalogError> {
+    let releases = catalog.releases(&record.id).await?;
+    let mut links: Vec<Link> = releases
+        .iter()
+        .map(|r| (vocab::dcat::HAS_VERSION, r.uri.clone()))
+        .collect();
+    if let Some(last) = releases.last() {
+        links.push((vocab::dcat::HAS_CURRENT_VERSION, last.uri.clone()));
+    }
+    let mut out = Vec::with_capacity(releases.len());
+    let mut previous: Option<String> = None;
+    for r in releases {
+        let mut frozen = record.clone();
+        frozen.content = catalog.revision(&record.id, r.revision).await?;
+        frozen.revision = r.revision;
+        let mut own = vec![(vocab::dct::IS_VERSION_OF, record.uri.clone())];
+        if let Some(p) = previous.replace(r.uri.clone()) {
+            own.push((vocab::dcat::PREVIOUS_VERSION, p));
+        }
+        out.push((r, frozen, own));
+    }
+    Ok(Versions {
+        releases: out,
+        links,
+    })
+}
+
+fn version_triples(ctx: &DcatContext, versions: &Versions) -> Vec<Triple> {
+    let mut out = Vec::new();
+    for (release, frozen, links) in &versions.releases {
+        let mut d = exported(frozen, Some(release), links);
+        d.uri = Some(&release.uri);
+        d.file_revision = Some(release.revision);
+        out.extend(dataset_triples(ctx, &d));
+    }
+    out
+}
+
+/// The triples of one published dataset and its releases.
 pub async fn dataset_graph(
     catalog: &Catalog,
     record: &DatasetRecord,
 ) -> Result<Vec<Triple>, CatalogError> {
-    let cache = CodeCache::load(catalog, &[record], None).await?;
+    let versions = versions(catalog, record).await?;
+    let mut all: Vec<&DatasetRecord> = vec![record];
+    all.extend(versions.releases.iter().map(|(_, frozen, _)| frozen));
+    let cache = CodeCache::load(catalog, &all, None).await?;
     let release = release_of(catalog, record).await?;
     let lookup = |l: &str, c: &str| cache.get(l, c);
     let ctx = DcatContext {
         base_uri: catalog.registry().base_uri(),
         lookup: &lookup,
     };
-    Ok(dataset_triples(&ctx, &exported(record, release.as_ref())))
+    let mut triples = dataset_triples(&ctx, &exported(record, release.as_ref(), &versions.links));
+    triples.extend(version_triples(&ctx, &versions));
+    Ok(triples)
 }
 
-/// The triples of a catalog page (or, without paging, of the given datasets).
+/// The triples of a catalog page (or, without paging, of the given datasets), with the datasets' releases.
 pub async fn catalog_graph(
     catalog: &Catalog,
     info: &CatalogInfo,
     records: &[DatasetRecord],
     paging: Option<&Paging>,
 ) -> Result<Vec<Triple>, CatalogError> {
-    let refs: Vec<&DatasetRecord> = records.iter().collect();
-    let cache = CodeCache::load(catalog, &refs, Some(info)).await?;
+    let mut all_versions = Vec::with_capacity(records.len());
     let mut releases = Vec::with_capacity(records.len());
     for r in records {
+        all_versions.push(versions(catalog, r).await?);
         releases.push(release_of(catalog, r).await?);
     }
+    let mut refs: Vec<&DatasetRecord> = records.iter().collect();
+    refs.extend(
+        all_versions
+            .iter()
+            .flat_map(|v| v.releases.iter().map(|(_, frozen, _)| frozen)),
+    );
+    let cache = CodeCache::load(catalog, &refs, Some(info)).await?;
     let datasets: Vec<ExportedDataset> = records
         .iter()
         .zip(&releases)
-        .map(|(r, rel)| exported(r, rel.as_ref()))
+        .zip(&all_versions)
+        .map(|((r, rel), v)| exported(r, rel.as_ref(), &v.links))
         .collect();
     let lookup = |l: &str, c: &str| cache.get(l, c);
     let ctx = DcatContext {
         base_uri: catalog.registry().base_uri(),
         lookup: &lookup,
     };
-    Ok(catalog_triples(&ctx, info, &datasets, paging))
+    let mut triples = catalog_triples(&ctx, info, &datasets, paging);
+    for v in &all_versions {
+        triples.extend(version_triples(&ctx, v));
+    }
+    Ok(triples)
 }

@@ -372,6 +372,21 @@ async fn files_are_content_addressed_and_old_releases_stay_downloadable(backend:
     assert_eq!(r.status(), 413);
     let stored: Vec<_> = walk(&app.data_dir.join("files"));
     assert_eq!(stored.len(), 1, "only the first file is stored: {stored:?}");
+    // An interrupted upload (the client promises 1000 bytes, sends 10 and hangs up) leaves no file behind.
+    {
+        use tokio::io::AsyncWriteExt;
+        let addr = app.base.trim_start_matches("http://").to_owned();
+        let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "PUT /api/v1/datasets/facilities/distributions/csv/file HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\n0123456789"
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.shutdown().await.unwrap();
+        drop(socket);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let stored: Vec<_> = walk(&app.data_dir.join("files"));
+        assert_eq!(stored.len(), 1, "no partial file: {stored:?}");
+    }
     let current: Value = app
         .client
         .get(app.url("/api/v1/datasets/facilities"))

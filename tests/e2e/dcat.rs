@@ -112,6 +112,33 @@ async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
     assert_eq!(r.status(), 200);
     publish(&app, "ds-health").await;
     publish(&app, "ds-edu").await;
+    // Two releases of ds-health, with different files.
+    let release = |v: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .post_json(
+                    "/api/v1/datasets/ds-health/releases",
+                    Some(ADMIN_TOKEN),
+                    &json!({"version": v, "notes": {"vi": "Bản phát hành"}}),
+                )
+                .await;
+            assert_eq!(r.status(), 201, "release {v}");
+        }
+    };
+    release("v1").await;
+    let r = app
+        .client
+        .put(app.url("/api/v1/datasets/ds-health/distributions/csv/file"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "text/csv")
+        .body("a,b\n1,2\n3,4\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    publish(&app, "ds-health").await;
+    release("v2").await;
 
     let dir = tempfile::tempdir().unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
@@ -174,19 +201,36 @@ async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
         .unwrap();
     let exported = nt
         .lines()
-        .filter(|l| l.ends_with("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset> ."))
+        .filter(|l| l.contains("> <http://www.w3.org/ns/dcat#dataset> <"))
         .count();
     assert_eq!(exported as i64, total, "{nt}");
     assert!(nt.contains("<http://publications.europa.eu/resource/authority/data-theme/HEAL>"));
     assert!(nt.contains("<http://publications.europa.eu/resource/authority/data-theme/EDUC>"));
+    // One uploaded distribution, shown in the dataset and in each of its two releases, each with its checksum.
     assert_eq!(
         nt.matches("<http://spdx.org/rdf/terms#checksumValue>")
             .count(),
-        1,
-        "one uploaded file, one checksum"
+        3
     );
-    let count =
-        "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> }";
+    let health = "<https://data.example.gov.vn/dataset/ds-health>";
+    let v1 = "<https://data.example.gov.vn/dataset/ds-health/releases/v1>";
+    let v2 = "<https://data.example.gov.vn/dataset/ds-health/releases/v2>";
+    for triple in [
+        format!("{health} <http://www.w3.org/ns/dcat#hasVersion> {v1} ."),
+        format!("{health} <http://www.w3.org/ns/dcat#hasVersion> {v2} ."),
+        format!("{health} <http://www.w3.org/ns/dcat#hasCurrentVersion> {v2} ."),
+        format!("{v2} <http://www.w3.org/ns/dcat#previousVersion> {v1} ."),
+        format!("{v1} <http://purl.org/dc/terms/isVersionOf> {health} ."),
+        format!("{v1} <http://www.w3.org/ns/dcat#version> \"v1\" ."),
+    ] {
+        assert!(nt.contains(&triple), "missing {triple}");
+    }
+    assert!(
+        nt.contains("/dataset/ds-health/distribution/csv/download?revision="),
+        "a release's file URL names its revision"
+    );
+    assert!(!nt.contains("sameAs"));
+    let count = "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?c a <http://www.w3.org/ns/dcat#Catalog> ; <http://www.w3.org/ns/dcat#dataset> ?d }";
     let mut n = 0;
     for _ in 0..40 {
         n = sparql_count(&app, count).await;
@@ -286,6 +330,32 @@ async fn seed_catalog_conforms_with_lists_plans_and_attention(backend: Backend) 
         page += 1;
     }
     assert_eq!(page as i64, (total + 3) / 4);
+    // Every seed distribution is a file we hold, so every one carries its sha256; every dataset an EU theme.
+    let nt = app
+        .get("/catalog?page_size=1000&format=nt")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let distributions = nt
+        .matches("> <http://www.w3.org/ns/dcat#distribution> <")
+        .count();
+    assert!(distributions >= total as usize);
+    assert_eq!(
+        nt.matches("<http://spdx.org/rdf/terms#checksumValue>")
+            .count(),
+        distributions
+    );
+    let themed = nt
+        .lines()
+        .filter(|l| l.contains("<http://www.w3.org/ns/dcat#theme> <http://publications.europa.eu/resource/authority/data-theme/"))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(
+        themed.len() as i64,
+        total,
+        "every dataset has an EU data theme"
+    );
 
     // Open-data lists: immutable numbered documents whose manifest hashes to the recorded sha256.
     let lists = app
