@@ -166,15 +166,20 @@ impl Application {
             info.homepage = Some(config.base_uri.clone());
         }
         let projection = catalog::graph::Projection::new(catalog.clone(), info.clone())?;
-        let state = AppState::new(
+        let search = catalog::search::SearchIndex::open(&config.data_dir.join("index"))?;
+        let state = AppState {
             registry,
             accounts,
             catalog,
             files,
-            config.max_upload_bytes,
+            upload_limit: config.max_upload_bytes,
             projection,
-            info,
-        );
+            catalog_info: std::sync::Arc::new(info),
+            sparql_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
+            search,
+            search_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(4)),
+            ready: Default::default(),
+        };
         Ok(Self {
             listener,
             state,
@@ -227,6 +232,23 @@ async fn project(state: AppState) {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "RDF projection built"
     );
+    let started = std::time::Instant::now();
+    // The search index persists: catch up from the sequence it recorded (everything, for a new index).
+    loop {
+        match catalog::indexer::catch_up(&state.catalog, &state.search).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "catching up the search index failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        }
+    }
+    tracing::info!(
+        datasets = state.search.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "search index caught up"
+    );
     state.set_ready();
     let committed = state.registry.database().committed();
     loop {
@@ -236,6 +258,9 @@ async fn project(state: AppState) {
         }
         if let Err(e) = state.projection.catch_up().await {
             tracing::error!(error = %e, "RDF projection catch-up failed");
+        }
+        if let Err(e) = catalog::indexer::catch_up(&state.catalog, &state.search).await {
+            tracing::error!(error = %e, "search index catch-up failed");
         }
     }
 }

@@ -53,6 +53,11 @@ enum Command {
         #[arg(long, default_value_t = 512, env = "OPENDATA_MAX_UPLOAD_MB")]
         max_upload_mb: u64,
     },
+    /// Rebuild the search index from the SQL store (the server must be stopped: it owns the index writer).
+    Reindex {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -141,6 +146,22 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             }
             tracing::info!(address = %app.local_addr(), "listening");
             app.run_until(app::shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Reindex { store } => {
+            init_logs(false);
+            let mut config = Config::new(store.data_dir);
+            config.database_url = store.database_url;
+            let db = app::open_database(&config).await?;
+            let registry = registry::Registry::new(db.clone(), &config.base_uri);
+            let catalog = catalog::Catalog::new(db, registry);
+            let index = catalog::search::SearchIndex::open(&config.data_dir.join("index"))?;
+            let started = std::time::Instant::now();
+            let n = catalog::indexer::rebuild(&catalog, &index).await?;
+            println!(
+                "reindexed {n} datasets in {} ms",
+                started.elapsed().as_millis()
+            );
             Ok(())
         }
         Command::Token {

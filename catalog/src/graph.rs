@@ -128,19 +128,17 @@ impl Projection {
         if rows.is_empty() {
             return Ok(0);
         }
-        let base = self.catalog.registry().base_uri();
-        let dataset_prefix = format!("{base}/dataset/");
-        let list_prefix = format!("{base}/registry/");
         let mut datasets = BTreeSet::new();
         let mut lists = BTreeSet::new();
         let mut last = from;
         for row in &rows {
             last = row.try_get::<i64, _>(0)?;
             let subject: String = row.try_get(1)?;
-            if let Some(rest) = subject.strip_prefix(&dataset_prefix) {
+            // By path, not by base URI: the base may have changed since the entry was written.
+            if let Some((_, rest)) = subject.split_once("/dataset/") {
                 let id = rest.split('/').next().unwrap_or_default();
                 datasets.insert(percent_decode(id));
-            } else if let Some(rest) = subject.strip_prefix(&list_prefix) {
+            } else if let Some((_, rest)) = subject.split_once("/registry/") {
                 let list = rest.split('/').next().unwrap_or_default();
                 lists.insert(percent_decode(list));
             }

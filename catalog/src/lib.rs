@@ -6,8 +6,10 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod graph;
+pub mod indexer;
 pub mod model;
 pub mod preview;
+pub mod search;
 pub mod seed;
 pub mod store;
 

@@ -21,6 +21,7 @@ pub mod dcat;
 pub mod health;
 pub mod lgsp;
 pub mod registry_api;
+pub mod search;
 pub mod sparql;
 
 /// What every handler shares.
@@ -42,32 +43,12 @@ pub struct AppState {
     pub catalog_info: Arc<catalog::dcat::CatalogInfo>,
     /// Bounds concurrent SPARQL evaluations (they run on blocking threads).
     pub sparql_permits: Arc<tokio::sync::Semaphore>,
-    ready: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl AppState {
-    /// State over the domain stores.
-    pub fn new(
-        registry: Registry,
-        accounts: Accounts,
-        catalog: catalog::Catalog,
-        files: catalog::files::FileStore,
-        upload_limit: u64,
-        projection: catalog::graph::Projection,
-        catalog_info: catalog::dcat::CatalogInfo,
-    ) -> Self {
-        Self {
-            registry,
-            accounts,
-            catalog,
-            files,
-            upload_limit,
-            projection,
-            catalog_info: Arc::new(catalog_info),
-            sparql_permits: Arc::new(tokio::sync::Semaphore::new(2)),
-            ready: Arc::new(std::sync::atomic::AtomicBool::new(false)),
-        }
-    }
+    /// The search index.
+    pub search: catalog::search::SearchIndex,
+    /// Bounds concurrent searches (they run on blocking threads), apart from the per-client rate limits.
+    pub search_permits: Arc<tokio::sync::Semaphore>,
+    /// False until the projections are built.
+    pub ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -84,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/admin", admin::router())
         .nest("/api/v1/datasets", datasets::router())
         .nest("/api/v1", agencies::router())
+        .nest("/api/v1/search", search::router())
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));

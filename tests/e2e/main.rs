@@ -4,3 +4,4 @@ mod support;
 mod catalog;
 mod dcat;
 mod registry;
+mod search;

@@ -1,0 +1,139 @@
+//! Keeping the search index in step with the change log (the search projector).
+use std::collections::{BTreeMap, BTreeSet};
+
+use sqlx::Row;
+
+use crate::error::CatalogError;
+use crate::search::{Extras, SearchIndex};
+use crate::store::{Catalog, DatasetQuery, DatasetRecord};
+
+fn failed(e: impl std::fmt::Display) -> CatalogError {
+    CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
+}
+
+/// The provinces a dataset covers: its spatial codes, each taken up to its top-level ancestor.
+async fn extras(
+    catalog: &Catalog,
+    record: &DatasetRecord,
+    cache: &mut BTreeMap<String, Option<String>>,
+) -> Extras {
+    let mut provinces = BTreeSet::new();
+    for code in &record.content.spatial {
+        if !cache.contains_key(code) {
+            let province = match catalog
+                .registry()
+                .ancestors("administrative-units", code)
+                .await
+            {
+                Ok(chain) => Some(
+                    chain
+                        .last()
+                        .map_or_else(|| code.clone(), |top| top.data.code.clone()),
+                ),
+                Err(_) => None,
+            };
+            cache.insert(code.clone(), province);
+        }
+        if let Some(Some(p)) = cache.get(code) {
+            provinces.insert(p.clone());
+        }
+    }
+    Extras {
+        provinces: provinces.into_iter().collect(),
+    }
+}
+
+async fn entry(
+    catalog: &Catalog,
+    id: &str,
+    cache: &mut BTreeMap<String, Option<String>>,
+) -> Result<(String, Option<(DatasetRecord, Extras)>), CatalogError> {
+    match catalog.get(id, None, true).await {
+        Ok(record) => {
+            let e = extras(catalog, &record, cache).await;
+            Ok((id.to_owned(), Some((record, e))))
+        }
+        Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Ok((id.to_owned(), None)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Applies the change-log entries after the index's committed sequence; returns how many were read.
+pub async fn catch_up(catalog: &Catalog, index: &SearchIndex) -> Result<usize, CatalogError> {
+    let from = index.applied();
+    let rows =
+        sqlx::query("SELECT seq, subject FROM change_log WHERE seq > $1 ORDER BY seq LIMIT 10000")
+            .bind(from)
+            .fetch_all(catalog.database().pool())
+            .await?;
+    let Some(last) = rows.last() else {
+        return Ok(0);
+    };
+    let last: i64 = last.try_get(0)?;
+    let mut ids = BTreeSet::new();
+    for row in &rows {
+        let subject: String = row.try_get(1)?;
+        // By path, not by base URI: the base may have changed since the entry was written.
+        if let Some((_, rest)) = subject.split_once("/dataset/") {
+            let id = rest.split('/').next().unwrap_or_default();
+            ids.insert(
+                percent_encoding::percent_decode_str(id)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            );
+        }
+    }
+    let mut cache = BTreeMap::new();
+    let mut changes = Vec::with_capacity(ids.len());
+    for id in &ids {
+        changes.push(entry(catalog, id, &mut cache).await?);
+    }
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || index.apply(&changes, last))
+        .await
+        .map_err(failed)?
+        .map_err(failed)?;
+    Ok(rows.len())
+}
+
+/// Empties the index and indexes every published dataset again.
+pub async fn rebuild(catalog: &Catalog, index: &SearchIndex) -> Result<usize, CatalogError> {
+    let head = catalog.registry().version_tag().await?;
+    let i = index.clone();
+    tokio::task::spawn_blocking(move || i.clear())
+        .await
+        .map_err(failed)?
+        .map_err(failed)?;
+    let mut cache = BTreeMap::new();
+    let mut cursor = None;
+    let mut count = 0;
+    loop {
+        let page = catalog
+            .list(&DatasetQuery {
+                public: true,
+                cursor: cursor.clone(),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?;
+        let mut changes = Vec::with_capacity(page.items.len());
+        for record in page.items {
+            let e = extras(catalog, &record, &mut cache).await;
+            changes.push((record.id.clone(), Some((record, e))));
+        }
+        count += changes.len();
+        let done = page.next.is_none();
+        // Intermediate commits record the old head, so a crash mid-way resumes by catching up.
+        let seq = if done { head } else { 0 };
+        let i = index.clone();
+        tokio::task::spawn_blocking(move || i.apply(&changes, seq))
+            .await
+            .map_err(failed)?
+            .map_err(failed)?;
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    Ok(count)
+}

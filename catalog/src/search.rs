@@ -1,0 +1,604 @@
+//! The search index (tantivy): published datasets by title, description and keywords in Vietnamese and English, with
+//! Vietnamese folding, typo tolerance, facets and sorting.
+//!
+//! Each text is indexed twice: folded (lowercase, diacritics removed, `đ` → `d`, so "du lieu dan cu" finds "dữ liệu
+//! dân cư") and exact (lowercase only, boosted, so a query typed with its diacritics ranks exact matches first). Terms
+//! of five letters or more also match at edit distance 1. The index lives on disk under the data directory; the change-log
+//! sequence it reflects is stored as the commit payload, so a restart catches up from there instead of rebuilding
+//! (`opendata reindex` rebuilds). One writer, owned by the projector; one long-lived reader, reloaded after each commit.
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer, TokenStream,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
+};
+
+use crate::store::DatasetRecord;
+
+/// The facets offered, in display order.
+pub const FACETS: &[&str] = &[
+    "theme",
+    "publisher",
+    "format",
+    "licence",
+    "province",
+    "accessRight",
+    "year",
+];
+
+/// What went wrong in the index.
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct SearchError(pub String);
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// How to order results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (newest first without a query).
+    #[default]
+    Relevance,
+    /// Most recently modified first.
+    Modified,
+    /// By title (folded, A to Z).
+    Title,
+}
+
+/// A search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Free text.
+    pub q: Option<String>,
+    /// `(facet, value)` filters; several values of one facet are OR-ed, different facets AND-ed.
+    pub filters: Vec<(String, String)>,
+    /// Order.
+    pub sort: Sort,
+    /// Results to skip.
+    pub offset: usize,
+    /// Page size.
+    pub limit: usize,
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchHit {
+    /// Dataset id.
+    pub id: String,
+    /// Title in Vietnamese.
+    pub title_vi: String,
+    /// Title in English.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title_en: String,
+    /// A fragment of the description with the matched words in `<b>`, HTML-escaped.
+    pub snippet: String,
+    /// Publisher's agency code.
+    pub publisher: String,
+    /// Theme codes.
+    pub themes: Vec<String>,
+    /// Last publication, RFC 3339.
+    pub modified: String,
+    /// Relevance score (0 when sorted otherwise).
+    pub score: f32,
+}
+
+/// A page of results with facet counts over all matches.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// The hits.
+    pub items: Vec<SearchHit>,
+    /// How many match.
+    pub total: usize,
+    /// Counts per facet value over all matches, most frequent first.
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+}
+
+/// One facet value and how many matches have it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FacetCount {
+    /// The value (a code, or a year).
+    pub value: String,
+    /// Matches.
+    pub count: u64,
+}
+
+/// What the indexer needs of a dataset besides its record: provinces resolved from its spatial codes.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// Province codes covered.
+    pub provinces: Vec<String>,
+}
+
+struct Fields {
+    id: Field,
+    title_vi: Field,
+    title_en: Field,
+    text_fold: Field,
+    text_exact: Field,
+    title_fold: Field,
+    title_exact: Field,
+    facets: Field,
+    publisher: Field,
+    themes: Field,
+    modified: Field,
+    modified_text: Field,
+    title_sort: Field,
+    description: Field,
+}
+
+/// The index, its one writer and its reader.
+#[derive(Clone)]
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Arc<Mutex<IndexWriter>>,
+    fields: Arc<Fields>,
+}
+
+const FOLD: &str = "vi_fold";
+const EXACT: &str = "vi_exact";
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tokenizer: &str, stored: bool| {
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        if stored { o.set_stored() } else { o }
+    };
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title_vi: b.add_text_field("title_vi", STORED),
+        title_en: b.add_text_field("title_en", STORED),
+        text_fold: b.add_text_field("text_fold", text(FOLD, false)),
+        text_exact: b.add_text_field("text_exact", text(EXACT, false)),
+        title_fold: b.add_text_field("title_fold", text(FOLD, false)),
+        title_exact: b.add_text_field("title_exact", text(EXACT, false)),
+        facets: b.add_facet_field("facets", FacetOptions::default()),
+        publisher: b.add_text_field("publisher", STRING | STORED),
+        themes: b.add_text_field("themes", STRING | STORED),
+        modified: b.add_i64_field("modified", tantivy::schema::FAST | STORED),
+        modified_text: b.add_text_field("modified_text", STORED),
+        title_sort: b.add_text_field("title_sort", STRING | tantivy::schema::FAST),
+        description: b.add_text_field("description", text(FOLD, true)),
+    };
+    (b.build(), fields)
+}
+
+fn register_tokenizers(index: &Index) {
+    index.tokenizers().register(
+        FOLD,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(AsciiFoldingFilter)
+            .build(),
+    );
+    index.tokenizers().register(
+        EXACT,
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .build(),
+    );
+}
+
+fn tokens(index: &Index, tokenizer: &str, text: &str) -> Vec<String> {
+    let mut analyzer = index
+        .tokenizers()
+        .get(tokenizer)
+        .expect("registered tokenizer");
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+impl SearchIndex {
+    /// Opens the index under `dir`, creating it when missing (or when its schema is not ours: then it is rebuilt).
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        std::fs::create_dir_all(dir).map_err(|e| SearchError(e.to_string()))?;
+        let mmap =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError(e.to_string()))?;
+        let index = match Index::open_or_create(mmap, schema.clone()) {
+            Ok(i) => i,
+            Err(_) => {
+                // An index from another schema version: start over (the projector refills it).
+                std::fs::remove_dir_all(dir).map_err(|e| SearchError(e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(|e| SearchError(e.to_string()))?;
+                Index::create_in_dir(dir, schema)?
+            }
+        };
+        register_tokenizers(&index);
+        let writer: IndexWriter = index.writer(50_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Arc::new(Mutex::new(writer)),
+            fields: Arc::new(fields),
+        })
+    }
+
+    /// The change-log sequence the committed index reflects (0 for a new index).
+    pub fn applied(&self) -> i64 {
+        self.index
+            .load_metas()
+            .ok()
+            .and_then(|m| m.payload)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Number of indexed datasets.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// True when nothing is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn document(&self, record: &DatasetRecord, extras: &Extras) -> TantivyDocument {
+        let f = &self.fields;
+        let c = &record.content;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &record.id);
+        let title_vi = c.title.vi.clone().unwrap_or_default();
+        let title_en = c.title.en.clone().unwrap_or_default();
+        doc.add_text(f.title_vi, &title_vi);
+        doc.add_text(f.title_en, &title_en);
+        for t in [&title_vi, &title_en] {
+            doc.add_text(f.title_fold, t);
+            doc.add_text(f.title_exact, t);
+        }
+        let mut body: Vec<&str> = vec![];
+        body.extend(c.description.vi.as_deref());
+        body.extend(c.description.en.as_deref());
+        body.extend(c.keywords.vi.iter().map(String::as_str));
+        body.extend(c.keywords.en.iter().map(String::as_str));
+        for t in &body {
+            doc.add_text(f.text_fold, t);
+            doc.add_text(f.text_exact, t);
+        }
+        doc.add_text(
+            f.description,
+            c.description
+                .vi
+                .as_deref()
+                .or(c.description.en.as_deref())
+                .unwrap_or_default(),
+        );
+        doc.add_text(f.publisher, &c.publisher);
+        for t in &c.themes {
+            doc.add_text(f.themes, t);
+        }
+        let modified = record.published_at.as_deref().unwrap_or(&record.updated_at);
+        let ts = chrono::DateTime::parse_from_rfc3339(modified)
+            .map(|d| d.timestamp())
+            .unwrap_or_default();
+        doc.add_i64(f.modified, ts);
+        doc.add_text(f.modified_text, modified);
+        doc.add_text(f.title_sort, registry::text::fold(&title_vi));
+        let mut facet = |name: &str, value: &str| {
+            if !value.is_empty() {
+                doc.add_facet(f.facets, Facet::from_path([name, value]));
+            }
+        };
+        for t in &c.themes {
+            facet("theme", t);
+        }
+        facet("publisher", &c.publisher);
+        for d in &c.distributions {
+            if let Some(fmt) = &d.format {
+                facet("format", fmt);
+            }
+        }
+        if let Some(l) = &c.licence {
+            facet("licence", l);
+        }
+        for p in &extras.provinces {
+            facet("province", p);
+        }
+        if let Some(a) = &c.access_right {
+            facet("accessRight", a);
+        }
+        let year = c
+            .issued
+            .map(|d| d.format("%Y").to_string())
+            .unwrap_or_else(|| modified.chars().take(4).collect());
+        facet("year", &year);
+        doc
+    }
+
+    /// Replaces (or, with `None`, removes) datasets, then commits recording `seq` and reloads the reader. Blocking.
+    pub fn apply(
+        &self,
+        changes: &[(String, Option<(DatasetRecord, Extras)>)],
+        seq: i64,
+    ) -> Result<(), SearchError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError("writer lock poisoned".into()))?;
+        for (id, record) in changes {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+            if let Some((record, extras)) = record {
+                writer.add_document(self.document(record, extras))?;
+            }
+        }
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&seq.to_string());
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes everything (before a rebuild). Blocking.
+    pub fn clear(&self) -> Result<(), SearchError> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError("writer lock poisoned".into()))?;
+        writer.delete_all_documents()?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload("0");
+        commit.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
+        let f = &self.fields;
+        let folded = tokens(&self.index, FOLD, q);
+        let exact = tokens(&self.index, EXACT, q);
+        if folded.is_empty() {
+            return None;
+        }
+        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (i, word) in folded.iter().enumerate() {
+            let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for (field, boost) in [(f.title_fold, 2.0), (f.text_fold, 1.0)] {
+                let term = Term::from_field_text(field, word);
+                shoulds.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+                        boost,
+                    )),
+                ));
+                if word.chars().count() >= 5 {
+                    shoulds.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(FuzzyTermQuery::new(term, 1, true)),
+                            boost * 0.5,
+                        )),
+                    ));
+                }
+            }
+            if let Some(exact_word) = exact.get(i).filter(|e| *e != word) {
+                // Typed with diacritics: exact matches rank higher.
+                for (field, boost) in [(f.title_exact, 3.0), (f.text_exact, 1.5)] {
+                    let term = Term::from_field_text(field, exact_word);
+                    shoulds.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                            boost,
+                        )),
+                    ));
+                }
+            }
+            musts.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+        }
+        Some(Box::new(BooleanQuery::new(musts)))
+    }
+
+    /// Runs a search. Blocking: call it under `spawn_blocking`.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        let f = &self.fields;
+        let searcher = self.reader.searcher();
+        let text = query.q.as_deref().and_then(|q| self.text_query(q));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let has_text = text.is_some();
+        if let Some(t) = text {
+            clauses.push((Occur::Must, t));
+        }
+        let mut by_facet: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (name, value) in &query.filters {
+            by_facet
+                .entry(name.as_str())
+                .or_default()
+                .push(value.as_str());
+        }
+        for (name, values) in &by_facet {
+            let shoulds: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let term = Term::from_facet(f.facets, &Facet::from_path([*name, *v]));
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
+        }
+        let query_obj: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for name in FACETS {
+            facet_collector.add_facet(Facet::from_path([*name]));
+        }
+        let limit = query.limit.clamp(1, 1000);
+        let top = TopDocs::with_limit(limit).and_offset(query.offset);
+        let (total, facet_counts, hits): (usize, _, Vec<(f32, DocAddress)>) =
+            match (query.sort, has_text) {
+                (Sort::Relevance, true) => {
+                    let (total, facets, docs) = searcher
+                        .search(&query_obj, &(Count, facet_collector, top.order_by_score()))?;
+                    (total, facets, docs)
+                }
+                (Sort::Title, _) => {
+                    let (total, facets, docs) = searcher.search(
+                        &query_obj,
+                        &(
+                            Count,
+                            facet_collector,
+                            top.order_by_string_fast_field("title_sort", Order::Asc),
+                        ),
+                    )?;
+                    (
+                        total,
+                        facets,
+                        docs.into_iter().map(|(_, d)| (0.0, d)).collect(),
+                    )
+                }
+                _ => {
+                    let (total, facets, docs) = searcher.search(
+                        &query_obj,
+                        &(
+                            Count,
+                            facet_collector,
+                            top.order_by_fast_field::<i64>("modified", Order::Desc),
+                        ),
+                    )?;
+                    (
+                        total,
+                        facets,
+                        docs.into_iter().map(|(_, d)| (0.0, d)).collect(),
+                    )
+                }
+            };
+        // Snippets come from the stored description, with the query's folded words highlighted.
+        let words = query
+            .q
+            .as_deref()
+            .map(|q| tokens(&self.index, FOLD, q))
+            .unwrap_or_default();
+        let snippets = if words.is_empty() {
+            None
+        } else {
+            let shoulds: Vec<(Occur, Box<dyn Query>)> = words
+                .iter()
+                .map(|w| {
+                    let term = Term::from_field_text(f.description, w);
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs))
+                            as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            Some(SnippetGenerator::create(
+                &searcher,
+                &BooleanQuery::new(shoulds),
+                f.description,
+            )?)
+        };
+        let mut items = Vec::with_capacity(hits.len());
+        for (score, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let snippet = match &snippets {
+                Some(generator) => {
+                    let s = generator.snippet_from_doc(&doc);
+                    if s.is_empty() {
+                        html_escape(&first_chars(&text(f.description), 200))
+                    } else {
+                        s.to_html()
+                    }
+                }
+                None => html_escape(&first_chars(&text(f.description), 200)),
+            };
+            items.push(SearchHit {
+                id: text(f.id),
+                title_vi: text(f.title_vi),
+                title_en: text(f.title_en),
+                snippet,
+                publisher: text(f.publisher),
+                themes: doc
+                    .get_all(f.themes)
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                modified: text(f.modified_text),
+                score,
+            });
+        }
+        let mut facets = BTreeMap::new();
+        for name in FACETS {
+            let root = Facet::from_path([*name]);
+            let mut counts: Vec<FacetCount> = facet_counts
+                .get(root.to_path_string().as_str())
+                .map(|(facet, count)| FacetCount {
+                    value: facet
+                        .to_path()
+                        .last()
+                        .map(|s| (*s).to_owned())
+                        .unwrap_or_default(),
+                    count,
+                })
+                .collect();
+            counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            facets.insert((*name).to_owned(), counts);
+        }
+        Ok(SearchResults {
+            items,
+            total,
+            facets,
+        })
+    }
+}
+
+fn first_chars(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
