@@ -6,6 +6,7 @@ use registry::{Database, Registry};
 use tokio::net::TcpListener;
 
 use crate::accounts::Accounts;
+pub use crate::http::ratelimit::{Rate, RateLimits};
 use crate::http::{self, AppState};
 
 /// Which seed lists to load into an empty store.
@@ -40,6 +41,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How the catalog describes itself in DCAT.
     pub catalog_info: catalog::dcat::CatalogInfo,
+    /// Per-client rate limits.
+    pub rate_limits: RateLimits,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -74,6 +77,7 @@ impl Config {
             admin_token: None,
             max_upload_bytes: 512 * 1024 * 1024,
             catalog_info: default_catalog_info(),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -179,6 +183,9 @@ impl Application {
             search,
             search_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(4)),
             ready: Default::default(),
+            rate_limits: crate::http::ratelimit::Limiter::new(&config.rate_limits)
+                .map(std::sync::Arc::new),
+            metrics: Default::default(),
         };
         Ok(Self {
             listener,
@@ -201,6 +208,11 @@ impl Application {
     ) -> std::io::Result<()> {
         let db = self.state.registry.database().clone();
         let projector = tokio::spawn(project(self.state.clone()));
+        let tidy = self
+            .state
+            .rate_limits
+            .clone()
+            .map(|limiter| tokio::spawn(http::ratelimit::keep_tidy(limiter)));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -209,6 +221,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await?;
         projector.abort();
+        if let Some(tidy) = tidy {
+            tidy.abort();
+        }
         db.close().await;
         Ok(())
     }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use opendata::accounts::{Accounts, NewAccount, Role};
-use opendata::app::{self, Application, Config, Seed};
+use opendata::app::{self, Application, Config, Rate, RateLimits, Seed};
+use opendata::http::ratelimit;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -26,6 +27,65 @@ struct StoreArgs {
     /// Use this database instead of the embedded one (postgres://user@host/db).
     #[arg(long, env = "OPENDATA_DATABASE_URL")]
     database_url: Option<String>,
+}
+
+/// Rate limits of `serve` (see README, "Rate limits"). A rate is COUNT/UNIT[:BURST], UNIT one of s, min, h; the
+/// burst defaults to twice the count.
+#[derive(Args, Clone)]
+#[command(next_help_heading = "Rate limits")]
+struct RateLimitArgs {
+    /// Limit nothing (for a node behind a gateway that already limits).
+    #[arg(long, env = "OPENDATA_NO_RATE_LIMITS")]
+    no_rate_limits: bool,
+    /// Callers without a valid token, per client address.
+    #[arg(long, value_name = "RATE", env = "OPENDATA_RATE_ANONYMOUS",
+          default_value_t = RateLimits::default().anonymous)]
+    rate_anonymous: Rate,
+    /// Callers with a token, per account (admins are never limited).
+    #[arg(long, value_name = "RATE", env = "OPENDATA_RATE_KEYED",
+          default_value_t = RateLimits::default().keyed)]
+    rate_keyed: Rate,
+    /// A role's own quota instead of --rate-keyed: ROLE=RATE (consumer, publisher, approver, steward), repeatable.
+    #[arg(long, value_name = "ROLE=RATE", env = "OPENDATA_RATE_ROLES", value_delimiter = ',',
+          value_parser = ratelimit::parse_role_rate)]
+    rate_role: Vec<(Role, Rate)>,
+    /// /sparql, /catalog and /api/v1/data/ for callers without a token, per client address.
+    #[arg(long, value_name = "RATE", env = "OPENDATA_RATE_EXPENSIVE",
+          default_value_t = RateLimits::default().expensive_anonymous)]
+    rate_expensive: Rate,
+    /// /sparql, /catalog and /api/v1/data/ for callers with a token, per account.
+    #[arg(long, value_name = "RATE", env = "OPENDATA_RATE_EXPENSIVE_KEYED",
+          default_value_t = RateLimits::default().expensive_keyed)]
+    rate_expensive_keyed: Rate,
+    /// Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs).
+    #[arg(long, value_name = "CIDR", env = "OPENDATA_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = ratelimit::parse_trusted_proxy)]
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// Nodes sharing the traffic: each node enforces 1/N of every rate and burst.
+    #[arg(long, value_name = "N", env = "OPENDATA_RATE_NODES",
+          default_value_t = RateLimits::default().nodes,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    rate_nodes: u32,
+    /// The most clients one bucket tracks; past it the idlest are forgotten.
+    #[arg(long, value_name = "N", env = "OPENDATA_RATE_MAX_KEYS",
+          default_value_t = RateLimits::default().max_tracked_keys)]
+    rate_max_keys: usize,
+}
+
+impl RateLimitArgs {
+    fn apply(self, limits: &mut RateLimits) {
+        *limits = RateLimits {
+            enabled: !self.no_rate_limits,
+            anonymous: self.rate_anonymous,
+            keyed: self.rate_keyed,
+            roles: self.rate_role,
+            expensive_anonymous: self.rate_expensive,
+            expensive_keyed: self.rate_expensive_keyed,
+            trusted_proxies: self.trusted_proxies,
+            nodes: self.rate_nodes,
+            max_tracked_keys: self.rate_max_keys,
+        };
+    }
 }
 
 #[derive(Subcommand)]
@@ -52,6 +112,8 @@ enum Command {
         /// The largest file upload accepted, in MiB.
         #[arg(long, default_value_t = 512, env = "OPENDATA_MAX_UPLOAD_MB")]
         max_upload_mb: u64,
+        #[command(flatten)]
+        limits: RateLimitArgs,
     },
     /// Rebuild the search index from the SQL store (the server must be stopped: it owns the index writer).
     Reindex {
@@ -121,6 +183,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             seed_lists,
             log_json,
             max_upload_mb,
+            limits,
         } => {
             init_logs(log_json);
             let mut config = Config::new(store.data_dir);
@@ -136,6 +199,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 Some(l) => Seed::Only(l),
             };
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
+            limits.apply(&mut config.rate_limits);
             config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty());

@@ -12,6 +12,7 @@ pub mod preview;
 pub mod search;
 pub mod seed;
 pub mod store;
+pub mod tabular;
 
 pub use error::CatalogError;
 pub use store::Catalog;

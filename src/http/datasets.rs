@@ -426,6 +426,23 @@ async fn upload(
             }
             catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
         })?;
+    // A CSV becomes a typed table for the data API first: a ragged row or bad encoding refuses the upload, naming
+    // the line, and the dataset is left as it was.
+    let declared_csv = state
+        .catalog
+        .get(&id, None, false)
+        .await?
+        .content
+        .distributions
+        .iter()
+        .any(|d| d.id == did && d.format.as_deref() == Some("CSV"));
+    if declared_csv || media_type.as_deref() == Some("text/csv") {
+        let path = state
+            .files
+            .path(&stored.sha256)
+            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
+        state.catalog.ingest_csv(&stored.sha256, &path).await?;
+    }
     let record = state
         .catalog
         .attach_file(

@@ -16,10 +16,14 @@ use crate::accounts::{Accounts, Principal};
 
 pub mod admin;
 pub mod agencies;
+pub mod ckan;
+pub mod data;
 pub mod datasets;
 pub mod dcat;
 pub mod health;
 pub mod lgsp;
+pub mod metrics;
+pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
 pub mod sparql;
@@ -49,6 +53,10 @@ pub struct AppState {
     pub search_permits: Arc<tokio::sync::Semaphore>,
     /// False until the projections are built.
     pub ready: Arc<std::sync::atomic::AtomicBool>,
+    /// Per-client rate limits (`None` when they are off).
+    pub rate_limits: Option<Arc<ratelimit::Limiter>>,
+    /// Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -66,15 +74,26 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/datasets", datasets::router())
         .nest("/api/v1", agencies::router())
         .nest("/api/v1/search", search::router())
+        .nest("/api/v1/data", data::router())
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));
     Router::new()
         .merge(api)
         .merge(health::router())
+        .merge(metrics::router())
         .merge(datasets::public_router())
+        .merge(ckan::router())
         .merge(sparql::router())
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             64 * 1024 * 1024,
         ))
@@ -103,6 +122,11 @@ pub enum ApiError {
     NotAcceptable(String),
     /// The body is over the limit; nothing was stored.
     PayloadTooLarge(String),
+    /// The caller's rate-limit bucket is empty.
+    TooManyRequests {
+        /// Seconds until a request can pass again (the `Retry-After` header).
+        retry_after_secs: u64,
+    },
     /// Something broke on our side (logged, never shown).
     Internal(String),
 }
@@ -198,6 +222,12 @@ impl ApiError {
                 m.clone(),
                 vec![],
             ),
+            Self::TooManyRequests { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                format!("too many requests; retry in {retry_after_secs} s"),
+                vec![],
+            ),
             Self::NotAcceptable(m) => (
                 StatusCode::NOT_ACCEPTABLE,
                 "not-acceptable",
@@ -251,6 +281,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }
@@ -345,6 +380,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already looked up by the rate limiter.
+        if let Some(ratelimit::Authenticated(p)) = parts.extensions.get() {
+            return Ok(Self(Some(p.clone())));
+        }
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Ok(Self(None));
         };

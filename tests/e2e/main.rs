@@ -2,6 +2,9 @@
 mod support;
 
 mod catalog;
+mod ckan;
+mod data;
 mod dcat;
+mod limits;
 mod registry;
 mod search;

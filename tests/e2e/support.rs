@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use opendata::app::{Application, Config, Seed};
+use opendata::app::{Application, Config, Rate, RateLimits, Seed};
 use serde_json::Value;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
@@ -74,6 +74,18 @@ impl TestApp {
     }
 }
 
+/// Rate limits no test reaches.
+pub fn unthrottled() -> RateLimits {
+    let lavish = Rate::per_second(100_000, 100_000);
+    RateLimits {
+        anonymous: lavish,
+        keyed: lavish,
+        expensive_anonymous: lavish,
+        expensive_keyed: lavish,
+        ..RateLimits::default()
+    }
+}
+
 pub async fn spawn_app(backend: Backend, seed: &[&str]) -> TestApp {
     spawn_app_with(backend, seed, |_| {}).await
 }
@@ -95,6 +107,8 @@ pub async fn spawn_app_with(
         Seed::Only(seed.iter().map(|s| s.to_string()).collect())
     };
     config.admin_token = Some(ADMIN_TOKEN.into());
+    // The limiter runs in every test but throttles none; tests/e2e/limits.rs sets its own quotas.
+    config.rate_limits = unthrottled();
     if let Backend::Postgres = backend {
         config.database_url = Some(fresh_pg_database().await);
     }

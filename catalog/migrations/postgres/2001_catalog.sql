@@ -50,3 +50,11 @@ CREATE TABLE catalog_plan_items (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (agency, id)
 );
+
+CREATE TABLE tabular_tables (
+    sha256 TEXT COLLATE "C" PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    row_count BIGINT NOT NULL,
+    ingested_at TEXT NOT NULL
+);

@@ -50,3 +50,12 @@ CREATE TABLE catalog_plan_items (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (agency, id)
 );
+
+-- Tabular data: one typed table per ingested CSV file (by content hash), described here.
+CREATE TABLE tabular_tables (
+    sha256 TEXT PRIMARY KEY,
+    table_name TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    row_count INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);

@@ -1,0 +1,289 @@
+//! `/api/v1/data/{dataset}/{distribution}`: rows of a CSV distribution, ingested into a typed table. Filters
+//! (`col=v`, `col.gt|gte|lt|lte=v`, `col.in=a,b`), `q` (text), `sort` (`col` or `-col`), `fields`, `cursor`, `limit`,
+//! and `format=json|csv|ndjson`. Without `limit`, CSV and NDJSON stream every matching row page by page (flat memory).
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use catalog::tabular::{DataQuery, Filter, TableInfo};
+use registry::InputProblem;
+use serde_json::json;
+
+use super::{ApiError, AppState, Caller};
+
+/// Rows per page when streaming, and the largest `limit`.
+pub const PAGE: i64 = 1000;
+/// The largest `limit` for one JSON page.
+pub const MAX_LIMIT: i64 = 10_000;
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/{dataset}/{distribution}", get(rows))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Ndjson,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::BadRequest(vec![InputProblem::field(field, message)])
+}
+
+fn parse(query: &str, headers: &HeaderMap) -> Result<(DataQuery, Format), ApiError> {
+    let mut q = DataQuery::default();
+    let mut format = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        let value = value.into_owned();
+        match key.as_ref() {
+            "q" => q.q = Some(value),
+            "sort" => q.sort = Some(value),
+            "fields" => {
+                q.fields = value
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            }
+            "cursor" => {
+                q.cursor = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|c: &i64| *c >= 0)
+                        .ok_or_else(|| bad("cursor", "not a cursor"))?,
+                )
+            }
+            "limit" => {
+                q.limit = Some(
+                    value
+                        .parse()
+                        .ok()
+                        .filter(|l| (1..=MAX_LIMIT).contains(l))
+                        .ok_or_else(|| bad("limit", format!("between 1 and {MAX_LIMIT}")))?,
+                )
+            }
+            "format" => {
+                format = Some(match value.as_str() {
+                    "json" => Format::Json,
+                    "csv" => Format::Csv,
+                    "ndjson" => Format::Ndjson,
+                    _ => return Err(bad("format", "one of json, csv, ndjson")),
+                })
+            }
+            "revision" => {}
+            key => {
+                let filter = match key.rsplit_once('.') {
+                    Some((col, "in")) => Filter::In(
+                        col.to_owned(),
+                        value.split(',').map(str::to_owned).collect(),
+                    ),
+                    Some((col, op @ ("gt" | "gte" | "lt" | "lte"))) => {
+                        let op = match op {
+                            "gt" => ">",
+                            "gte" => ">=",
+                            "lt" => "<",
+                            _ => "<=",
+                        };
+                        Filter::Compare(col.to_owned(), op, value)
+                    }
+                    _ => Filter::Eq(key.to_owned(), value),
+                };
+                q.filters.push(filter);
+            }
+        }
+    }
+    let format = format.unwrap_or_else(|| {
+        let accept = headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if accept.starts_with("text/csv") {
+            Format::Csv
+        } else if accept.starts_with("application/x-ndjson") {
+            Format::Ndjson
+        } else {
+            Format::Json
+        }
+    });
+    Ok((q, format))
+}
+
+/// The table behind a visible CSV distribution (ingested on first use if an older file was never ingested).
+pub async fn table_of(
+    state: &AppState,
+    dataset: &str,
+    distribution: &str,
+    revision: Option<i64>,
+    caller: Caller,
+) -> Result<TableInfo, ApiError> {
+    let staff = match caller.0 {
+        Some(p) => {
+            let agency = state
+                .catalog
+                .get(dataset, None, false)
+                .await?
+                .content
+                .publisher;
+            p.role == crate::accounts::Role::Admin || p.agency.as_deref() == Some(agency.as_str())
+        }
+        None => false,
+    };
+    let dist = state
+        .catalog
+        .distribution(dataset, distribution, revision, !staff)
+        .await?;
+    let sha = dist
+        .file_sha256
+        .ok_or_else(|| ApiError::NotFound("this distribution has no file in the catalog".into()))?;
+    match state.catalog.table(&sha).await? {
+        Some(t) => Ok(t),
+        None => {
+            let is_csv = dist.format.as_deref() == Some("CSV")
+                || dist.media_type.as_deref() == Some("text/csv");
+            if !is_csv {
+                return Err(ApiError::NotFound(
+                    "the data API serves CSV distributions only".into(),
+                ));
+            }
+            let path = state
+                .files
+                .path(&sha)
+                .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
+            Ok(state.catalog.ingest_csv(&sha, &path).await?)
+        }
+    }
+}
+
+fn csv_line(values: impl Iterator<Item = String>) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    w.write_record(values.collect::<Vec<_>>())
+        .expect("in memory");
+    String::from_utf8(w.into_inner().expect("in memory")).unwrap_or_default()
+}
+
+fn cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn rows(
+    State(state): State<AppState>,
+    Path((dataset, distribution)): Path<(String, String)>,
+    caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let query_string = uri.query().unwrap_or_default();
+    let revision = form_urlencoded::parse(query_string.as_bytes())
+        .find(|(k, _)| k == "revision")
+        .map(|(_, v)| {
+            v.parse::<i64>()
+                .map_err(|_| bad("revision", "not a revision number"))
+        })
+        .transpose()?;
+    let (mut q, format) = parse(query_string, &headers)?;
+    let table = table_of(&state, &dataset, &distribution, revision, caller).await?;
+    if format == Format::Json || q.limit.is_some() {
+        let limit = q.limit.unwrap_or(100);
+        q.with_total = format == Format::Json;
+        let page = state.catalog.query_rows(&table, &q, limit).await?;
+        return Ok(match format {
+            Format::Json => axum::Json(json!({
+                "columns": table.columns, "items": page.rows, "total": page.total, "next": page.next.map(|n| n.to_string()),
+            }))
+            .into_response(),
+            Format::Csv | Format::Ndjson => {
+                let names = selected_names(&table, &q);
+                let mut body = if format == Format::Csv { csv_line(names.iter().cloned()) } else { String::new() };
+                for row in &page.rows {
+                    body.push_str(&render_row(format, &names, row));
+                }
+                super::typed(content_type(format), body)
+            }
+        });
+    }
+    // Stream every matching row, one page at a time.
+    let names = selected_names(&table, &q);
+    let header = if format == Format::Csv {
+        csv_line(names.iter().cloned())
+    } else {
+        String::new()
+    };
+    let catalog = state.catalog.clone();
+    let stream = futures_util::stream::unfold(Some((q, true)), move |cursor| {
+        let catalog = catalog.clone();
+        let table = table.clone();
+        let names = names.clone();
+        let header = header.clone();
+        async move {
+            let (q, first) = cursor?;
+            let page = match catalog.query_rows(&table, &q, PAGE).await {
+                Ok(p) => p,
+                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+            };
+            let mut chunk = if first { header } else { String::new() };
+            for row in &page.rows {
+                chunk.push_str(&render_row(format, &names, row));
+            }
+            let next = page.next.map(|n| {
+                (
+                    DataQuery {
+                        cursor: Some(n),
+                        ..q
+                    },
+                    false,
+                )
+            });
+            Some((Ok::<_, std::io::Error>(chunk), next))
+        }
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        content_type(format).parse().expect("static media type"),
+    );
+    Ok(response)
+}
+
+fn content_type(format: Format) -> &'static str {
+    match format {
+        Format::Csv => "text/csv; charset=utf-8",
+        Format::Ndjson => "application/x-ndjson",
+        Format::Json => "application/json",
+    }
+}
+
+fn selected_names(table: &TableInfo, q: &DataQuery) -> Vec<String> {
+    if q.fields.is_empty() {
+        table.columns.iter().map(|c| c.name.clone()).collect()
+    } else {
+        q.fields.clone()
+    }
+}
+
+fn render_row(
+    format: Format,
+    names: &[String],
+    row: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    match format {
+        Format::Csv => csv_line(
+            names
+                .iter()
+                .map(|n| row.get(n).map(cell).unwrap_or_default()),
+        ),
+        _ => {
+            let mut line = serde_json::to_string(row).expect("row serializes");
+            line.push('\n');
+            line
+        }
+    }
+}
