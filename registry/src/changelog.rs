@@ -226,3 +226,42 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 }
+
+/// One change-log entry as the change feed shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedEntry {
+    /// The sequence (the feed's cursor).
+    pub seq: i64,
+    /// When.
+    pub recorded_at: String,
+    /// What kind of change.
+    pub action: String,
+    /// The URI of what changed.
+    pub subject: String,
+    /// Content hash after, when there is content.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_sha256: Option<String>,
+}
+
+/// Entries after `after`, oldest first, at most `limit`.
+pub async fn feed(pool: &sqlx::AnyPool, after: i64, limit: i64) -> Result<Vec<FeedEntry>, RegistryError> {
+    let rows = sqlx::query(
+        "SELECT seq, recorded_at, action, subject, after_sha256 FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(FeedEntry {
+                seq: r.try_get(0)?,
+                recorded_at: r.try_get(1)?,
+                action: r.try_get(2)?,
+                subject: r.try_get(3)?,
+                after_sha256: r.try_get(4)?,
+            })
+        })
+        .collect()
+}

@@ -16,6 +16,7 @@ use crate::accounts::{Accounts, Principal};
 
 pub mod admin;
 pub mod agencies;
+pub mod changes;
 pub mod ckan;
 pub mod data;
 pub mod datasets;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", agencies::router())
         .nest("/api/v1/search", search::router())
         .nest("/api/v1/data", data::router())
+        .nest("/api/v1/changes", changes::router())
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));
