@@ -41,6 +41,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How the catalog describes itself in DCAT.
     pub catalog_info: catalog::dcat::CatalogInfo,
+    /// Send `Strict-Transport-Security` (only behind TLS).
+    pub hsts: bool,
     /// Per-client rate limits.
     pub rate_limits: RateLimits,
 }
@@ -77,6 +79,7 @@ impl Config {
             admin_token: None,
             max_upload_bytes: 512 * 1024 * 1024,
             catalog_info: default_catalog_info(),
+            hsts: false,
             rate_limits: RateLimits::default(),
         }
     }
@@ -183,6 +186,7 @@ impl Application {
             search,
             search_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(4)),
             ready: Default::default(),
+            hsts: config.hsts,
             rate_limits: crate::http::ratelimit::Limiter::new(&config.rate_limits)
                 .map(std::sync::Arc::new),
             metrics: Default::default(),

@@ -112,8 +112,16 @@ enum Command {
         /// The largest file upload accepted, in MiB.
         #[arg(long, default_value_t = 512, env = "OPENDATA_MAX_UPLOAD_MB")]
         max_upload_mb: u64,
+        /// Send Strict-Transport-Security (only when served over TLS, e.g. behind a TLS proxy).
+        #[arg(long, env = "OPENDATA_HSTS")]
+        hsts: bool,
         #[command(flatten)]
         limits: RateLimitArgs,
+    },
+    /// Check the tamper-evident change log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Rebuild the search index from the SQL store (the server must be stopped: it owns the index writer).
     Reindex {
@@ -124,6 +132,15 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every hash of the change-log chain; exit 1 naming the first entry that does not verify.
+    Verify {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -183,6 +200,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             seed_lists,
             log_json,
             max_upload_mb,
+            hsts,
             limits,
         } => {
             init_logs(log_json);
@@ -199,6 +217,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 Some(l) => Seed::Only(l),
             };
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
+            config.hsts = hsts;
             limits.apply(&mut config.rate_limits);
             config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN")
                 .ok()
@@ -211,6 +230,25 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             tracing::info!(address = %app.local_addr(), "listening");
             app.run_until(app::shutdown_signal()).await?;
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { store },
+        } => {
+            let mut config = Config::new(store.data_dir);
+            config.database_url = store.database_url;
+            let db = app::open_database(&config).await?;
+            let check = registry::changelog::verify(db.pool()).await?;
+            match check.first_bad_seq {
+                None => {
+                    println!("change log verified: {} entries, head {}", check.entries, check.head);
+                    Ok(())
+                }
+                Some(seq) => Err(format!(
+                    "change log entry {seq} does not verify: the chain was altered at or before it ({} entries)",
+                    check.entries
+                )
+                .into()),
+            }
         }
         Command::Reindex { store } => {
             init_logs(false);

@@ -245,7 +245,11 @@ pub struct FeedEntry {
 }
 
 /// Entries after `after`, oldest first, at most `limit`.
-pub async fn feed(pool: &sqlx::AnyPool, after: i64, limit: i64) -> Result<Vec<FeedEntry>, RegistryError> {
+pub async fn feed(
+    pool: &sqlx::AnyPool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<FeedEntry>, RegistryError> {
     let rows = sqlx::query(
         "SELECT seq, recorded_at, action, subject, after_sha256 FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
     )

@@ -21,10 +21,16 @@ struct FeedQuery {
     limit: Option<i64>,
 }
 
-async fn changes(State(state): State<AppState>, ApiQuery(q): ApiQuery<FeedQuery>) -> Result<Response, ApiError> {
+async fn changes(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<FeedQuery>,
+) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
-        return Err(ApiError::BadRequest(vec![registry::InputProblem::field("limit", "between 1 and 10000")]));
+        return Err(ApiError::BadRequest(vec![registry::InputProblem::field(
+            "limit",
+            "between 1 and 10000",
+        )]));
     }
     let after = q.cursor.unwrap_or(0).max(0);
     let items = registry::changelog::feed(state.registry.database().pool(), after, limit).await?;

@@ -27,7 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/{id}/revisions", get(revisions))
         .route("/{id}/revisions/{number}", get(revision))
         .route("/{id}/revisions/{from}/diff/{to}", get(diff))
-        .route("/{id}/distributions/{did}/file", axum::routing::put(upload))
         .route("/{id}/distributions/{did}/download", get(download))
         .route("/{id}/distributions/{did}/preview", get(preview))
         .route("/{id}/releases", get(releases).post(create_release))
@@ -36,6 +35,14 @@ pub fn router() -> Router<AppState> {
 /// Routes outside `/api`: the download URLs the DCAT export names.
 pub fn public_router() -> Router<AppState> {
     Router::new().route("/dataset/{id}/distribution/{did}/download", get(download))
+}
+
+/// The upload route, kept apart so it gets the upload size limit instead of the request body limit.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route(
+        "/api/v1/datasets/{id}/distributions/{did}/file",
+        axum::routing::put(upload),
+    )
 }
 
 /// May `principal` see and edit drafts of `agency`'s datasets?

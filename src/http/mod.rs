@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
+pub mod security;
 pub mod sparql;
 
 /// What every handler shares.
@@ -54,6 +55,8 @@ pub struct AppState {
     pub search_permits: Arc<tokio::sync::Semaphore>,
     /// False until the projections are built.
     pub ready: Arc<std::sync::atomic::AtomicBool>,
+    /// Send `Strict-Transport-Security` (deployments behind TLS).
+    pub hsts: bool,
     /// Per-client rate limits (`None` when they are off).
     pub rate_limits: Option<Arc<ratelimit::Limiter>>,
     /// Prometheus metrics.
@@ -66,6 +69,9 @@ impl AppState {
         self.ready.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
+
+/// The largest request body outside file uploads (which have their own, configurable limit).
+pub const REQUEST_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 /// The whole application's routes.
 pub fn router(state: AppState) -> Router {
@@ -80,13 +86,43 @@ pub fn router(state: AppState) -> Router {
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(state.clone(), etag));
-    Router::new()
+    // The APIs may be called from any web page; no credentials travel with cross-origin calls (tokens are headers).
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+        ]);
+    let limited = Router::new()
         .merge(api)
         .merge(health::router())
         .merge(metrics::router())
         .merge(datasets::public_router())
         .merge(ckan::router())
         .merge(sparql::router())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            REQUEST_BODY_LIMIT,
+        ))
+        .merge(datasets::upload_router())
+        .layer(cors);
+    Router::new()
+        .merge(limited)
         .fallback(|| async { ApiError::NotFound("no such resource".into()) })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -96,8 +132,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::record,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            64 * 1024 * 1024,
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -505,15 +505,27 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn change_feed_pages_in_commit_order() {
     let app = spawn_app(Backend::Sqlite, &["themes"]).await;
     let first = app.get_json("/api/v1/changes?limit=5").await;
-    let seqs: Vec<i64> = first["items"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap())
+        .collect();
     assert_eq!(seqs, [1, 2, 3, 4, 5]);
     let next = first["next"].as_str().unwrap();
-    let second = app.get_json(&format!("/api/v1/changes?limit=5&cursor={next}")).await;
+    let second = app
+        .get_json(&format!("/api/v1/changes?limit=5&cursor={next}"))
+        .await;
     assert_eq!(second["items"][0]["seq"], 6);
     let head = first["head"].as_i64().unwrap();
-    let tail = app.get_json(&format!("/api/v1/changes?cursor={head}")).await;
+    let tail = app
+        .get_json(&format!("/api/v1/changes?cursor={head}"))
+        .await;
     assert!(tail["items"].as_array().unwrap().is_empty());
     assert!(tail["next"].is_null());
-    assert!(first["items"][0].get("actor").is_none(), "actors stay private");
+    assert!(
+        first["items"][0].get("actor").is_none(),
+        "actors stay private"
+    );
     assert_eq!(app.get("/api/v1/changes?limit=0").await.status(), 400);
 }

@@ -8,3 +8,4 @@ mod dcat;
 mod limits;
 mod registry;
 mod search;
+mod security;

@@ -1,0 +1,107 @@
+//! Hardening checks: security headers, CORS, body limits as problem+json, and the audit chain verified by the CLI.
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_TOKEN, Backend, spawn_app};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_cors_and_body_limits() {
+    let app = spawn_app(Backend::Sqlite, &["themes"]).await;
+    let r = app.get("/api/v1/registry/lists").await;
+    let h = r.headers();
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(
+        h.get("strict-transport-security").is_none(),
+        "HSTS only when configured"
+    );
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/search"))
+        .header("origin", "https://example.org")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let big = format!(
+        "{{\"reason\": \"{}\", \"changes\": []}}",
+        "x".repeat(33 * 1024 * 1024)
+    );
+    let r = app
+        .client
+        .post(app.url("/api/v1/registry/lists/themes/change-requests"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // Deeply nested JSON is refused, not a stack overflow.
+    let deep = format!("{{\"q\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let r = app
+        .client
+        .post(app.url("/api/3/action/package_search"))
+        .header("content-type", "application/json")
+        .body(deep)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_verify_names_the_first_tampered_entry() {
+    let app = spawn_app(Backend::Sqlite, &["themes"]).await;
+    let change = json!({"reason": "r", "changes": [{"op": "modify", "code": "health", "set": {"labels": {"vi": "Y tế"}}}]});
+    let r = app
+        .post_json(
+            "/api/v1/registry/lists/themes/change-requests",
+            Some(ADMIN_TOKEN),
+            &change,
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let dir = app.data_dir.clone();
+    let verify = |dir: std::path::PathBuf| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_opendata"))
+            .args(["audit", "verify", "--data-dir"])
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    let out = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || verify(dir)
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("verified"));
+    // Alter one entry behind the application's back.
+    let db = registry::Database::open_sqlite(&dir).await.unwrap();
+    sqlx::query("UPDATE change_log SET actor = 'mallory' WHERE seq = 3")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    db.close().await;
+    let out = tokio::task::spawn_blocking(move || verify(dir))
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("entry 3"), "{stderr}");
+    let _: Value = json!(null);
+}
