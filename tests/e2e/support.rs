@@ -17,6 +17,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub base: String,
+    /// The PostgreSQL database, when on PostgreSQL.
+    pub database_url: Option<String>,
     pub data_dir: std::path::PathBuf,
     pub client: reqwest::Client,
     pub _dir: tempfile::TempDir,
@@ -113,6 +115,8 @@ pub async fn spawn_app_with(
         config.database_url = Some(fresh_pg_database().await);
     }
     adjust(&mut config);
+    let database_url = config.database_url.clone();
+    let data_dir = config.data_dir.clone();
     let app = Application::build(config)
         .await
         .expect("application builds");
@@ -140,7 +144,8 @@ pub async fn spawn_app_with(
     assert!(ready, "the server did not become ready within 30 s");
     TestApp {
         base,
-        data_dir: dir.path().to_owned(),
+        data_dir,
+        database_url,
         client,
         _dir: dir,
         shutdown: Some(tx),
