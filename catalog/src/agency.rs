@@ -93,11 +93,12 @@ impl OpenDataList {
         ])
         .expect("in memory");
         for (i, d) in self.datasets.iter().enumerate() {
+            let text = |s: &str| registry::csv_format::neutralize(s).into_owned();
             w.write_record([
                 (i + 1).to_string(),
                 d.id.clone(),
-                d.title.vi.clone().unwrap_or_default(),
-                d.title.en.clone().unwrap_or_default(),
+                text(d.title.vi.as_deref().unwrap_or_default()),
+                text(d.title.en.as_deref().unwrap_or_default()),
                 d.themes.join("|"),
                 d.frequency.clone().unwrap_or_default(),
                 d.licence.clone().unwrap_or_default(),

@@ -31,6 +31,25 @@ const FIXED: &[&str] = &[
     "close_match",
 ];
 
+/// Neutralizes spreadsheet formulas: a cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
+/// `'`, so a spreadsheet shows it as text instead of running it (OWASP CSV injection). [`unneutralize`] undoes it on
+/// import, so exports still round-trip.
+pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+/// Reverses [`neutralize`].
+pub fn unneutralize(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
 /// The header of an export of `meta`'s items.
 pub fn header(meta: &CodeListMeta) -> Vec<String> {
     FIXED
@@ -89,8 +108,12 @@ pub fn write<'a>(meta: &CodeListMeta, items: impl IntoIterator<Item = &'a ItemDa
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(header(meta)).expect("writing to memory");
     for item in items {
-        w.write_record(record(meta, item))
-            .expect("writing to memory");
+        w.write_record(
+            record(meta, item)
+                .iter()
+                .map(|c| neutralize(c).into_owned()),
+        )
+        .expect("writing to memory");
     }
     w.into_inner().expect("writing to memory")
 }
@@ -205,7 +228,9 @@ pub fn parse(
             ));
             continue;
         }
-        let cell = |name: &str| -> Option<&str> { index.get(name).map(|i| record[*i].trim()) };
+        let cell = |name: &str| -> Option<&str> {
+            index.get(name).map(|i| unneutralize(record[*i].trim()))
+        };
         let present = |name: &str| index.contains_key(name);
         let nonempty = |name: &str| cell(name).filter(|s| !s.is_empty());
         let code = cell("code").unwrap_or_default().to_owned();
@@ -426,5 +451,31 @@ mod tests {
             &HashMap::new(),
         );
         assert_eq!(problems[0].line, Some(3));
+    }
+}
+
+#[cfg(test)]
+mod injection_tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralized_and_round_trip() {
+        for evil in [
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+        ] {
+            let safe = neutralize(evil);
+            assert!(safe.starts_with('\''), "{evil}");
+            assert_eq!(unneutralize(&safe), evil);
+        }
+        assert_eq!(neutralize("Hà Nội"), "Hà Nội");
+        assert_eq!(
+            unneutralize("'quoted"),
+            "'quoted",
+            "a quote before ordinary text is data"
+        );
     }
 }

@@ -166,10 +166,11 @@ fn csv_line(values: impl Iterator<Item = String>) -> String {
     String::from_utf8(w.into_inner().expect("in memory")).unwrap_or_default()
 }
 
+/// A CSV cell: text is neutralized against spreadsheet formulas; numbers (negative ones too) stay numbers.
 fn cell(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => registry::csv_format::neutralize(s).into_owned(),
         other => other.to_string(),
     }
 }
@@ -202,7 +203,7 @@ async fn rows(
             .into_response(),
             Format::Csv | Format::Ndjson => {
                 let names = selected_names(&table, &q);
-                let mut body = if format == Format::Csv { csv_line(names.iter().cloned()) } else { String::new() };
+                let mut body = if format == Format::Csv { csv_line(names.iter().map(|n| registry::csv_format::neutralize(n).into_owned())) } else { String::new() };
                 for row in &page.rows {
                     body.push_str(&render_row(format, &names, row));
                 }
@@ -213,7 +214,11 @@ async fn rows(
     // Stream every matching row, one page at a time.
     let names = selected_names(&table, &q);
     let header = if format == Format::Csv {
-        csv_line(names.iter().cloned())
+        csv_line(
+            names
+                .iter()
+                .map(|n| registry::csv_format::neutralize(n).into_owned()),
+        )
     } else {
         String::new()
     };
