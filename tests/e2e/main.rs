@@ -8,6 +8,7 @@ mod ckan;
 mod data;
 mod dcat;
 mod limits;
+mod multinode;
 mod registry;
 mod search;
 mod security;
