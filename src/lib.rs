@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod app;
 pub mod backup;
+pub mod generate;
 pub mod http;

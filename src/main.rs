@@ -118,6 +118,18 @@ enum Command {
         #[command(flatten)]
         limits: RateLimitArgs,
     },
+    /// Write a deterministic synthetic catalog of published datasets (for benchmarks); loads the seed lists first
+    /// into an empty store.
+    Generate {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// How many datasets.
+        #[arg(long)]
+        datasets: usize,
+        /// The random seed (the same seed gives the same catalog).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Take a consistent online backup of the store and its files into one file.
     Backup {
         #[command(flatten)]
@@ -245,6 +257,21 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             }
             tracing::info!(address = %app.local_addr(), "listening");
             app.run_until(app::shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Generate { store, datasets, seed } => {
+            init_logs(false);
+            let mut config = Config::new(store.data_dir);
+            config.database_url = store.database_url;
+            let db = app::open_database(&config).await?;
+            let registry = registry::Registry::new(db.clone(), &config.base_uri);
+            if registry.is_empty().await? {
+                registry::seed::load_dir(&registry, &config.seed_dir, None).await?;
+            }
+            let catalog = catalog::Catalog::new(db, registry);
+            let started = std::time::Instant::now();
+            let n = opendata::generate::generate(&catalog, datasets, seed).await?;
+            println!("generated {n} datasets in {} ms", started.elapsed().as_millis());
             Ok(())
         }
         Command::Backup { store, to } => {
