@@ -197,3 +197,29 @@ pub async fn catalog_graph(
     }
     Ok(triples)
 }
+
+/// The triples of each published dataset in `records`, separately (one graph per dataset), with one registry lookup
+/// for all of them.
+pub async fn dataset_graphs(catalog: &Catalog, records: &[DatasetRecord]) -> Result<Vec<Vec<Triple>>, CatalogError> {
+    let mut all_versions = Vec::with_capacity(records.len());
+    let mut releases = Vec::with_capacity(records.len());
+    for r in records {
+        all_versions.push(versions(catalog, r).await?);
+        releases.push(release_of(catalog, r).await?);
+    }
+    let mut refs: Vec<&DatasetRecord> = records.iter().collect();
+    refs.extend(all_versions.iter().flat_map(|v| v.releases.iter().map(|(_, frozen, _)| frozen)));
+    let cache = CodeCache::load(catalog, &refs, None).await?;
+    let lookup = |l: &str, c: &str| cache.get(l, c);
+    let ctx = DcatContext { base_uri: catalog.registry().base_uri(), lookup: &lookup };
+    Ok(records
+        .iter()
+        .zip(&releases)
+        .zip(&all_versions)
+        .map(|((r, rel), v)| {
+            let mut t = dataset_triples(&ctx, &exported(r, rel.as_ref(), &v.links));
+            t.extend(version_triples(&ctx, v));
+            t
+        })
+        .collect())
+}

@@ -43,21 +43,6 @@ async fn extras(
     }
 }
 
-async fn entry(
-    catalog: &Catalog,
-    id: &str,
-    cache: &mut BTreeMap<String, Option<String>>,
-) -> Result<(String, Option<(DatasetRecord, Extras)>), CatalogError> {
-    match catalog.get(id, None, true).await {
-        Ok(record) => {
-            let e = extras(catalog, &record, cache).await;
-            Ok((id.to_owned(), Some((record, e))))
-        }
-        Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Ok((id.to_owned(), None)),
-        Err(e) => Err(e),
-    }
-}
-
 /// Applies the change-log entries after the index's committed sequence; returns how many were read.
 pub async fn catch_up(catalog: &Catalog, index: &SearchIndex) -> Result<usize, CatalogError> {
     let from = index.applied();
@@ -84,9 +69,20 @@ pub async fn catch_up(catalog: &Catalog, index: &SearchIndex) -> Result<usize, C
         }
     }
     let mut cache = BTreeMap::new();
+    let ids: Vec<String> = ids.into_iter().collect();
+    let mut found: BTreeMap<String, DatasetRecord> =
+        catalog.get_published_many(&ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
     let mut changes = Vec::with_capacity(ids.len());
-    for id in &ids {
-        changes.push(entry(catalog, id, &mut cache).await?);
+    for id in ids {
+        // Not published (any more): removed from the index.
+        let entry = match found.remove(&id) {
+            Some(record) => {
+                let e = extras(catalog, &record, &mut cache).await;
+                Some((record, e))
+            }
+            None => None,
+        };
+        changes.push((id, entry));
     }
     let index = index.clone();
     tokio::task::spawn_blocking(move || index.apply(&changes, last))

@@ -578,12 +578,9 @@ async fn package_search(state: &AppState, p: &Map<String, Value>) -> Result<Valu
     let mut labels = Labels::default();
     let mut packages = Vec::new();
     if rows > 0 {
-        for hit in &results.items {
-            match state.catalog.get(&hit.id, None, true).await {
-                Ok(record) => packages.push(package(state, &record, &mut labels).await?),
-                Err(catalog::CatalogError::NotFound(_) | catalog::CatalogError::Withdrawn(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
+        let ids: Vec<String> = results.items.iter().map(|h| h.id.clone()).collect();
+        for record in state.catalog.get_published_many(&ids).await? {
+            packages.push(package(state, &record, &mut labels).await?);
         }
     }
     let mut facets = Map::new();
