@@ -15,12 +15,18 @@ const TOPICS: &[(&str, &str)] = &[
     ("Kết quả tuyển sinh", "Admission results"),
     ("Chỉ số giá tiêu dùng", "Consumer price index"),
     ("Quan trắc chất lượng không khí", "Air quality monitoring"),
-    ("Danh mục doanh nghiệp đăng ký mới", "Newly registered enterprises"),
+    (
+        "Danh mục doanh nghiệp đăng ký mới",
+        "Newly registered enterprises",
+    ),
     ("Thu ngân sách nhà nước", "State budget revenue"),
     ("Sản lượng lúa", "Rice production"),
     ("Lao động có việc làm", "Employed labour force"),
     ("Tai nạn giao thông", "Traffic accidents"),
-    ("Điểm truy cập internet công cộng", "Public internet access points"),
+    (
+        "Điểm truy cập internet công cộng",
+        "Public internet access points",
+    ),
     ("Trường học phổ thông", "General education schools"),
     ("Dự án đầu tư công", "Public investment projects"),
     ("Lượng mưa theo tháng", "Monthly rainfall"),
@@ -45,11 +51,18 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
 }
 
 /// Generates `n` datasets (ids `gen-000001`…) and returns how many were written.
-pub async fn generate(catalog: &Catalog, n: usize, seed: u64) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+pub async fn generate(
+    catalog: &Catalog,
+    n: usize,
+    seed: u64,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     let registry = catalog.registry();
     let today = chrono::Utc::now().date_naive();
     let valid = |items: Vec<ItemData>| -> Vec<ItemData> {
-        items.into_iter().filter(|i| i.status_at(today) == StatusAt::Valid).collect()
+        items
+            .into_iter()
+            .filter(|i| i.status_at(today) == StatusAt::Valid)
+            .collect()
     };
     let agencies = valid(registry.all_items("agencies").await?);
     let themes = valid(registry.all_items("themes").await?);
@@ -60,7 +73,10 @@ pub async fn generate(catalog: &Catalog, n: usize, seed: u64) -> Result<usize, B
     let licences = valid(registry.all_items("licences").await?);
     let frequencies = valid(registry.all_items("frequencies").await?);
     if agencies.is_empty() || themes.is_empty() || provinces.is_empty() || licences.is_empty() {
-        return Err("generate needs the seed code lists (agencies, themes, administrative-units, licences)".into());
+        return Err(
+            "generate needs the seed code lists (agencies, themes, administrative-units, licences)"
+                .into(),
+        );
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut written = 0;
@@ -79,10 +95,14 @@ pub async fn generate(catalog: &Catalog, n: usize, seed: u64) -> Result<usize, B
             Some(&format!(
                 "{topic_vi} {q_vi} trên địa bàn {pname} năm {year}, do cơ quan chủ quản công bố định kỳ; số liệu được cập nhật và chuẩn hóa theo danh mục dùng chung."
             )),
-            Some(&format!("{topic_en} {q_en} in {pname}, {year}, published regularly by the owning agency.")),
+            Some(&format!(
+                "{topic_en} {q_en} in {pname}, {year}, published regularly by the owning agency."
+            )),
         );
         let theme_count = rng.random_range(1..=2);
-        let mut ds_themes: Vec<String> = (0..theme_count).map(|_| pick(&mut rng, &themes).code.clone()).collect();
+        let mut ds_themes: Vec<String> = (0..theme_count)
+            .map(|_| pick(&mut rng, &themes).code.clone())
+            .collect();
         ds_themes.sort();
         ds_themes.dedup();
         let dist_count = rng.random_range(1..=3);
@@ -91,10 +111,16 @@ pub async fn generate(catalog: &Catalog, n: usize, seed: u64) -> Result<usize, B
                 let format = *pick(&mut rng, FORMATS);
                 Distribution {
                     id: format!("d{d}"),
-                    title: LangText::new(Some(&format!("Tệp {format}")), Some(&format!("{format} file"))),
+                    title: LangText::new(
+                        Some(&format!("Tệp {format}")),
+                        Some(&format!("{format} file")),
+                    ),
                     description: LangText::default(),
                     access_url: None,
-                    download_url: Some(format!("https://data.example.gov.vn/files/gen-{i:06}/{d}.{}", format.to_lowercase())),
+                    download_url: Some(format!(
+                        "https://data.example.gov.vn/files/gen-{i:06}/{d}.{}",
+                        format.to_lowercase()
+                    )),
                     file_sha256: None,
                     byte_size: Some(rng.random_range(1_000..50_000_000)),
                     format: Some(format.to_owned()),
@@ -109,26 +135,39 @@ pub async fn generate(catalog: &Catalog, n: usize, seed: u64) -> Result<usize, B
             publisher: pick(&mut rng, &agencies).code.clone(),
             contact_point: None,
             themes: ds_themes,
-            keywords: Keywords { vi: vec![topic_vi.to_lowercase(), pname.clone()], en: vec![topic_en.to_lowercase()] },
+            keywords: Keywords {
+                vi: vec![topic_vi.to_lowercase(), pname.clone()],
+                en: vec![topic_en.to_lowercase()],
+            },
             spatial: vec![province.code.clone()],
             temporal: Some(Period {
                 start: chrono::NaiveDate::from_ymd_opt(year, 1, 1),
                 end: chrono::NaiveDate::from_ymd_opt(year, 12, 31),
             }),
-            frequency: if frequencies.is_empty() { None } else { Some(pick(&mut rng, &frequencies).code.clone()) },
+            frequency: if frequencies.is_empty() {
+                None
+            } else {
+                Some(pick(&mut rng, &frequencies).code.clone())
+            },
             languages: vec!["vi".into()],
             licence: Some(pick(&mut rng, &licences).code.clone()),
             access_right: Some("public".into()),
             data_class: None,
             landing_page: None,
             conforms_to: vec![],
-            issued: chrono::NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28)),
+            issued: chrono::NaiveDate::from_ymd_opt(
+                year,
+                rng.random_range(1..=12),
+                rng.random_range(1..=28),
+            ),
             reference_date: None,
             distributions,
         };
         batch.push((format!("gen-{i:06}"), content));
         if batch.len() == 2000 || i == n {
-            written += catalog.create_published_batch(std::mem::take(&mut batch), &Actor { name: "generator" }).await?;
+            written += catalog
+                .create_published_batch(std::mem::take(&mut batch), &Actor { name: "generator" })
+                .await?;
             tracing::info!(written, "generated");
         }
     }

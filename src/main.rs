@@ -156,11 +156,150 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Run the mock national portal: a CKAN Action API over its own SQLite store, with injectable faults.
+    MockPortal(MockPortalArgs),
+    /// Sync a CKAN portal with a source (an opendata server's change feed, a DCAT catalogue or a CKAN portal).
+    Harvest(HarvestArgs),
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Args)]
+struct MockPortalArgs {
+    /// Address to listen on (port 0: any free port; the address is printed on the first line).
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    bind: SocketAddr,
+    /// Folder of the portal's SQLite store.
+    #[arg(long)]
+    data_dir: PathBuf,
+    /// The API token writes need (in the `Authorization` header).
+    #[arg(long, env = "OPENDATA_PORTAL_TOKEN")]
+    token: String,
+    /// Fraction of requests that get an injected fault (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Kinds of fault drawn from: error-before, error-after, rate-limit, stall, drop (default: all).
+    #[arg(long, value_delimiter = ',')]
+    fault_kinds: Vec<harvester::portal::faults::FaultKind>,
+    /// How long a stalled request sleeps (set it past the client's timeout).
+    #[arg(long, default_value = "60s", value_parser = harvester::parse_duration)]
+    stall: std::time::Duration,
+    /// Retry-After of an injected 429, in seconds.
+    #[arg(long, default_value_t = 1)]
+    fault_retry_after: u64,
+    /// Seed of the fault sequence (reproducible runs).
+    #[arg(long)]
+    fault_seed: Option<u64>,
+    /// Requests over the whole portal: N/s, N/min or N/h; past it 429 with Retry-After.
+    #[arg(long, value_parser = harvester::portal::faults::parse_rate)]
+    rate_limit: Option<f64>,
+    /// Added to every action call, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency: u64,
+    /// `site_url` of `status_show` (defaults to http://<bound address>).
+    #[arg(long)]
+    site_url: Option<String>,
+}
+
+#[derive(Args)]
+struct HarvestArgs {
+    /// The source: an opendata server's base URL, a DCAT catalogue's first page, or a CKAN portal's base URL.
+    #[arg(long)]
+    source: String,
+    /// How to read the source (detected when not given): changes, dcat or ckan.
+    #[arg(long)]
+    source_kind: Option<harvester::source::SourceKind>,
+    /// API key for the source (an opendata key lifts the anonymous rate limit).
+    #[arg(long, env = "OPENDATA_SOURCE_TOKEN")]
+    source_token: Option<String>,
+    /// The CKAN portal to write to.
+    #[arg(long)]
+    target: String,
+    /// The portal's API token.
+    #[arg(long, env = "OPENDATA_TARGET_TOKEN")]
+    target_token: String,
+    /// Folder of the state stores (one per source and target).
+    #[arg(long)]
+    state_dir: PathBuf,
+    /// Write the run's JSON report here (rewritten after every run with --watch).
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Run again after this long (30s, 5m, 1h), until interrupted.
+    #[arg(long, value_parser = harvester::parse_duration)]
+    watch: Option<std::time::Duration>,
+    /// Records processed at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: u16,
+    /// Timeout of each HTTP request.
+    #[arg(long, default_value = "30s", value_parser = harvester::parse_duration)]
+    timeout: std::time::Duration,
+    /// Attempts of a request that fails transiently (5xx, timeout, dropped connection).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    max_attempts: u32,
+}
+
+async fn mock_portal(args: MockPortalArgs) -> app::anyhow_like::Result<()> {
+    use harvester::portal::{Portal, PortalConfig};
+    init_logs(false);
+    if !(0.0..=1.0).contains(&args.fault_rate) {
+        return Err("--fault-rate is a fraction between 0 and 1".into());
+    }
+    let mut config = PortalConfig::new(args.bind, args.data_dir, args.token);
+    config.faults.rate = args.fault_rate;
+    if !args.fault_kinds.is_empty() {
+        config.faults.kinds = args.fault_kinds;
+    }
+    config.faults.stall = args.stall;
+    config.faults.retry_after = args.fault_retry_after;
+    config.faults.seed = args.fault_seed;
+    config.rate_limit = args.rate_limit;
+    config.latency = std::time::Duration::from_millis(args.latency);
+    config.site_url = args.site_url;
+    let kinds: Vec<&str> = config.faults.kinds.iter().map(|k| k.as_str()).collect();
+    let portal = Portal::build(config.clone()).await?;
+    // The first line of stdout, read by whoever started us on port 0.
+    println!("mock portal listening on http://{}", portal.local_addr());
+    std::io::Write::flush(&mut std::io::stdout())?;
+    tracing::info!(address = %portal.local_addr(), fault_rate = config.faults.rate, ?kinds, "mock portal");
+    portal.run_until(app::shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn harvest(args: HarvestArgs) -> app::anyhow_like::Result<()> {
+    // The summary goes to stdout; logs to stderr, quiet unless RUST_LOG asks.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let mut options =
+        harvester::Options::new(args.source, args.target, args.target_token, args.state_dir);
+    options.source_kind = args.source_kind;
+    options.source_token = args.source_token;
+    options.concurrency = args.concurrency.into();
+    options.timeout = args.timeout;
+    options.retry.max_attempts = args.max_attempts;
+    loop {
+        let report = harvester::harvest_reported(&options).await;
+        if let Some(path) = &args.report {
+            harvester::write_report(path, &report)?;
+        }
+        println!("{}", report.summary());
+        let Some(interval) = args.watch else {
+            return if report.is_clean() {
+                Ok(())
+            } else {
+                Err(format!("{} failed (see the report)", report.failures.len()).into())
+            };
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = app::shutdown_signal() => return Ok(()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -259,7 +398,11 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             app.run_until(app::shutdown_signal()).await?;
             Ok(())
         }
-        Command::Generate { store, datasets, seed } => {
+        Command::Generate {
+            store,
+            datasets,
+            seed,
+        } => {
             init_logs(false);
             let mut config = Config::new(store.data_dir);
             config.database_url = store.database_url;
@@ -271,7 +414,10 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             let catalog = catalog::Catalog::new(db, registry);
             let started = std::time::Instant::now();
             let n = opendata::generate::generate(&catalog, datasets, seed).await?;
-            println!("generated {n} datasets in {} ms", started.elapsed().as_millis());
+            println!(
+                "generated {n} datasets in {} ms",
+                started.elapsed().as_millis()
+            );
             Ok(())
         }
         Command::Backup { store, to } => {
@@ -343,6 +489,8 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             );
             Ok(())
         }
+        Command::MockPortal(args) => mock_portal(args).await,
+        Command::Harvest(args) => harvest(args).await,
         Command::Token {
             command:
                 TokenCommand::Create {

@@ -200,7 +200,10 @@ pub async fn catalog_graph(
 
 /// The triples of each published dataset in `records`, separately (one graph per dataset), with one registry lookup
 /// for all of them.
-pub async fn dataset_graphs(catalog: &Catalog, records: &[DatasetRecord]) -> Result<Vec<Vec<Triple>>, CatalogError> {
+pub async fn dataset_graphs(
+    catalog: &Catalog,
+    records: &[DatasetRecord],
+) -> Result<Vec<Vec<Triple>>, CatalogError> {
     let mut all_versions = Vec::with_capacity(records.len());
     let mut releases = Vec::with_capacity(records.len());
     for r in records {
@@ -208,10 +211,17 @@ pub async fn dataset_graphs(catalog: &Catalog, records: &[DatasetRecord]) -> Res
         releases.push(release_of(catalog, r).await?);
     }
     let mut refs: Vec<&DatasetRecord> = records.iter().collect();
-    refs.extend(all_versions.iter().flat_map(|v| v.releases.iter().map(|(_, frozen, _)| frozen)));
+    refs.extend(
+        all_versions
+            .iter()
+            .flat_map(|v| v.releases.iter().map(|(_, frozen, _)| frozen)),
+    );
     let cache = CodeCache::load(catalog, &refs, None).await?;
     let lookup = |l: &str, c: &str| cache.get(l, c);
-    let ctx = DcatContext { base_uri: catalog.registry().base_uri(), lookup: &lookup };
+    let ctx = DcatContext {
+        base_uri: catalog.registry().base_uri(),
+        lookup: &lookup,
+    };
     Ok(records
         .iter()
         .zip(&releases)

@@ -107,7 +107,10 @@ impl Projection {
             let graphs = crate::export::dataset_graphs(&self.catalog, &page.items).await?;
             for (record, mut triples) in page.items.iter().zip(graphs) {
                 let graph = NamedNode::new_unchecked(record.uri.clone());
-                let catalog = NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+                let catalog = NamedNode::new_unchecked(format!(
+                    "{}/catalog",
+                    self.catalog.registry().base_uri()
+                ));
                 triples.push(oxrdf::Triple::new(catalog, DCAT_DATASET, graph.clone()));
                 self.replace_graph(graph, triples).await?;
             }

@@ -70,8 +70,12 @@ pub async fn catch_up(catalog: &Catalog, index: &SearchIndex) -> Result<usize, C
     }
     let mut cache = BTreeMap::new();
     let ids: Vec<String> = ids.into_iter().collect();
-    let mut found: BTreeMap<String, DatasetRecord> =
-        catalog.get_published_many(&ids).await?.into_iter().map(|r| (r.id.clone(), r)).collect();
+    let mut found: BTreeMap<String, DatasetRecord> = catalog
+        .get_published_many(&ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect();
     let mut changes = Vec::with_capacity(ids.len());
     for id in ids {
         // Not published (any more): removed from the index.

@@ -662,7 +662,10 @@ impl Catalog {
 
     /// The published revisions of many datasets in one query (missing, unpublished and withdrawn ones are left out),
     /// in the order asked.
-    pub async fn get_published_many(&self, ids: &[String]) -> Result<Vec<DatasetRecord>, CatalogError> {
+    pub async fn get_published_many(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<DatasetRecord>, CatalogError> {
         let mut by_id = std::collections::HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -921,9 +924,11 @@ impl Catalog {
         let refs: Vec<CodeCheck> = datasets
             .iter()
             .flat_map(|(_, c)| {
-                c.references()
-                    .into_iter()
-                    .map(|(_, list, code)| CodeCheck { list: list.to_owned(), code, date: c.reference_date })
+                c.references().into_iter().map(|(_, list, code)| CodeCheck {
+                    list: list.to_owned(),
+                    code,
+                    date: c.reference_date,
+                })
             })
             .collect();
         let results = self.registry.validate(&refs).await?;
@@ -933,7 +938,10 @@ impl Catalog {
                 problems.push(InputProblem::field(format!("{i}/id"), p.message));
             }
             for p in content.check_shape() {
-                problems.push(InputProblem::field(format!("{i}/{}", p.field.unwrap_or_default()), p.message));
+                problems.push(InputProblem::field(
+                    format!("{i}/{}", p.field.unwrap_or_default()),
+                    p.message,
+                ));
             }
             for (field, _, code) in content.references() {
                 let r = results.next().expect("one result per reference");
@@ -945,7 +953,10 @@ impl Catalog {
                             content.publisher = c;
                         }
                     }
-                    other => problems.push(InputProblem::field(format!("{i}/{field}"), format!("code {code:?} is {other}"))),
+                    other => problems.push(InputProblem::field(
+                        format!("{i}/{field}"),
+                        format!("code {code:?} is {other}"),
+                    )),
                 }
             }
             checked.push((id, content));

@@ -1,1 +1,180 @@
-//! `harvester`: not built yet (see the open issues); the crate exists so the workspace has its final shape.
+#![doc = include_str!("../README.md")]
+
+pub mod client;
+pub mod error;
+pub mod package;
+pub mod portal;
+pub mod report;
+pub mod source;
+pub mod state;
+pub mod sync;
+pub mod target;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::HarvestError;
+pub use report::Report;
+
+use client::{Http, RetryPolicy};
+use source::{AnySource, SourceKind};
+use state::StateStore;
+use target::CkanTarget;
+
+/// What `opendata harvest` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The source: an opendata server's base URL, a DCAT catalogue page, or a CKAN portal's base URL.
+    pub source: String,
+    /// How to read the source; detected when `None`.
+    pub source_kind: Option<SourceKind>,
+    /// A token for the source (an opendata API key lifts the anonymous rate limit), sent as `Authorization: Bearer`.
+    pub source_token: Option<String>,
+    /// The CKAN portal's base URL (the Action API is under `/api/3/action/`).
+    pub target: String,
+    /// The portal's API token, sent in the `Authorization` header.
+    pub target_token: String,
+    /// Folder of the state stores (one SQLite file per source and target).
+    pub state_dir: PathBuf,
+    /// Records processed at once.
+    pub concurrency: usize,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Retries of transient failures and 429s.
+    pub retry: RetryPolicy,
+}
+
+impl Options {
+    /// Defaults for everything but the four required settings.
+    pub fn new(
+        source: impl Into<String>,
+        target: impl Into<String>,
+        target_token: impl Into<String>,
+        state_dir: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            source: source.into(),
+            source_kind: None,
+            source_token: None,
+            target: target.into(),
+            target_token: target_token.into(),
+            state_dir: state_dir.into(),
+            concurrency: 4,
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// One harvest run: reads what changed on the source, writes it to the target, returns the report.
+pub async fn harvest(options: &Options) -> Result<Report, HarvestError> {
+    for (flag, url) in [("--source", &options.source), ("--target", &options.target)] {
+        if url.starts_with("https://") {
+            // reqwest is built without TLS in this workspace (no TLS stack in the dependency tree yet).
+            return Err(HarvestError::Config(format!(
+                "{flag} {url}: https is not supported by this build; reach the server through a local TLS-terminating \
+                 proxy (http://...)"
+            )));
+        }
+        if !url.starts_with("http://") {
+            return Err(HarvestError::Config(format!(
+                "{flag} {url:?} is not an http:// URL"
+            )));
+        }
+    }
+    let http = Arc::new(Http::new(options.timeout, options.retry.clone())?);
+    let source = AnySource::open(
+        http.clone(),
+        &options.source,
+        options.source_kind,
+        options.source_token.clone(),
+    )
+    .await?;
+    let target = CkanTarget::new(
+        http.clone(),
+        &options.target,
+        Some(options.target_token.clone()),
+    );
+    let state = StateStore::open(&options.state_dir, &options.source, &options.target).await?;
+    let report = sync::run(&source, &target, &state, options, &http).await;
+    state.close().await;
+    report
+}
+
+/// One harvest run that always ends in a report: a source that cannot be opened, or a state store that fails, is a
+/// failure in it (named `(source)` or `(state)`) rather than an error.
+pub async fn harvest_reported(options: &Options) -> Report {
+    let started = std::time::Instant::now();
+    match harvest(options).await {
+        Ok(report) => report,
+        Err(e) => {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let mut report = Report {
+                source: options.source.clone(),
+                source_kind: options
+                    .source_kind
+                    .map(|k| k.as_str().to_owned())
+                    .unwrap_or_default(),
+                target: options.target.clone(),
+                started_at: now.clone(),
+                finished_at: now,
+                duration_ms: started.elapsed().as_millis() as u64,
+                ..Report::default()
+            };
+            let (record, step) = match e {
+                HarvestError::State(_) | HarvestError::Io(_) => ("(state)", "state"),
+                _ => ("(source)", "open"),
+            };
+            report.fail(record, None, step, e.to_string());
+            report
+        }
+    }
+}
+
+/// Writes the report as JSON to `path`, atomically (a reader never sees half a report).
+pub fn write_report(path: &std::path::Path, report: &Report) -> Result<(), HarvestError> {
+    let json = serde_json::to_vec_pretty(report).expect("reports serialize");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Parses a duration: `500ms`, `30s`, `5m`, `2h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 500ms, 30s, 5m or 2h"))?;
+    let seconds = match unit.trim() {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown unit {other:?} in {text:?} (ms, s, m, h)")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(format!("{text:?} is not a duration"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert!(parse_duration("5 fortnights").is_err());
+    }
+}

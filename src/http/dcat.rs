@@ -127,14 +127,22 @@ async fn catalog_page(
 #[serde(deny_unknown_fields)]
 struct FormatQuery {
     format: Option<String>,
+    /// The web page's language (`pages` reads it from the URI).
+    #[serde(rename = "lang")]
+    _lang: Option<String>,
 }
 
 async fn dataset(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
+    // Browsers get the dataset's web page; RDF clients (and `?format=`) the description.
+    if q.format.is_none() && super::pages::prefers_html(&headers) {
+        return Ok(super::pages::dataset::page(&state, &id, &uri, &headers).await);
+    }
     let kind = rdf_kind(q.format.as_deref(), &headers)?;
     let record = match state.catalog.get(&id, None, true).await {
         Ok(r) => r,

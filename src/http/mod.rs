@@ -24,6 +24,7 @@ pub mod dcat;
 pub mod health;
 pub mod lgsp;
 pub mod metrics;
+pub mod pages;
 pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
@@ -116,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .merge(datasets::public_router())
         .merge(ckan::router())
         .merge(sparql::router())
+        .merge(pages::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))
@@ -123,7 +125,7 @@ pub fn router(state: AppState) -> Router {
         .layer(cors);
     Router::new()
         .merge(limited)
-        .fallback(|| async { ApiError::NotFound("no such resource".into()) })
+        .fallback(pages::fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             ratelimit::limit,
@@ -464,7 +466,9 @@ async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Respon
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let key = format!("{}\n{}", req.uri(), accept);
+    // Pages (`/dataset/{id}` in a browser) also vary with the language cookie.
+    let lang = pages::cookie_lang(req.headers()).map_or("", |l| l.code());
+    let key = format!("{}\n{}{lang}", req.uri(), accept);
     let tag = format!(
         "W/\"{seq}-{}\"",
         &registry::changelog::sha256_hex(key.as_bytes())[..16]
@@ -485,7 +489,8 @@ async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Respon
         );
         response
             .headers_mut()
-            .insert(header::VARY, HeaderValue::from_static("Accept"));
+            .entry(header::VARY)
+            .or_insert(HeaderValue::from_static("Accept"));
     }
     response
 }

@@ -7,7 +7,11 @@ fn generate(dir: &std::path::Path, n: &str, seed: &str) {
         .arg(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,7 +35,13 @@ async fn generated_catalogs_are_deterministic_and_served() {
             .iter()
             .map(|d| {
                 let mut d = d.clone();
-                for volatile in ["createdAt", "updatedAt", "firstPublishedAt", "publishedAt", "uri"] {
+                for volatile in [
+                    "createdAt",
+                    "updatedAt",
+                    "firstPublishedAt",
+                    "publishedAt",
+                    "uri",
+                ] {
                     d.as_object_mut().unwrap().remove(volatile);
                 }
                 d
@@ -41,5 +51,8 @@ async fn generated_catalogs_are_deterministic_and_served() {
         assert!(found["total"].as_u64().unwrap() > 0);
         contents.push(items);
     }
-    assert_eq!(contents[0], contents[1], "the same seed gives the same catalog");
+    assert_eq!(
+        contents[0], contents[1],
+        "the same seed gives the same catalog"
+    );
 }

@@ -54,11 +54,7 @@ struct PlanRow {
 }
 
 /// `GET /agency/{code}` (any notation of the agency).
-pub async fn page(
-    State(state): State<AppState>,
-    Path(code): Path<String>,
-    ctx: Ctx,
-) -> Response {
+pub async fn page(State(state): State<AppState>, Path(code): Path<String>, ctx: Ctx) -> Response {
     ctx.respond(build(&state, &ctx, &code).await)
 }
 
@@ -90,7 +86,12 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> Result<Response, ApiE
                     .content
                     .themes
                     .iter()
-                    .map(|th| Link::new(labels.name("themes", th), href("/search", [("theme", th.as_str())])))
+                    .map(|th| {
+                        Link::new(
+                            labels.name("themes", th),
+                            href("/search", [("theme", th.as_str())]),
+                        )
+                    })
                     .collect(),
                 modified: r
                     .published_at
@@ -107,7 +108,13 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> Result<Response, ApiE
 
     let api = format!("/api/v1/agencies/{}/open-data-lists", encode_segment(&code));
     let mut years: Vec<YearView> = Vec::new();
-    for l in state.catalog.open_data_lists(&code).await?.into_iter().rev() {
+    for l in state
+        .catalog
+        .open_data_lists(&code)
+        .await?
+        .into_iter()
+        .rev()
+    {
         let base = format!("{api}/{}/{}", l.year, l.number);
         let view = ListView {
             title: Txt::pick(lang, &l.title, &format!("{} {}", l.year, l.number)),
@@ -138,9 +145,11 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> Result<Response, ApiE
             title: Txt::pick(lang, &e.item.title, &e.id),
             target: lang.date(e.item.target_date),
             state: lang.plan_state(e.published, e.overdue, &e.item.status),
-            dataset: e.item.dataset.as_ref().map(|d| {
-                Link::new(d.clone(), format!("/dataset/{}", encode_segment(d)))
-            }),
+            dataset: e
+                .item
+                .dataset
+                .as_ref()
+                .map(|d| Link::new(d.clone(), format!("/dataset/{}", encode_segment(d)))),
         })
         .collect();
 

@@ -114,7 +114,12 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         t.themes,
         c.themes
             .iter()
-            .map(|th| Link::new(name("themes", th), href("/search", [("theme", th.as_str())])))
+            .map(|th| {
+                Link::new(
+                    name("themes", th),
+                    href("/search", [("theme", th.as_str())]),
+                )
+            })
             .collect(),
     );
     let keywords = match lang {
@@ -206,7 +211,8 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
     );
     fact(t.identifier, vec![Link::text(record.uri.clone())]);
 
-    let download_path = |d: &Distribution| format!("{path}/distribution/{}/download", encode_segment(&d.id));
+    let download_path =
+        |d: &Distribution| format!("{path}/distribution/{}/download", encode_segment(&d.id));
     let distributions: Vec<DistributionView> = c
         .distributions
         .iter()
@@ -239,7 +245,9 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
     let is_csv = |d: &&Distribution| {
         d.file_sha256.is_some()
             && (d.format.as_deref() == Some("CSV")
-                || d.media_type.as_deref().is_some_and(|m| m.starts_with("text/csv")))
+                || d.media_type
+                    .as_deref()
+                    .is_some_and(|m| m.starts_with("text/csv")))
     };
     let csv = c.distributions.iter().find(is_csv);
     let preview = match csv {
@@ -308,11 +316,21 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
             revision: r.revision,
         })
         .collect();
-    let rdf_links = [("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdfxml")]
-        .into_iter()
-        .map(|(label, f)| Link::new(label, href(&path, [("format", f)])))
-        .collect();
-    let json_ld = json_ld(state, lang, &record, &codes, releases.last().map(|r| r.version.as_str()));
+    let rdf_links = [
+        ("Turtle", "ttl"),
+        ("JSON-LD", "jsonld"),
+        ("RDF/XML", "rdfxml"),
+    ]
+    .into_iter()
+    .map(|(label, f)| Link::new(label, href(&path, [("format", f)])))
+    .collect();
+    let json_ld = json_ld(
+        state,
+        lang,
+        &record,
+        &codes,
+        releases.last().map(|r| r.version.as_str()),
+    );
 
     let title = Txt::pick(lang, &c.title, &record.id);
     let description = Txt::pick(lang, &c.description, "");
@@ -344,11 +362,10 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
 
 async fn preview(state: &AppState, lang: Lang, d: &Distribution) -> Option<PreviewView> {
     let path = state.files.path(d.file_sha256.as_deref()?)?;
-    let read = tokio::task::spawn_blocking(move || {
-        catalog::preview::csv_preview(&path, PREVIEW_ROWS)
-    })
-    .await
-    .ok()?;
+    let read =
+        tokio::task::spawn_blocking(move || catalog::preview::csv_preview(&path, PREVIEW_ROWS))
+            .await
+            .ok()?;
     match read {
         Ok(p) => Some(PreviewView {
             caption: format!(
@@ -403,20 +420,27 @@ fn json_ld(
         // The licence's own page when the registry knows it, else its registry URI.
         let url = codes
             .get("licences", l)
-            .and_then(|i| i.attributes.get("url").and_then(Value::as_str).map(str::to_owned))
+            .and_then(|i| {
+                i.attributes
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .unwrap_or_else(|| state.registry.item_uri("licences", l));
         v["license"] = json!(url);
     }
     if let Some(p) = &c.temporal {
-        let fmt = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "..".into());
+        let fmt =
+            |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "..".into());
         v["temporalCoverage"] = json!(format!("{}/{}", fmt(p.start), fmt(p.end)));
     }
     if !c.spatial.is_empty() {
-        v["spatialCoverage"] = json!(c
-            .spatial
-            .iter()
-            .map(|s| json!({ "@type": "Place", "name": name("administrative-units", s) }))
-            .collect::<Vec<_>>());
+        v["spatialCoverage"] = json!(
+            c.spatial
+                .iter()
+                .map(|s| json!({ "@type": "Place", "name": name("administrative-units", s) }))
+                .collect::<Vec<_>>()
+        );
     }
     if let Some(d) = &record.first_published_at {
         v["datePublished"] = json!(d);

@@ -73,7 +73,7 @@ impl Lang {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(sep);
             }
             out.push(c);
@@ -359,6 +359,8 @@ pub struct Text {
     pub preview_caption: &'static str,
     pub preview_truncated: &'static str,
     pub table_scroll: &'static str,
+    pub table: &'static str,
+    pub any_level: &'static str,
     pub api_heading: &'static str,
     pub api_intro: &'static str,
     pub api_json: &'static str,
@@ -535,6 +537,8 @@ pub static VI: Text = Text {
     preview_caption: "Các dòng đầu của",
     preview_truncated: "Chỉ hiển thị các dòng đầu; hãy tải tệp để xem đầy đủ.",
     table_scroll: "Bảng xem trước (cuộn ngang để xem thêm cột)",
+    table: "Bảng",
+    any_level: "Mọi cấp",
     api_heading: "Dùng qua API",
     api_intro: "Sao chép các lệnh dưới đây để lấy dữ liệu và siêu dữ liệu bằng chương trình.",
     api_json: "Siêu dữ liệu dạng JSON (curl)",
@@ -711,6 +715,8 @@ pub static EN: Text = Text {
     preview_caption: "First rows of",
     preview_truncated: "Only the first rows are shown; download the file to see everything.",
     table_scroll: "Preview table (scroll sideways for more columns)",
+    table: "Table",
+    any_level: "Any level",
     api_heading: "Use it from the API",
     api_intro: "Copy these commands to get the data and metadata from a program.",
     api_json: "Metadata as JSON (curl)",

@@ -51,9 +51,15 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(assets::serve))
 }
 
-/// The policy every page is served with; the pages are built to need nothing more.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// Unknown addresses: a page for browsers, problem+json for everyone else.
+pub async fn fallback(ctx: Ctx, headers: HeaderMap) -> Response {
+    let e = ApiError::NotFound("no such resource".into());
+    if prefers_html(&headers) {
+        ctx.error(e)
+    } else {
+        e.into_response()
+    }
+}
 
 /// The `lang` cookie's value, if it names a language of the site.
 pub fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
@@ -169,6 +175,7 @@ impl Ctx {
             switch_lang: other.code(),
             css: assets::css_href(),
             js: assets::js_href(),
+            icon: assets::icon_href(),
             nav,
         }
     }
@@ -193,20 +200,9 @@ impl Ctx {
         }
     }
 
-    /// Headers every page carries: the security policy, the language cookie, and what the page varies on.
+    /// Headers every page carries (the security headers are `security`'s, on every response): the language cookie,
+    /// and what the page varies on.
     fn decorate(&self, h: &mut HeaderMap) {
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
-        h.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("strict-origin-when-cross-origin"),
-        );
         h.insert(header::VARY, HeaderValue::from_static("Accept, Cookie"));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         if self.remember {
@@ -298,6 +294,8 @@ pub struct Chrome {
     pub css: &'static str,
     /// The script's URL (versioned).
     pub js: &'static str,
+    /// The icon's URL (versioned).
+    pub icon: &'static str,
     /// Which main navigation entry is current (`home`, `search`, `registry`, or none).
     pub nav: &'static str,
 }

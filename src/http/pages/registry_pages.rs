@@ -48,7 +48,11 @@ fn list_path(list: &str) -> String {
 }
 
 fn item_path(list: &str, code: &str) -> String {
-    format!("/registry/{}/{}", encode_segment(list), encode_segment(code))
+    format!(
+        "/registry/{}/{}",
+        encode_segment(list),
+        encode_segment(code)
+    )
 }
 
 fn status_class(s: StatusAt) -> &'static str {
@@ -117,11 +121,11 @@ struct ListPage {
     id: String,
     title: Txt,
     description: Txt,
-    uri: String,
     facts: Vec<(&'static str, Vec<Link>)>,
     downloads: Vec<Link>,
     text: String,
     statuses: Vec<(&'static str, &'static str, bool)>,
+    levels: Vec<(String, String, bool)>,
     parent: String,
     trail: Vec<Link>,
     items: Vec<ItemRow>,
@@ -171,7 +175,11 @@ fn row(lang: Lang, list: &str, levels: &[String], item: &ItemData) -> ItemRow {
         code: item.code.clone(),
         href: item_path(list, &item.code),
         label: Txt::pick(lang, &item.labels, &item.code),
-        level: item.level.as_deref().map(|l| lang.level(l)).unwrap_or_default(),
+        level: item
+            .level
+            .as_deref()
+            .map(|l| lang.level(l))
+            .unwrap_or_default(),
         status: lang.item_status(status),
         status_class: status_class(status),
         validity: lang.validity(item.valid_from, item.valid_to),
@@ -180,12 +188,12 @@ fn row(lang: Lang, list: &str, levels: &[String], item: &ItemData) -> ItemRow {
             .iter()
             .map(|s| Link::new(s.clone(), item_path(list, s)))
             .collect(),
-        children: has_children
-            .then(|| href(&list_path(list), [("parent", item.code.as_str())])),
+        children: has_children.then(|| href(&list_path(list), [("parent", item.code.as_str())])),
     }
 }
 
-/// `GET /registry/{list}`: `q` (code or name, diacritics optional), `status`, `parent`, `cursor`.
+/// `GET /registry/{list}`: `q` (code or name, diacritics optional), `status`, `level`, `parent`, `cursor`. A
+/// hierarchical list opens on its top level; `level=` (empty) shows every level.
 pub async fn list(
     State(state): State<AppState>,
     Path(list): Path<String>,
@@ -217,6 +225,20 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
     }
     let parent = ctx.param("parent").filter(|s| !s.is_empty());
     let cursor = ctx.param("cursor").filter(|s| !s.is_empty());
+    let level = match ctx.param("level") {
+        Some("") => None,
+        Some(l) if meta.levels.iter().any(|m| m == l) => Some(l.to_owned()),
+        Some(l) => {
+            return Err(ApiError::BadRequest(vec![InputProblem::field(
+                "level",
+                format!("{l:?} is not one of {:?}", meta.levels),
+            )]));
+        }
+        None if text.is_empty() && parent.is_none() && status.is_none() => {
+            meta.levels.first().cloned()
+        }
+        None => None,
+    };
     let mut trail = Vec::new();
     let parent_code = match parent {
         Some(p) => {
@@ -248,6 +270,7 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
                 // A status names the status today, so "valid" hides codes whose validity has ended.
                 valid_at: status.map(|_| today),
                 parent: parent_code.clone(),
+                level: level.clone(),
                 cursor: cursor.map(str::to_owned),
                 limit: PAGE_SIZE,
                 ..ItemQuery::default()
@@ -264,6 +287,10 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
         }
         if let Some(p) = &parent_code {
             pairs.push(("parent", p));
+        }
+        if !meta.levels.is_empty() {
+            // Explicit, so that "every level" (empty) survives paging.
+            pairs.push(("level", level.as_deref().unwrap_or_default()));
         }
         if let Some(c) = with_cursor {
             pairs.push(("cursor", c));
@@ -321,17 +348,26 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
             .unwrap_or_else(|| owner.clone());
         facts.push((
             t.owner,
-            vec![Link::new(name, format!("/agency/{}", encode_segment(owner)))],
+            vec![Link::new(
+                name,
+                format!("/agency/{}", encode_segment(owner)),
+            )],
         ));
     }
     if !meta.levels.is_empty() {
         facts.push((
             t.levels,
-            meta.levels.iter().map(|l| Link::text(lang.level(l))).collect(),
+            meta.levels
+                .iter()
+                .map(|l| Link::text(lang.level(l)))
+                .collect(),
         ));
     }
     if let Some(l) = &meta.licence {
-        facts.push((t.licence, vec![Link::new(l.clone(), item_path("licences", l))]));
+        facts.push((
+            t.licence,
+            vec![Link::new(l.clone(), item_path("licences", l))],
+        ));
     }
     facts.push((
         t.items_count,
@@ -352,6 +388,17 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
         .iter()
         .map(|s| (*s, lang.registered_status(s), Some(*s) == status))
         .collect();
+    let levels = meta
+        .levels
+        .iter()
+        .map(|l| {
+            (
+                l.clone(),
+                lang.level(l),
+                level.as_deref() == Some(l.as_str()),
+            )
+        })
+        .collect();
     let title = Txt::pick(lang, &meta.title, meta.id.as_str());
     let mut chrome = ctx.chrome(title.text.clone(), "registry");
     let description = Txt::pick(lang, &meta.description, "");
@@ -363,13 +410,13 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
         id: meta.id.as_str().to_owned(),
         title,
         description,
-        uri: summary.uri.clone(),
         facts,
         downloads,
         first: cursor.map(|_| keep(None)),
         next: page.next.as_deref().map(|n| keep(Some(n))),
         text,
         statuses,
+        levels,
         parent: parent_code.clone().unwrap_or_default(),
         trail,
         items,

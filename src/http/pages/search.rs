@@ -40,10 +40,7 @@ pub fn hit_view(lang: Lang, labels: &Labels, h: &SearchHit) -> HitView {
         snippet: h.snippet.clone(),
         publisher: Link::new(
             labels.name("agencies", &h.publisher),
-            format!(
-                "/agency/{}",
-                registry::store::encode_segment(&h.publisher)
-            ),
+            format!("/agency/{}", registry::store::encode_segment(&h.publisher)),
         ),
         themes: h
             .themes
@@ -174,7 +171,13 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     let mut labels = Labels::load(
         state,
         lang,
-        &["themes", "agencies", "file-types", "licences", "access-rights"],
+        &[
+            "themes",
+            "agencies",
+            "file-types",
+            "licences",
+            "access-rights",
+        ],
     )
     .await;
     let provinces: Vec<String> = facets
@@ -245,7 +248,10 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
                 value: c.value.clone(),
                 label: name_of(name, &c.value),
                 count: lang.int(c.count as i64),
-                checked: query.filters.iter().any(|(f, v)| f == name && v == &c.value),
+                checked: query
+                    .filters
+                    .iter()
+                    .any(|(f, v)| f == name && v == &c.value),
             })
             .collect();
         if values.is_empty() {
@@ -295,7 +301,8 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
             results.total,
         )
     };
-    let previous = (offset > 0).then(|| state_pairs(&query.filters, offset.saturating_sub(PAGE_SIZE)));
+    let previous =
+        (offset > 0).then(|| state_pairs(&query.filters, offset.saturating_sub(PAGE_SIZE)));
     let next = (offset + shown < results.total && shown > 0)
         .then(|| state_pairs(&query.filters, offset + PAGE_SIZE));
 

@@ -1,0 +1,237 @@
+//! The state of one (source, target) pair, in its own SQLite file under the state folder: for each source record the
+//! target package it became and the sha256 of the canonical JSON last written there, a `pending` mark set before a
+//! create is sent (so that a run killed before the answer arrived looks the name up instead of creating again), and
+//! the source cursor. Every row is written right after the target write it records.
+use std::path::Path;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::HarvestError;
+
+/// What the state knows of one source record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mapping {
+    /// The source's id of the record.
+    pub source_id: String,
+    /// The target package's id, once a write succeeded.
+    pub target_id: Option<String>,
+    /// The target package's name.
+    pub target_name: String,
+    /// sha256 of the canonical JSON last written.
+    pub sha256: Option<String>,
+    /// A create was sent whose outcome is not recorded.
+    pub pending: bool,
+}
+
+/// One (source, target) state store.
+pub struct StateStore {
+    pool: SqlitePool,
+    path: std::path::PathBuf,
+}
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS records (
+        source_id TEXT PRIMARY KEY,
+        target_id TEXT,
+        target_name TEXT NOT NULL,
+        sha256 TEXT,
+        pending INTEGER NOT NULL DEFAULT 0,
+        written_at TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS records_by_name ON records (target_name)",
+];
+
+impl StateStore {
+    /// Opens (creating when missing) the store of `source` and `target` under `dir`.
+    pub async fn open(dir: &Path, source: &str, target: &str) -> Result<Self, HarvestError> {
+        std::fs::create_dir_all(dir)?;
+        let key = format!(
+            "{}\n{}",
+            source.trim_end_matches('/'),
+            target.trim_end_matches('/')
+        );
+        let digest = hex::encode(Sha256::digest(key.as_bytes()));
+        let path = dir.join(format!("harvest-{}.sqlite", &digest[..16]));
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a recorded write survives a power loss too, not only a killed process.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(30));
+        // One connection: the harvester is the only writer, and SQLite serializes writers anyway.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        for statement in SCHEMA {
+            sqlx::query(statement).execute(&pool).await?;
+        }
+        let store = Self { pool, path };
+        for (k, v) in [("source", source), ("target", target)] {
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(k)
+            .bind(v)
+            .execute(&store.pool)
+            .await?;
+        }
+        Ok(store)
+    }
+
+    /// The SQLite file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes the pool (checkpoints the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// What the state knows of `source_id`.
+    pub async fn get(&self, source_id: &str) -> Result<Option<Mapping>, HarvestError> {
+        let row = sqlx::query(
+            "SELECT source_id, target_id, target_name, sha256, pending FROM records WHERE source_id = $1",
+        )
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| Mapping {
+            source_id: r.get(0),
+            target_id: r.get(1),
+            target_name: r.get(2),
+            sha256: r.get(3),
+            pending: r.get::<i64, _>(4) != 0,
+        }))
+    }
+
+    /// The source record whose package has this name on the target, if any.
+    pub async fn owner_of_name(&self, name: &str) -> Result<Option<String>, HarvestError> {
+        let row = sqlx::query("SELECT source_id FROM records WHERE target_name = $1 LIMIT 1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Records that a create of `name` for `source_id` is about to be sent.
+    pub async fn mark_pending(&self, source_id: &str, name: &str) -> Result<(), HarvestError> {
+        sqlx::query(
+            "INSERT INTO records (source_id, target_name, pending, written_at) VALUES ($1, $2, 1, $3)
+             ON CONFLICT (source_id) DO UPDATE SET pending = 1, target_name = excluded.target_name",
+        )
+        .bind(source_id)
+        .bind(name)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a successful write.
+    pub async fn put(
+        &self,
+        source_id: &str,
+        target_id: &str,
+        name: &str,
+        sha256: &str,
+    ) -> Result<(), HarvestError> {
+        sqlx::query(
+            "INSERT INTO records (source_id, target_id, target_name, sha256, pending, written_at)
+             VALUES ($1, $2, $3, $4, 0, $5)
+             ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id,
+               target_name = excluded.target_name, sha256 = excluded.sha256, pending = 0,
+               written_at = excluded.written_at",
+        )
+        .bind(source_id)
+        .bind(target_id)
+        .bind(name)
+        .bind(sha256)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets a record (after its package was deleted on the target).
+    pub async fn remove(&self, source_id: &str) -> Result<(), HarvestError> {
+        sqlx::query("DELETE FROM records WHERE source_id = $1")
+            .bind(source_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every source id the state knows.
+    pub async fn source_ids(&self) -> Result<Vec<String>, HarvestError> {
+        let rows = sqlx::query("SELECT source_id FROM records ORDER BY source_id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    /// The source cursor, if one was stored.
+    pub async fn cursor(&self) -> Result<Option<String>, HarvestError> {
+        let row = sqlx::query("SELECT value FROM meta WHERE key = 'cursor'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    /// Stores the source cursor.
+    pub async fn set_cursor(&self, cursor: &str) -> Result<(), HarvestError> {
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(cursor)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn mappings_and_cursor_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path(), "http://src", "http://dst")
+            .await
+            .unwrap();
+        store.mark_pending("a", "a").await.unwrap();
+        assert!(store.get("a").await.unwrap().unwrap().pending);
+        store.put("a", "uuid-a", "a", "00ff").await.unwrap();
+        store.set_cursor("42").await.unwrap();
+        store.close().await;
+        let store = StateStore::open(dir.path(), "http://src/", "http://dst")
+            .await
+            .unwrap();
+        let m = store.get("a").await.unwrap().unwrap();
+        assert_eq!((m.target_id.as_deref(), m.pending), (Some("uuid-a"), false));
+        assert_eq!(store.cursor().await.unwrap().as_deref(), Some("42"));
+        assert_eq!(
+            store.owner_of_name("a").await.unwrap().as_deref(),
+            Some("a")
+        );
+        store.remove("a").await.unwrap();
+        assert!(store.source_ids().await.unwrap().is_empty());
+        let other = StateStore::open(dir.path(), "http://src", "http://elsewhere")
+            .await
+            .unwrap();
+        assert_eq!(other.cursor().await.unwrap(), None);
+    }
+}

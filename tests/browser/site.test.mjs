@@ -1,0 +1,229 @@
+// Browser tests of the public web site, in Debian's headless Chromium: a person searches without diacritics from the
+// home page, narrows by a facet, opens a dataset and switches to English; the pages are screenshotted, work on a
+// 360 px wide screen, start with a skip link, break no Content-Security-Policy rule, and axe-core finds no serious or
+// critical accessibility violation on them.
+//
+// The test starts the `opendata` binary itself (debug build by default: $OPENDATA_BIN, else
+// $CARGO_TARGET_DIR/debug/opendata, else ~/.cache/opendata-target/debug/opendata) on a free loopback port with a
+// temporary data directory and the seed data.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir, homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+const screenshots = join(repo, 'target', 'screenshots');
+const axePath = require.resolve('axe-core/axe.min.js');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function binary() {
+  if (process.env.OPENDATA_BIN) return process.env.OPENDATA_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'opendata-target');
+  for (const profile of ['debug', 'release']) {
+    const path = resolve(repo, target, profile, 'opendata');
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`no opendata binary under ${target}: run cargo build first`);
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+let server;
+let serverLog = '';
+let dataDir;
+let base;
+let browser;
+
+async function waitReady(url, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`opendata exited with ${server.exitCode}:\n${serverLog}`);
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`opendata was not ready within ${ms} ms:\n${serverLog}`);
+}
+
+/** A page that records what the browser complains about (CSP violations, script errors, failed requests). */
+async function watchedPage(context) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A navigation cancels what the previous page was still loading (the icon): that is no fault.
+    const error = r.failure()?.errorText;
+    if (error !== 'net::ERR_ABORTED') page.problems.push(`request failed: ${r.url()} ${error}`);
+  });
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
+}
+
+describe('public web site', { timeout: 300_000 }, () => {
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'opendata-browser-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(binary(), [
+      'serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`, '--base-uri', base, '--no-rate-limits',
+    ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENDATA_ADMIN_TOKEN: 'browser-test' } });
+    server.stdout.on('data', (d) => { serverLog += d; });
+    server.stderr.on('data', (d) => { serverLog += d; });
+    await waitReady(base, 180_000);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('search without diacritics, narrow by a facet, open a dataset, switch to English', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await watchedPage(context);
+
+    await page.goto(`${base}/`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'vi');
+    await shot(page, 'home');
+
+    await page.getByLabel('Tìm tập dữ liệu').fill('don vi hanh chinh');
+    await Promise.all([page.waitForURL(/\/search\?q=don\+vi\+hanh\+chinh/), page.keyboard.press('Enter')]);
+    const titles = await page.locator('.results-list h3 a').allTextContents();
+    assert.ok(titles.length > 0, 'the search found nothing');
+    assert.ok(titles.slice(0, 3).some((t) => /hành chính/i.test(t)), `top results: ${titles.slice(0, 3)}`);
+    assert.ok(await page.locator('.results-list .snippet b').count() > 0, 'no highlighted word in the snippets');
+    await shot(page, 'search');
+
+    // A facet value: checking it submits the form (the script), the filter shows as active and removable.
+    const facet = page.locator('.facets fieldset').filter({ hasText: 'Cơ quan công bố' }).locator('li').first();
+    const facetName = (await facet.locator('label').textContent()).replace(/\s*\(.*\)\s*$/, '').trim();
+    await Promise.all([page.waitForURL(/publisher=/), facet.locator('label').click()]);
+    assert.ok(await page.locator('.facets input[name="publisher"]:checked').count() === 1);
+    const chips = await page.locator('.active-filters .chip').allTextContents();
+    assert.ok(chips.some((c) => c.includes(facetName)), `active filters: ${chips}`);
+    assert.ok(await page.locator('.results-list li').count() > 0);
+    await shot(page, 'search-filtered');
+
+    await Promise.all([page.waitForURL(/\/dataset\//), page.locator('.results-list h3 a').first().click()]);
+    assert.equal(await page.locator('h1').count(), 1);
+    const ld = JSON.parse(await page.locator('script[type="application/ld+json"]').textContent());
+    assert.equal(ld['@type'], 'Dataset');
+    assert.equal(await page.getByRole('heading', { name: 'Thông tin chung' }).count(), 1);
+    await shot(page, 'dataset');
+
+    await Promise.all([page.waitForURL(/lang=en/), page.getByRole('link', { name: 'English' }).click()]);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.equal(await page.getByRole('heading', { name: 'About this dataset' }).count(), 1);
+    const cookies = await context.cookies();
+    assert.ok(cookies.some((c) => c.name === 'lang' && c.value === 'en' && c.sameSite === 'Lax'), JSON.stringify(cookies));
+    await shot(page, 'dataset-en');
+
+    // The choice is remembered on the next page, which has no ?lang=.
+    await page.getByRole('link', { name: 'Code lists' }).click();
+    await page.waitForURL(/\/registry$/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    await page.goto(`${base}/registry/administrative-units`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.ok(await page.locator('table.items tbody tr').count() > 10);
+    await shot(page, 'code-list-en');
+    await page.goto(`${base}/registry/administrative-units?lang=vi`);
+    await shot(page, 'code-list');
+
+    assert.deepEqual(page.problems, [], 'the browser reported problems (CSP violations, script errors)');
+    await context.close();
+  });
+
+  test('the keyboard reaches the skip link first and it moves focus to the main content', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
+    assert.ok(await page.locator('.skip-link').isVisible(), 'the focused skip link is visible');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    await context.close();
+  });
+
+  const pages = () => [
+    ['home', `${base}/`],
+    ['search', `${base}/search?q=don+vi+hanh+chinh&theme=localities`],
+    ['dataset', `${base}/dataset/ethnic-groups`],
+    ['code list', `${base}/registry/administrative-units`],
+    ['code lists', `${base}/registry`],
+    ['code', `${base}/registry/administrative-units/27`],
+    ['agency', `${base}/agency/G12`],
+  ];
+
+  test('pages fit a 360 px wide screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+    const page = await context.newPage();
+    for (const [name, url] of pages()) {
+      await page.goto(url);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name} is ${overflow} px wider than the screen`);
+      await shot(page, `${name.replaceAll(' ', '-')}-360`);
+    }
+    await context.close();
+  });
+
+  test('axe-core finds no serious or critical violation', async () => {
+    // The injected axe script is inline: only this context bypasses the pages' Content-Security-Policy.
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const failures = [];
+    for (const lang of ['vi', 'en']) {
+      for (const [name, url] of pages()) {
+        await page.goto(`${url}${url.includes('?') ? '&' : '?'}lang=${lang}`);
+        await page.addScriptTag({ path: axePath });
+        const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+        for (const v of results.violations) {
+          const line = `${name} (${lang}): [${v.impact}] ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`;
+          console.log(line);
+          if (v.impact === 'serious' || v.impact === 'critical') failures.push(line);
+        }
+        console.log(`axe ${name} (${lang}): ${results.violations.length} violation(s), ${results.passes?.length ?? '?'} rules passed`);
+      }
+    }
+    assert.deepEqual(failures, [], 'serious or critical accessibility violations');
+    await context.close();
+  });
+});

@@ -1,0 +1,865 @@
+//! The harvester (issue 6) with real processes on loopback: the catalog server in process, the mock national portal
+//! and the harvester as `opendata` subprocesses, the portal read back with Python's ckanapi.
+//!
+//! - (a) N catalog datasets reach the portal, and ckanapi finds them all there;
+//! - (b) after 10 edits, 5 withdrawals and 5 creations the next run makes exactly 20 writes (from the change feed,
+//!   and from a full CKAN listing, which also skips the rest);
+//! - (c) with 20 % of requests hit by faults of every kind the run converges: portal = catalog, no duplicates, every
+//!   write counted once;
+//! - (d) a harvester killed with SIGKILL mid-run is finished by the next run: portal = catalog, no duplicates;
+//! - (e) the catalog's own DCAT pages (Turtle, RDF/XML, JSON-LD), saved to files on a static file server, harvest too.
+//!
+//! Each run prints its figures (`harvest figures: ...`, visible with `--nocapture`).
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::AsyncBufReadExt;
+
+use crate::on_both_backends;
+use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app};
+
+on_both_backends!(catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed);
+
+const SEEDS: &[&str] = &[
+    "agencies",
+    "themes",
+    "licences",
+    "frequencies",
+    "access-rights",
+    "file-types",
+    "data-classes",
+];
+const AGENCIES: &[&str] = &["G01", "G02", "G03", "G12"];
+const PORTAL_TOKEN: &str = "portal-test-token";
+const BIN: &str = env!("CARGO_BIN_EXE_opendata");
+
+fn dataset_body(i: usize) -> Value {
+    json!({
+        "id": format!("ds-{i:04}"),
+        "title": {"vi": format!("Dữ liệu thử nghiệm số {i}"), "en": format!("Test dataset {i}")},
+        "description": {"vi": format!("Bộ dữ liệu mở thử nghiệm thứ {i} cho bộ thu thập."), "en": "A test dataset."},
+        "publisher": AGENCIES[i % AGENCIES.len()],
+        "themes": ["health"],
+        "keywords": {"vi": ["thử nghiệm", format!("nhóm {}", i % 7)]},
+        "licence": "CC-BY-4.0",
+        "accessRight": "public",
+        "languages": ["vi"],
+        "distributions": [
+            {"id": "csv", "title": {"vi": "Tệp CSV"}, "downloadUrl": format!("https://example.org/data/{i}.csv"), "format": "CSV"},
+            {"id": "web", "accessUrl": format!("https://example.org/page/{i}")}
+        ]
+    })
+}
+
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method, app.url(path))
+        .bearer_auth(ADMIN_TOKEN);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string());
+    }
+    request.send().await.expect("request")
+}
+
+async fn publish(app: &TestApp, id: &str) {
+    for action in ["submit", "publish"] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/datasets/{id}/{action}"),
+                Some(ADMIN_TOKEN),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            200,
+            "{action} {id}: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+}
+
+/// Creates and publishes datasets `range` through the API, a few at a time.
+async fn create_published(app: &TestApp, range: std::ops::Range<usize>) {
+    let ids: Vec<usize> = range.collect();
+    for chunk in ids.chunks(8) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for &i in chunk {
+            let (client, base) = (app.client.clone(), app.base.clone());
+            tasks.spawn(async move {
+                let r = client
+                    .post(format!("{base}/api/v1/datasets"))
+                    .bearer_auth(ADMIN_TOKEN)
+                    .json(&dataset_body(i))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    r.status(),
+                    201,
+                    "create {i}: {}",
+                    r.text().await.unwrap_or_default()
+                );
+                for action in ["submit", "publish"] {
+                    let r = client
+                        .post(format!("{base}/api/v1/datasets/ds-{i:04}/{action}"))
+                        .bearer_auth(ADMIN_TOKEN)
+                        .json(&json!({}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 200, "{action} {i}");
+                }
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap();
+        }
+    }
+}
+
+/// What the portal must hold: the catalog's published datasets, as the CKAN API describes them.
+async fn expected(app: &TestApp) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/datasets?limit=1000&cursor={c}"),
+            None => "/api/v1/datasets?limit=1000".to_owned(),
+        };
+        let page = app.get_json(&path).await;
+        for d in page["items"].as_array().unwrap() {
+            out.insert(
+                d["id"].as_str().unwrap().to_owned(),
+                json!({
+                    "title": d["title"]["vi"],
+                    "organization": d["publisher"].as_str().unwrap().to_lowercase(),
+                    "resources": d["distributions"].as_array().unwrap().len(),
+                    "license_id": d["licence"],
+                }),
+            );
+        }
+        match page["next"].as_str() {
+            Some(n) => cursor = Some(n.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// A mock portal subprocess; killed when dropped.
+struct Portal {
+    url: String,
+    child: tokio::process::Child,
+    data_dir: PathBuf,
+}
+
+impl Portal {
+    async fn start(data_dir: &Path, extra: &[&str]) -> Portal {
+        Portal::start_at(data_dir, "127.0.0.1:0", extra).await
+    }
+
+    async fn start_at(data_dir: &Path, bind: &str, extra: &[&str]) -> Portal {
+        std::fs::create_dir_all(data_dir).unwrap();
+        let log = std::fs::File::create(data_dir.join("portal.log")).unwrap();
+        let mut child = tokio::process::Command::new(BIN)
+            .args([
+                "mock-portal",
+                "--bind",
+                bind,
+                "--token",
+                PORTAL_TOKEN,
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the mock portal starts");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::io::BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("the mock portal prints its address")
+        .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("mock portal listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Portal {
+            url,
+            child,
+            data_dir: data_dir.to_owned(),
+        }
+    }
+
+    /// Stops this process and starts another on the same store and address (the harvester's state is per target
+    /// URL), with `extra` options.
+    async fn restart(mut self, extra: &[&str]) -> Portal {
+        self.child.kill().await.unwrap();
+        let bind = self.url.trim_start_matches("http://").to_owned();
+        Portal::start_at(&self.data_dir, &bind, extra).await
+    }
+
+    /// Restarts without faults, to read the store back reliably.
+    async fn restart_clean(self) -> Portal {
+        self.restart(&[]).await
+    }
+
+    async fn action(&self, action: &str, body: Value) -> Value {
+        let client = reqwest::Client::new();
+        let r = client
+            .post(format!("{}/api/3/action/{action}", self.url))
+            .header("authorization", PORTAL_TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{action}");
+        r.json::<Value>().await.unwrap()["result"].clone()
+    }
+
+    /// Every package, deleted ones included.
+    async fn all_packages(&self) -> Vec<Value> {
+        let found = self
+            .action(
+                "package_search",
+                json!({"rows": 1000, "include_deleted": true, "sort": "name asc"}),
+            )
+            .await;
+        assert!(found["count"].as_u64().unwrap() <= 1000);
+        found["results"].as_array().unwrap().clone()
+    }
+}
+
+struct Run {
+    report: Value,
+    stdout: String,
+    success: bool,
+    elapsed: Duration,
+}
+
+fn harvest_command(
+    source: &str,
+    portal: &Portal,
+    state: &Path,
+    report: &Path,
+    extra: &[&str],
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args([
+        "harvest",
+        "--source",
+        source,
+        "--target",
+        &portal.url,
+        "--target-token",
+        PORTAL_TOKEN,
+    ])
+    .arg("--state-dir")
+    .arg(state)
+    .arg("--report")
+    .arg(report)
+    .args(extra)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .kill_on_drop(true);
+    cmd
+}
+
+async fn harvest(label: &str, source: &str, portal: &Portal, state: &Path, extra: &[&str]) -> Run {
+    let report = state.join(format!("{label}.json"));
+    let started = Instant::now();
+    let out = harvest_command(source, portal, state, &report, extra)
+        .output()
+        .await
+        .expect("the harvester runs");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap_or_default())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{label}: no report; stdout {stdout} stderr {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    eprintln!(
+        "harvest figures [{label}]: created {} updated {} deleted {} skipped {} adopted {} failed {}; \
+         writes {} (packages {}, organizations {}); requests {} retries {} rate-limited {}; {:.2} s",
+        report["created"],
+        report["updated"],
+        report["deleted"],
+        report["skipped"],
+        report["adopted"],
+        report["failed"],
+        report["writes"],
+        report["packageWrites"],
+        report["organizationsCreated"],
+        report["requests"],
+        report["retries"],
+        report["rateLimited"],
+        elapsed.as_secs_f64()
+    );
+    Run {
+        report,
+        stdout,
+        success: out.status.success(),
+        elapsed,
+    }
+}
+
+fn assert_clean(run: &Run) {
+    assert!(
+        run.success,
+        "the harvest failed: {}\n{}",
+        run.stdout, run.report["failures"]
+    );
+    assert_eq!(run.report["failed"], 0, "{}", run.report["failures"]);
+}
+
+/// The portal holds exactly the catalog's published datasets, each once and active, with the catalog's titles and
+/// publishers, and every deleted package is one the catalog no longer publishes.
+async fn assert_portal_equals_catalog(portal: &Portal, want: &BTreeMap<String, Value>) {
+    let all = portal.all_packages().await;
+    let names: Vec<&str> = all.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let unique: BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "a name twice");
+    let uris: Vec<String> = all
+        .iter()
+        .filter_map(|p| {
+            p["extras"]
+                .as_array()?
+                .iter()
+                .find(|e| e["key"] == "uri")
+                .map(|e| e["value"].to_string())
+        })
+        .collect();
+    assert_eq!(
+        uris.len(),
+        all.len(),
+        "every package names its source dataset"
+    );
+    assert_eq!(
+        uris.iter().collect::<BTreeSet<_>>().len(),
+        uris.len(),
+        "two packages for one dataset"
+    );
+    let active: BTreeMap<&str, &Value> = all
+        .iter()
+        .filter(|p| p["state"] == "active")
+        .map(|p| (p["name"].as_str().unwrap(), p))
+        .collect();
+    assert_eq!(
+        active.keys().copied().collect::<Vec<_>>(),
+        want.keys().map(String::as_str).collect::<Vec<_>>(),
+        "the active packages are the catalog's published datasets"
+    );
+    for (name, w) in want {
+        let p = active[name.as_str()];
+        assert_eq!(p["title"], w["title"], "{name}");
+        assert_eq!(p["organization"]["name"], w["organization"], "{name}");
+        assert_eq!(
+            p["resources"].as_array().unwrap().len() as u64,
+            w["resources"].as_u64().unwrap(),
+            "{name}"
+        );
+    }
+}
+
+fn changes_once_each(report: &Value) {
+    let changes = report["changes"].as_array().unwrap();
+    let records: BTreeSet<&str> = changes
+        .iter()
+        .map(|c| c["record"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        records.len(),
+        changes.len(),
+        "a record written twice in one run"
+    );
+    assert_eq!(
+        report["packageWrites"].as_u64().unwrap() as usize,
+        changes.len()
+    );
+}
+
+async fn run_ckanapi(portal: &Portal, want: &BTreeMap<String, Value>, dir: &Path) {
+    let file = dir.join("expected.json");
+    std::fs::write(&file, serde_json::to_vec(want).unwrap()).unwrap();
+    let python = std::env::var("OPENDATA_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = tokio::process::Command::new(python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/ckan/check_portal.py"
+        ))
+        .arg(&portal.url)
+        .arg(PORTAL_TOKEN)
+        .arg(&file)
+        .output()
+        .await
+        .expect("python3 runs (the test suite needs Python with ckanapi)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && text.contains("all checks passed"),
+        "ckanapi checks failed:\n{text}"
+    );
+}
+
+const N: usize = 200;
+
+/// (a) and (b): the change feed and a full CKAN listing, each into its own portal.
+async fn catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed(backend: Backend) {
+    let app = spawn_app(backend, SEEDS).await;
+    let started = Instant::now();
+    create_published(&app, 0..N).await;
+    eprintln!(
+        "harvest figures: {N} datasets created and published in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let feed_portal = Portal::start(&dir.path().join("portal-feed"), &[]).await;
+    let list_portal = Portal::start(&dir.path().join("portal-list"), &[]).await;
+    let feed_state = dir.path().join("state-feed");
+    let list_state = dir.path().join("state-list");
+    let ckan_source = ["--source-kind", "ckan", "--concurrency", "8"];
+
+    let (first, first_list) = tokio::join!(
+        harvest(
+            "feed-1",
+            &app.base,
+            &feed_portal,
+            &feed_state,
+            &["--concurrency", "8"]
+        ),
+        harvest("list-1", &app.base, &list_portal, &list_state, &ckan_source),
+    );
+    assert_clean(&first);
+    assert_clean(&first_list);
+    assert_eq!(
+        first.report["sourceKind"], "changes",
+        "the change feed is detected"
+    );
+    for run in [&first, &first_list] {
+        assert_eq!(run.report["created"], N);
+        assert_eq!(run.report["organizationsCreated"], AGENCIES.len());
+        assert_eq!(run.report["writes"], N + AGENCIES.len());
+        changes_once_each(&run.report);
+    }
+    assert!(
+        first.stdout.contains(&format!("{N} created")),
+        "{}",
+        first.stdout
+    );
+    let want = expected(&app).await;
+    assert_eq!(want.len(), N);
+    assert_portal_equals_catalog(&feed_portal, &want).await;
+    assert_portal_equals_catalog(&list_portal, &want).await;
+    run_ckanapi(&feed_portal, &want, dir.path()).await;
+
+    // Nothing changed: nothing written.
+    let (idle, idle_list) = tokio::join!(
+        harvest("feed-idle", &app.base, &feed_portal, &feed_state, &[]),
+        harvest(
+            "list-idle",
+            &app.base,
+            &list_portal,
+            &list_state,
+            &ckan_source
+        ),
+    );
+    assert_clean(&idle);
+    assert_clean(&idle_list);
+    assert_eq!(idle.report["writes"], 0);
+    assert_eq!(
+        (
+            idle_list.report["writes"].as_u64(),
+            idle_list.report["skipped"].as_u64()
+        ),
+        (Some(0), Some(N as u64))
+    );
+
+    // (b) 10 edits (published), 5 withdrawals, 5 creations.
+    for i in 0..10 {
+        let id = format!("ds-{i:04}");
+        let r = call(
+            &app,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/datasets/{id}"),
+            Some(json!({"title": {"vi": format!("Dữ liệu thử nghiệm số {i} (đã sửa)")}})),
+        )
+        .await;
+        assert_eq!(r.status(), 200, "edit {id}");
+        publish(&app, &id).await;
+    }
+    // A draft edit that is not published changes nothing public: no write for it.
+    let r = call(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/v1/datasets/ds-0050",
+        Some(json!({"title": {"vi": "Nháp"}})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    for i in 20..25 {
+        let r = app
+            .post_json(
+                &format!("/api/v1/datasets/ds-{i:04}/withdraw"),
+                Some(ADMIN_TOKEN),
+                &json!({"reason": "thu hồi"}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "withdraw {i}");
+    }
+    create_published(&app, N..N + 5).await;
+    let want = expected(&app).await;
+    assert_eq!(want.len(), N);
+
+    let (second, second_list) = tokio::join!(
+        harvest("feed-2", &app.base, &feed_portal, &feed_state, &[]),
+        harvest("list-2", &app.base, &list_portal, &list_state, &ckan_source),
+    );
+    for run in [&second, &second_list] {
+        assert_clean(run);
+        let r = &run.report;
+        assert_eq!(
+            (
+                r["created"].as_u64(),
+                r["updated"].as_u64(),
+                r["deleted"].as_u64(),
+                r["writes"].as_u64()
+            ),
+            (Some(5), Some(10), Some(5), Some(20)),
+            "exactly 20 writes: {}",
+            run.stdout
+        );
+        changes_once_each(r);
+    }
+    assert_eq!(
+        second_list.report["skipped"],
+        N - 15,
+        "the full listing skips the rest"
+    );
+    assert_portal_equals_catalog(&feed_portal, &want).await;
+    assert_portal_equals_catalog(&list_portal, &want).await;
+    run_ckanapi(&feed_portal, &want, dir.path()).await;
+    eprintln!(
+        "harvest figures: first run {:.2} s ({N} datasets), run after 20 changes {:.2} s (feed) / {:.2} s (full listing)",
+        first.elapsed.as_secs_f64(),
+        second.elapsed.as_secs_f64(),
+        second_list.elapsed.as_secs_f64()
+    );
+}
+
+/// (c) 20 % of portal requests hit by a fault of every kind: one run converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_faults_of_every_kind_one_run_converges() {
+    let app = spawn_app(Backend::Sqlite, SEEDS).await;
+    create_published(&app, 0..N).await;
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(
+        &dir.path().join("portal"),
+        &[
+            "--fault-rate",
+            "0.2",
+            "--stall",
+            "3s",
+            "--fault-retry-after",
+            "1",
+        ],
+    )
+    .await;
+    let state = dir.path().join("state");
+    let run = harvest(
+        "faults",
+        &app.base,
+        &portal,
+        &state,
+        &[
+            "--timeout",
+            "1s",
+            "--concurrency",
+            "8",
+            "--max-attempts",
+            "15",
+        ],
+    )
+    .await;
+    assert_clean(&run);
+    let r = &run.report;
+    assert_eq!(r["created"], N, "{}", run.stdout);
+    assert_eq!(
+        r["writes"],
+        N + AGENCIES.len(),
+        "every write counted once: {}",
+        run.stdout
+    );
+    assert!(
+        r["retries"].as_u64().unwrap() > 0 && r["rateLimited"].as_u64().unwrap() > 0,
+        "{}",
+        run.stdout
+    );
+    changes_once_each(r);
+    let portal = portal.restart_clean().await;
+    let want = expected(&app).await;
+    assert_portal_equals_catalog(&portal, &want).await;
+
+    // A full listing of the same source (same state) finds nothing to write: every record is skipped from the state,
+    // so the faulty portal is not even asked.
+    let portal = portal
+        .restart(&["--fault-rate", "0.2", "--stall", "3s"])
+        .await;
+    let again = harvest(
+        "faults-again",
+        &app.base,
+        &portal,
+        &state,
+        &[
+            "--source-kind",
+            "ckan",
+            "--timeout",
+            "1s",
+            "--concurrency",
+            "8",
+            "--max-attempts",
+            "15",
+        ],
+    )
+    .await;
+    assert_clean(&again);
+    assert_eq!(
+        (
+            again.report["writes"].as_u64(),
+            again.report["skipped"].as_u64()
+        ),
+        (Some(0), Some(N as u64)),
+        "{}",
+        again.stdout
+    );
+}
+
+/// (d) SIGKILL in the middle of a run; the next run finishes the job without a duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_midway_is_finished_by_the_next() {
+    let app = spawn_app(Backend::Sqlite, SEEDS).await;
+    create_published(&app, 0..N).await;
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(
+        &dir.path().join("portal"),
+        &["--latency", "15", "--fault-rate", "0.1", "--stall", "3s"],
+    )
+    .await;
+    let state = dir.path().join("state");
+    let report = state.join("killed.json");
+    let mut child = harvest_command(
+        &app.base,
+        &portal,
+        &state,
+        &report,
+        &["--timeout", "1s", "--concurrency", "4"],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    // Kill it once a good part, but not all, is on the portal.
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        assert!(Instant::now() < deadline, "the harvest made no progress");
+        let count = async {
+            let r = client
+                .post(format!("{}/api/3/action/package_list", portal.url))
+                .json(&json!({}))
+                .send()
+                .await
+                .ok()?;
+            let v: Value = r.json().await.ok()?;
+            Some(v["result"].as_array()?.len())
+        }
+        .await;
+        if count.is_some_and(|c| c >= N / 3) {
+            eprintln!(
+                "harvest figures: killed at {} of {N} packages",
+                count.unwrap()
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().await.unwrap(); // SIGKILL
+    assert!(
+        !report.exists(),
+        "the killed run did not get to write its report"
+    );
+    let run = harvest(
+        "after-kill",
+        &app.base,
+        &portal,
+        &state,
+        &["--timeout", "1s", "--concurrency", "4"],
+    )
+    .await;
+    assert_clean(&run);
+    let r = &run.report;
+    let done = r["created"].as_u64().unwrap()
+        + r["skipped"].as_u64().unwrap()
+        + r["adopted"].as_u64().unwrap();
+    assert_eq!(
+        done, N as u64,
+        "every dataset accounted for: {}",
+        run.stdout
+    );
+    assert!(
+        r["skipped"].as_u64().unwrap() > 0,
+        "the work of the killed run is kept: {}",
+        run.stdout
+    );
+    let portal = portal.restart_clean().await;
+    assert_portal_equals_catalog(&portal, &expected(&app).await).await;
+}
+
+/// Saves the catalog's DCAT pages as static files (page 1 Turtle, 2 RDF/XML, 3 JSON-LD) whose Hydra links point at
+/// each other on `files`, and answers the first page's URL.
+async fn save_dcat_pages(app: &TestApp, dir: &Path, files: &str, page_size: usize) -> String {
+    let formats = [("ttl", "ttl"), ("rdfxml", "rdf"), ("jsonld", "jsonld")];
+    let pages = expected(app).await.len().div_ceil(page_size).max(1);
+    for page in 1..=pages {
+        let (format, ext) = formats[(page - 1) % formats.len()];
+        let r = app
+            .get(&format!(
+                "/catalog?page={page}&page_size={page_size}&format={format}"
+            ))
+            .await;
+        assert_eq!(r.status(), 200, "page {page}");
+        let mut text = r.text().await.unwrap();
+        for n in 1..=pages {
+            let target = format!("{files}/catalog-{n}.{}", formats[(n - 1) % formats.len()].1);
+            for amp in ["&", "&amp;", "\\u0026"] {
+                text = text.replace(
+                    &format!(
+                        "https://data.example.gov.vn/catalog?page={n}{amp}page_size={page_size}"
+                    ),
+                    &target,
+                );
+            }
+        }
+        std::fs::write(dir.join(format!("catalog-{page}.{ext}")), text).unwrap();
+    }
+    format!("{files}/catalog-1.ttl")
+}
+
+/// (e) A DCAT catalogue (the catalog's own pages, saved as files on a plain static file server).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dcat_catalogue_on_a_static_file_server_harvests() {
+    let app = spawn_app(Backend::Sqlite, SEEDS).await;
+    create_published(&app, 0..50).await;
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let files_url = format!("http://{}", listener.local_addr().unwrap());
+    let router = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(&files));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let source = save_dcat_pages(&app, &files, &files_url, 20).await;
+    let portal = Portal::start(&dir.path().join("portal"), &[]).await;
+    let state = dir.path().join("state");
+    let first = harvest("dcat-1", &source, &portal, &state, &[]).await;
+    assert_clean(&first);
+    assert_eq!(first.report["sourceKind"], "dcat");
+    assert_eq!(first.report["created"], 50, "{}", first.stdout);
+    let want = expected(&app).await;
+    assert_portal_equals_catalog(&portal, &want).await;
+    // The DCAT mapping: licence, formats, checksums-free external files, the publisher's agency.
+    let p = portal
+        .action("package_show", json!({"id": "ds-0007"}))
+        .await;
+    assert_eq!(p["license_id"], "CC-BY-4.0");
+    assert_eq!(p["organization"]["name"], "g12");
+    let formats: BTreeSet<&str> = p["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["format"].as_str())
+        .collect();
+    assert!(formats.contains("CSV"), "{p}");
+    let extras: BTreeMap<&str, &str> = p["extras"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["key"].as_str().unwrap(), e["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(extras["uri"], "https://data.example.gov.vn/dataset/ds-0007");
+    assert_eq!(extras["title_en"], "Test dataset 7");
+    run_ckanapi(&portal, &want, dir.path()).await;
+
+    // The same pages again: nothing to write. Then 2 withdrawals and 1 edit, pages saved again.
+    let idle = harvest("dcat-idle", &source, &portal, &state, &[]).await;
+    assert_clean(&idle);
+    assert_eq!(
+        (
+            idle.report["writes"].as_u64(),
+            idle.report["skipped"].as_u64()
+        ),
+        (Some(0), Some(50))
+    );
+    for id in ["ds-0003", "ds-0030"] {
+        let r = app
+            .post_json(
+                &format!("/api/v1/datasets/{id}/withdraw"),
+                Some(ADMIN_TOKEN),
+                &json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = call(
+        &app,
+        reqwest::Method::PATCH,
+        "/api/v1/datasets/ds-0011",
+        Some(json!({"description": {"vi": "Mô tả mới."}})),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    publish(&app, "ds-0011").await;
+    for f in std::fs::read_dir(&files).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let source = save_dcat_pages(&app, &files, &files_url, 20).await;
+    let second = harvest("dcat-2", &source, &portal, &state, &[]).await;
+    assert_clean(&second);
+    let r = &second.report;
+    assert_eq!(
+        (
+            r["updated"].as_u64(),
+            r["deleted"].as_u64(),
+            r["skipped"].as_u64(),
+            r["writes"].as_u64()
+        ),
+        (Some(1), Some(2), Some(47), Some(3)),
+        "{}",
+        second.stdout
+    );
+    assert_portal_equals_catalog(&portal, &expected(&app).await).await;
+}
