@@ -104,6 +104,8 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
     db.migrate(registry::db::REGISTRY_MIGRATIONS).await?;
     db.migrate(catalog::store::CATALOG_MIGRATIONS).await?;
     db.migrate(crate::accounts::ACCOUNT_MIGRATIONS).await?;
+    db.migrate(crate::harvest_runs::HARVEST_RUN_MIGRATIONS)
+        .await?;
     Ok(db)
 }
 
@@ -177,6 +179,7 @@ impl Application {
         let state = AppState {
             registry,
             accounts,
+            harvest_runs: crate::harvest_runs::HarvestRuns::new(db.clone()),
             catalog,
             files,
             upload_limit: config.max_upload_bytes,

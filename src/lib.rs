@@ -5,4 +5,5 @@ pub mod accounts;
 pub mod app;
 pub mod backup;
 pub mod generate;
+pub mod harvest_runs;
 pub mod http;

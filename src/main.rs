@@ -239,6 +239,19 @@ struct HarvestArgs {
     /// Attempts of a request that fails transiently (5xx, timeout, dropped connection).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     max_attempts: u32,
+    /// Allow a source on loopback, private, link-local or other non-public addresses (refused by default, so that a
+    /// source URL cannot make the harvester reach internal services).
+    #[arg(long)]
+    allow_private_sources: bool,
+    /// Read the whole source and write every record, ignoring the stored cursor and hashes (a full re-harvest).
+    #[arg(long)]
+    rewrite_all: bool,
+    /// Record every run's report in this opendata server's harvest history (`/api/v1/admin/harvest-runs`).
+    #[arg(long, requires = "record_token")]
+    record_to: Option<String>,
+    /// An admin token of the --record-to server.
+    #[arg(long, env = "OPENDATA_RECORD_TOKEN", hide_env_values = true)]
+    record_token: Option<String>,
 }
 
 async fn mock_portal(args: MockPortalArgs) -> app::anyhow_like::Result<()> {
@@ -282,14 +295,29 @@ async fn harvest(args: HarvestArgs) -> app::anyhow_like::Result<()> {
     options.concurrency = args.concurrency.into();
     options.timeout = args.timeout;
     options.retry.max_attempts = args.max_attempts;
+    options.allow_private_sources = args.allow_private_sources;
+    options.rewrite_all = args.rewrite_all;
+    options.progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut recorded_ok = true;
     loop {
         let report = harvester::harvest_reported(&options).await;
         if let Some(path) = &args.report {
             harvester::write_report(path, &report)?;
         }
         println!("{}", report.summary());
+        if let (Some(url), Some(token)) = (&args.record_to, &args.record_token) {
+            match harvester::record_run(url, token, &report, options.timeout).await {
+                Ok(location) => println!("recorded as {location}"),
+                Err(e) => {
+                    recorded_ok = false;
+                    eprintln!("the run could not be recorded at {url}: {e}");
+                }
+            }
+        }
         let Some(interval) = args.watch else {
-            return if report.is_clean() {
+            return if !recorded_ok {
+                Err("the run could not be recorded (see above)".into())
+            } else if report.is_clean() {
                 Ok(())
             } else {
                 Err(format!("{} failed (see the report)", report.failures.len()).into())

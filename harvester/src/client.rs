@@ -97,10 +97,40 @@ pub struct Http {
 impl Http {
     /// A client whose every request times out after `timeout`.
     pub fn new(timeout: Duration, policy: RetryPolicy) -> Result<Self, HarvestError> {
-        let client = reqwest::Client::builder()
+        Self::build(timeout, policy, false)
+    }
+
+    /// A client for URLs someone else supplied (harvest sources): it refuses to connect to loopback, private,
+    /// link-local and other non-public addresses, whether a name resolves to them or a redirect names them (SSRF).
+    /// The check is made on the addresses the connection then uses, so a name cannot resolve differently between the
+    /// check and the connection (DNS rebinding).
+    pub fn public_only(timeout: Duration, policy: RetryPolicy) -> Result<Self, HarvestError> {
+        Self::build(timeout, policy, true)
+    }
+
+    fn build(
+        timeout: Duration,
+        policy: RetryPolicy,
+        public_only: bool,
+    ) -> Result<Self, HarvestError> {
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("opendata-harvester/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("opendata-harvester/", env!("CARGO_PKG_VERSION")));
+        if public_only {
+            builder = builder
+                .dns_resolver(std::sync::Arc::new(crate::ssrf::PublicOnly))
+                .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                    if attempt.previous().len() >= 10 {
+                        return attempt.error("too many redirects");
+                    }
+                    match crate::ssrf::check_url(attempt.url()) {
+                        Ok(()) => attempt.follow(),
+                        Err(e) => attempt.error(e),
+                    }
+                }));
+        }
+        let client = builder
             .build()
             .map_err(|e| HarvestError::Config(format!("HTTP client: {e}")))?;
         Ok(Self {

@@ -6,6 +6,7 @@ pub mod package;
 pub mod portal;
 pub mod report;
 pub mod source;
+pub mod ssrf;
 pub mod state;
 pub mod sync;
 pub mod target;
@@ -43,6 +44,13 @@ pub struct Options {
     pub timeout: Duration,
     /// Retries of transient failures and 429s.
     pub retry: RetryPolicy,
+    /// Let the source be on loopback, private or link-local addresses (refused by default: SSRF).
+    pub allow_private_sources: bool,
+    /// Ignore the stored cursor and hashes: read the whole source and write every record (what a full re-harvest
+    /// costs; for benchmarks and for repairing a target changed behind the harvester's back).
+    pub rewrite_all: bool,
+    /// Draw a progress line on standard error when it is a terminal.
+    pub progress: bool,
 }
 
 impl Options {
@@ -63,6 +71,9 @@ impl Options {
             concurrency: 4,
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            allow_private_sources: false,
+            rewrite_all: false,
+            progress: false,
         }
     }
 }
@@ -70,22 +81,26 @@ impl Options {
 /// One harvest run: reads what changed on the source, writes it to the target, returns the report.
 pub async fn harvest(options: &Options) -> Result<Report, HarvestError> {
     for (flag, url) in [("--source", &options.source), ("--target", &options.target)] {
-        if url.starts_with("https://") {
-            // reqwest is built without TLS in this workspace (no TLS stack in the dependency tree yet).
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| HarvestError::Config(format!("{flag} {url:?} is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
             return Err(HarvestError::Config(format!(
-                "{flag} {url}: https is not supported by this build; reach the server through a local TLS-terminating \
-                 proxy (http://...)"
+                "{flag} {url:?} is not an http:// or https:// URL"
             )));
         }
-        if !url.starts_with("http://") {
-            return Err(HarvestError::Config(format!(
-                "{flag} {url:?} is not an http:// URL"
-            )));
+        if flag == "--source" && !options.allow_private_sources {
+            ssrf::check_url(&parsed).map_err(|e| HarvestError::Config(format!("{flag}: {e}")))?;
         }
     }
+    // The source is someone else's URL: checked against SSRF unless allowed. The target is the operator's own.
+    let source_http = Arc::new(if options.allow_private_sources {
+        Http::new(options.timeout, options.retry.clone())?
+    } else {
+        Http::public_only(options.timeout, options.retry.clone())?
+    });
     let http = Arc::new(Http::new(options.timeout, options.retry.clone())?);
     let source = AnySource::open(
-        http.clone(),
+        source_http.clone(),
         &options.source,
         options.source_kind,
         options.source_token.clone(),
@@ -99,7 +114,13 @@ pub async fn harvest(options: &Options) -> Result<Report, HarvestError> {
     let state = StateStore::open(&options.state_dir, &options.source, &options.target).await?;
     let report = sync::run(&source, &target, &state, options, &http).await;
     state.close().await;
-    report
+    report.map(|mut r| {
+        use std::sync::atomic::Ordering::Relaxed;
+        r.requests += source_http.stats.requests.load(Relaxed);
+        r.retries += source_http.stats.retries.load(Relaxed);
+        r.rate_limited += source_http.stats.rate_limited.load(Relaxed);
+        r
+    })
 }
 
 /// One harvest run that always ends in a report: a source that cannot be opened, or a state store that fails, is a
@@ -130,6 +151,42 @@ pub async fn harvest_reported(options: &Options) -> Report {
             report
         }
     }
+}
+
+/// Posts the report to an opendata server's harvest history (`POST {base}/api/v1/admin/harvest-runs` with an admin
+/// token); answers where it was recorded.
+pub async fn record_run(
+    base: &str,
+    token: &str,
+    report: &Report,
+    timeout: Duration,
+) -> Result<String, HarvestError> {
+    let http = Http::new(timeout, RetryPolicy::default())?;
+    let url = format!("{}/api/v1/admin/harvest-runs", base.trim_end_matches('/'));
+    let body = serde_json::to_vec(report).expect("reports serialize");
+    // Not idempotent (a retried post could record the run twice): sent once.
+    let answer = http
+        .send(
+            || {
+                http.client()
+                    .post(&url)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+            },
+            false,
+        )
+        .await?;
+    if !answer.status.is_success() {
+        return Err(HarvestError::Config(format!(
+            "{url} answered {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body)
+        )));
+    }
+    let recorded: serde_json::Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| HarvestError::Config(format!("{url}: {e}")))?;
+    Ok(format!("{url}/{}", recorded["id"]))
 }
 
 /// Writes the report as JSON to `path`, atomically (a reader never sees half a report).

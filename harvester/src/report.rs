@@ -1,9 +1,9 @@
 //! What a run did: counts, every write and every failure (none dropped), as JSON for `--report` and as a short
 //! human summary.
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened to one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Action {
     /// The record got a package on the target (a create; or an update of the package found under its name, after a
@@ -27,7 +27,7 @@ impl Action {
 }
 
 /// A write the target applied.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Write {
     /// The source record.
@@ -39,7 +39,7 @@ pub struct Write {
 }
 
 /// A record (or the listing itself, as record `(source)`) that could not be done this run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     /// The source record.
@@ -53,7 +53,7 @@ pub struct Failure {
 }
 
 /// One run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// The source URL.

@@ -84,6 +84,7 @@ struct Engine<'a, S, T> {
     state: &'a StateStore,
     http: &'a Http,
     organizations: Organizations,
+    rewrite_all: bool,
 }
 
 /// Runs one harvest and reports it. Failures of single records are in the report; a listing that cannot be read
@@ -109,11 +110,28 @@ pub async fn run<S: Source, T: Target>(
         state,
         http,
         organizations: Organizations::default(),
+        rewrite_all: options.rewrite_all,
     };
+    let progress = if options.progress {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {elapsed_precise} {pos} records ({per_sec}) {msg}",
+        )
+        .expect("a valid template"),
+    );
+    progress.enable_steady_tick(std::time::Duration::from_millis(200));
     let concurrency = options.concurrency.max(1);
     report.cursor_before = state.cursor().await?;
     report.cursor_after = report.cursor_before.clone();
-    let mut cursor = report.cursor_before.clone();
+    let mut cursor = if options.rewrite_all {
+        None
+    } else {
+        report.cursor_before.clone()
+    };
     let mut blocked = false;
     let mut listed: HashSet<String> = HashSet::new();
     let mut counted: HashSet<String> = HashSet::new();
@@ -135,7 +153,12 @@ pub async fn run<S: Source, T: Target>(
             .buffer_unordered(concurrency)
             .collect()
             .await;
+        progress.inc(outcomes.len() as u64);
         blocked |= tally(&mut report, &mut counted, outcomes);
+        progress.set_message(format!(
+            "{} created, {} updated, {} deleted, {} skipped, {} failed",
+            report.created, report.updated, report.deleted, report.skipped, report.failed
+        ));
         if !blocked && let Some(c) = &batch.cursor {
             match state.set_cursor(c).await {
                 Ok(()) => report.cursor_after = Some(c.clone()),
@@ -170,8 +193,10 @@ pub async fn run<S: Source, T: Target>(
             .buffer_unordered(concurrency)
             .collect()
             .await;
+        progress.inc(outcomes.len() as u64);
         tally(&mut report, &mut counted, outcomes);
     }
+    progress.finish_and_clear();
     report.organizations_created = engine.organizations.created.load(Ordering::Relaxed);
     report.writes = report.package_writes + report.organizations_created;
     report.requests = http.stats.requests.load(Ordering::Relaxed);
@@ -240,6 +265,7 @@ impl<S: Source, T: Target> Engine<'_, S, T> {
             .filter(|m| !m.pending)
             .and_then(|m| m.target_id.clone().map(|t| (t, m)));
         if let Some((_, m)) = &known
+            && !self.rewrite_all
             && m.sha256.as_deref() == Some(sha.as_str())
             && m.target_name == name
         {

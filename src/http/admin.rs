@@ -1,16 +1,105 @@
-//! `/api/v1/admin`: account and token management (admin only).
+//! `/api/v1/admin`: account and token management, and the harvest run history (admin only).
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
+use serde::Deserialize;
 
-use super::{ApiError, ApiJson, AppState, Caller};
-use crate::accounts::{NewAccount, Role};
+use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
+use crate::accounts::{NewAccount, Principal, Role};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/tokens", post(create_token))
+    Router::new()
+        .route("/tokens", post(create_token))
+        .route(
+            "/harvest-runs",
+            post(record_harvest_run).get(list_harvest_runs),
+        )
+        .route("/harvest-runs/{id}", get(show_harvest_run))
+}
+
+fn admin(caller: Caller) -> Result<Principal, ApiError> {
+    let principal = caller.required()?;
+    if principal.role != Role::Admin {
+        return Err(ApiError::Forbidden("only an admin does this".into()));
+    }
+    Ok(principal)
+}
+
+/// `POST /api/v1/admin/harvest-runs`: records a harvest report (what `opendata harvest --record-to` sends).
+async fn record_harvest_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(report): ApiJson<harvester::Report>,
+) -> Result<Response, ApiError> {
+    let principal = admin(caller)?;
+    let id = state.harvest_runs.record(&report, &principal.name).await?;
+    let run = state
+        .harvest_runs
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("harvest run {id} vanished")))?;
+    Ok((
+        StatusCode::CREATED,
+        [(
+            axum::http::header::LOCATION,
+            format!("/api/v1/admin/harvest-runs/{id}"),
+        )],
+        axum::Json(run.summary),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunsQuery {
+    /// At most this many (1 to 500, default 50).
+    limit: Option<i64>,
+    /// Runs older than this id (paging).
+    before: Option<i64>,
+}
+
+/// `GET /api/v1/admin/harvest-runs`: the newest runs first, counts only.
+async fn list_harvest_runs(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<RunsQuery>,
+) -> Result<Response, ApiError> {
+    admin(caller)?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=crate::harvest_runs::MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(vec![registry::InputProblem::field(
+            "limit",
+            format!("must be 1 to {}", crate::harvest_runs::MAX_PAGE),
+        )]));
+    }
+    let items = state.harvest_runs.list(limit, q.before).await?;
+    let next = (items.len() as i64 == limit)
+        .then(|| {
+            items
+                .last()
+                .map(|r| format!("/api/v1/admin/harvest-runs?limit={limit}&before={}", r.id))
+        })
+        .flatten();
+    Ok(axum::Json(serde_json::json!({ "items": items, "next": next })).into_response())
+}
+
+/// `GET /api/v1/admin/harvest-runs/{id}`: one run with its whole report (every write and every failure).
+async fn show_harvest_run(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    admin(caller)?;
+    let not_found = || ApiError::NotFound(format!("no harvest run {id:?}"));
+    let run = state
+        .harvest_runs
+        .get(id.parse().map_err(|_| not_found())?)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(axum::Json(run).into_response())
 }
 
 async fn create_token(

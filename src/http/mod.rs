@@ -38,6 +38,8 @@ pub struct AppState {
     pub registry: Registry,
     /// Accounts and tokens.
     pub accounts: Accounts,
+    /// Harvest run history.
+    pub harvest_runs: crate::harvest_runs::HarvestRuns,
     /// The dataset catalog.
     pub catalog: catalog::Catalog,
     /// Uploaded files.

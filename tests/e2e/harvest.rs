@@ -21,7 +21,10 @@ use tokio::io::AsyncBufReadExt;
 use crate::on_both_backends;
 use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app};
 
-on_both_backends!(catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed);
+on_both_backends!(
+    catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed,
+    runs_are_recorded_in_the_catalog_and_private_sources_are_refused
+);
 
 const SEEDS: &[&str] = &[
     "agencies",
@@ -277,6 +280,7 @@ fn harvest_command(
     .arg(state)
     .arg("--report")
     .arg(report)
+    .arg("--allow-private-sources")
     .args(extra)
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
@@ -862,4 +866,108 @@ async fn a_dcat_catalogue_on_a_static_file_server_harvests() {
         second.stdout
     );
     assert_portal_equals_catalog(&portal, &expected(&app).await).await;
+}
+
+/// Every run's report reaches the catalog's admin API (`--record-to`), whole; a source on a loopback address is
+/// refused unless the operator allows it (SSRF), naming the address, and nothing is written.
+async fn runs_are_recorded_in_the_catalog_and_private_sources_are_refused(backend: Backend) {
+    let app = spawn_app(backend, SEEDS).await;
+    create_published(&app, 0..5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(&dir.path().join("portal"), &[]).await;
+
+    // Without --allow-private-sources a loopback source is refused before anything is read or written.
+    let out = tokio::process::Command::new(BIN)
+        .args(["harvest", "--source", &app.base, "--target", &portal.url])
+        .args(["--target-token", PORTAL_TOKEN, "--state-dir"])
+        .arg(dir.path().join("state-refused"))
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("127.0.0.1") && stdout.contains("--allow-private-sources"),
+        "the refusal names the address and the way out: {stdout}"
+    );
+    assert!(portal.all_packages().await.is_empty(), "nothing written");
+
+    let state = dir.path().join("state");
+    let run = harvest(
+        "recorded",
+        &app.base,
+        &portal,
+        &state,
+        &["--record-to", &app.base, "--record-token", ADMIN_TOKEN],
+    )
+    .await;
+    assert_clean(&run);
+    assert!(run.stdout.contains("recorded as "), "{}", run.stdout);
+    let runs = app
+        .client
+        .get(app.url("/api/v1/admin/harvest-runs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runs.status(), 401, "the history is the admin's");
+    let runs: Value = app
+        .client
+        .get(app.url("/api/v1/admin/harvest-runs"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = runs["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{runs}");
+    assert_eq!(items[0]["created"], 5);
+    assert_eq!(items[0]["failed"], 0);
+    assert_eq!(items[0]["recordedBy"], "admin");
+    let id = items[0]["id"].as_i64().unwrap();
+    let one: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/admin/harvest-runs/{id}")))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        one["report"], run.report,
+        "the whole report, as the harvester wrote it"
+    );
+    assert_eq!(one["report"]["changes"].as_array().unwrap().len(), 5);
+
+    // A report that does not add up is refused, naming the field, and not recorded.
+    let mut bad = run.report.clone();
+    bad["failed"] = json!(3);
+    let r = app
+        .post_json("/api/v1/admin/harvest-runs", Some(ADMIN_TOKEN), &bad)
+        .await;
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.unwrap();
+    assert!(problem.to_string().contains("failed"), "{problem}");
+    let r = app
+        .client
+        .get(app.url("/api/v1/admin/harvest-runs/999"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let after: Value = app
+        .client
+        .get(app.url("/api/v1/admin/harvest-runs"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["items"].as_array().unwrap().len(), 1);
 }
