@@ -11,8 +11,9 @@ fn failed(e: impl std::fmt::Display) -> CatalogError {
     CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
 }
 
-/// The provinces a dataset covers: its spatial codes, each taken up to its top-level ancestor.
-async fn extras(
+/// The provinces a dataset covers: its spatial codes, each taken up to its top-level ancestor (`cache` remembers
+/// the answers across calls).
+pub async fn extras(
     catalog: &Catalog,
     record: &DatasetRecord,
     cache: &mut BTreeMap<String, Option<String>>,

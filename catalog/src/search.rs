@@ -127,6 +127,58 @@ pub struct Extras {
     pub provinces: Vec<String>,
 }
 
+/// The facet values of a dataset as the index counts them: `(facet, value)` pairs, each pair once.
+pub fn facet_values(record: &DatasetRecord, extras: &Extras) -> Vec<(&'static str, String)> {
+    let c = &record.content;
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    let mut facet = |name: &'static str, value: &str| {
+        if !value.is_empty() && !out.iter().any(|(n, v)| *n == name && v == value) {
+            out.push((name, value.to_owned()));
+        }
+    };
+    for t in &c.themes {
+        facet("theme", t);
+    }
+    facet("publisher", &c.publisher);
+    for d in &c.distributions {
+        if let Some(fmt) = &d.format {
+            facet("format", fmt);
+        }
+    }
+    if let Some(l) = &c.licence {
+        facet("licence", l);
+    }
+    for p in &extras.provinces {
+        facet("province", p);
+    }
+    if let Some(a) = &c.access_right {
+        facet("accessRight", a);
+    }
+    let modified = record.published_at.as_deref().unwrap_or(&record.updated_at);
+    let year = c
+        .issued
+        .map(|d| d.format("%Y").to_string())
+        .unwrap_or_else(|| modified.chars().take(4).collect());
+    facet("year", &year);
+    out
+}
+
+/// The searchable text of a dataset as the index reads it: its titles (vi, en) and its body (descriptions and
+/// keywords in vi and en).
+pub fn text_of(record: &DatasetRecord) -> (Vec<String>, Vec<String>) {
+    let c = &record.content;
+    let titles = [c.title.vi.clone(), c.title.en.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut body: Vec<String> = Vec::new();
+    body.extend(c.description.vi.clone());
+    body.extend(c.description.en.clone());
+    body.extend(c.keywords.vi.iter().cloned());
+    body.extend(c.keywords.en.iter().cloned());
+    (titles, body)
+}
+
 struct Fields {
     id: Field,
     title_vi: Field,
@@ -305,34 +357,9 @@ impl SearchIndex {
         doc.add_i64(f.modified, ts);
         doc.add_text(f.modified_text, modified);
         doc.add_text(f.title_sort, registry::text::fold(&title_vi));
-        let mut facet = |name: &str, value: &str| {
-            if !value.is_empty() {
-                doc.add_facet(f.facets, Facet::from_path([name, value]));
-            }
-        };
-        for t in &c.themes {
-            facet("theme", t);
+        for (name, value) in facet_values(record, extras) {
+            doc.add_facet(f.facets, Facet::from_path([name, value.as_str()]));
         }
-        facet("publisher", &c.publisher);
-        for d in &c.distributions {
-            if let Some(fmt) = &d.format {
-                facet("format", fmt);
-            }
-        }
-        if let Some(l) = &c.licence {
-            facet("licence", l);
-        }
-        for p in &extras.provinces {
-            facet("province", p);
-        }
-        if let Some(a) = &c.access_right {
-            facet("accessRight", a);
-        }
-        let year = c
-            .issued
-            .map(|d| d.format("%Y").to_string())
-            .unwrap_or_else(|| modified.chars().take(4).collect());
-        facet("year", &year);
         doc
     }
 

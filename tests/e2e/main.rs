@@ -5,6 +5,7 @@ mod authz;
 mod backup;
 mod catalog;
 mod ckan;
+mod crash;
 mod data;
 mod dcat;
 mod generate;
