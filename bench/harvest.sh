@@ -65,10 +65,11 @@ def call(method, path, body, ctype="application/json"):
     with urllib.request.urlopen(req) as r:
         r.read()
 def edit(i):
-    call("PATCH", f"/api/v1/datasets/{i}", {"title": {"vi": f"Bản sửa của {i}"}}, "application/merge-patch+json")
+    call("PATCH", f"/api/v1/datasets/{i}", {"title": {"vi": f"Bản sửa của {i} lúc {stamp}"}}, "application/merge-patch+json")
     call("POST", f"/api/v1/datasets/{i}/submit", {})
     call("POST", f"/api/v1/datasets/{i}/publish", {})
 t = time.time()
+stamp = time.strftime("%Y-%m-%d %H:%M:%S")
 with concurrent.futures.ThreadPoolExecutor(8) as pool:
     list(pool.map(edit, ids))
 print(f"edited and republished {len(ids)} datasets in {time.time() - t:.1f} s")

@@ -48,6 +48,16 @@ for e in "${endpoints[@]}"; do
   ratio=$(python3 -c "print(f'{$rps/$ceiling:.3f}')")
   echo "| $name | $rps | $ratio | $p50 | $p99 |${non2xx:+ non-2xx: $non2xx}"
 done
+# Latency without queueing: one connection at a time (the table above has 16 connections on 2 cores, so its p50 and
+# p99 are mostly time spent waiting for a core).
+echo
+echo "| endpoint, 1 connection | requests/s | p50 | p99 |"
+echo "|---|---|---|---|"
+for e in "${endpoints[@]:1:3}"; do
+  name=${e%%|*}; path=${e#*|}
+  out=$(wrk -t1 -c1 -d"${secs}s" --latency "$base$path" 2>&1)
+  echo "| $name | $(echo "$out" | awk '/Requests\/sec/ {print $2}') | $(echo "$out" | awk '$1=="50%" {print $2}') | $(echo "$out" | awk '$1=="99%" {print $2}') |"
+done
 rss=$(ps -o rss= -p $server)
 echo >&2 "server RSS after the run: $rss KB"
 # The DCAT export of the whole catalog, page by page (1000 per page): time and the server's peak RSS.

@@ -64,7 +64,9 @@ fn dd(s: &str) -> String {
 
 async fn load_docs(data: &std::path::Path) -> Vec<Doc> {
     let config = opendata::app::Config::new(data.to_path_buf());
-    let db = opendata::app::open_database(&config).await.expect("open the generated store");
+    let db = opendata::app::open_database(&config)
+        .await
+        .expect("open the generated store");
     let registry = registry::Registry::new(db.clone(), &config.base_uri);
     let catalog = catalog::Catalog::new(db, registry);
     let mut cache = BTreeMap::new();
@@ -199,7 +201,10 @@ fn sqlite_matches(q: &Q) -> (String, Vec<String>) {
             .collect::<Vec<_>>()
             .join(" ");
         binds.push(expr);
-        wheres.push(format!("doc IN (SELECT rowid FROM fts WHERE fts MATCH ${})", binds.len()));
+        wheres.push(format!(
+            "doc IN (SELECT rowid FROM fts WHERE fts MATCH ${})",
+            binds.len()
+        ));
     }
     let mut by_facet: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (f, v) in &q.filters {
@@ -218,7 +223,11 @@ fn sqlite_matches(q: &Q) -> (String, Vec<String>) {
             vs.join(", ")
         ));
     }
-    let cond = if wheres.is_empty() { "1".to_owned() } else { wheres.join(" AND ") };
+    let cond = if wheres.is_empty() {
+        "1".to_owned()
+    } else {
+        wheres.join(" AND ")
+    };
     (format!("SELECT doc FROM ids WHERE {cond}"), binds)
 }
 
@@ -353,7 +362,11 @@ fn pg_matches(q: &Q) -> (String, Vec<String>) {
             vs.join(", ")
         ));
     }
-    let cond = if wheres.is_empty() { "TRUE".to_owned() } else { wheres.join(" AND ") };
+    let cond = if wheres.is_empty() {
+        "TRUE".to_owned()
+    } else {
+        wheres.join(" AND ")
+    };
     (cond, binds)
 }
 
@@ -433,7 +446,11 @@ fn main() {
     let work = tempfile::tempdir().unwrap();
     let t = Instant::now();
     let docs = rt.block_on(load_docs(&data));
-    eprintln!("{} datasets read in {:.1} s", docs.len(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "{} datasets read in {:.1} s",
+        docs.len(),
+        t.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
     let tantivy = rt.block_on(tantivy_index(&data, &work.path().join("tantivy")));
     let tantivy_build = t.elapsed();
@@ -450,10 +467,26 @@ fn main() {
         pg_build.as_secs_f64()
     );
     let queries = vec![
-        Q { label: "text, no diacritics", text: Some("chat luong khong khi"), filters: vec![] },
-        Q { label: "text, with diacritics", text: Some("chất lượng không khí"), filters: vec![] },
-        Q { label: "text + facet", text: Some("du lieu"), filters: vec![("theme", "health")] },
-        Q { label: "facets only", text: None, filters: vec![("theme", "health"), ("format", "CSV")] },
+        Q {
+            label: "text, no diacritics",
+            text: Some("chat luong khong khi"),
+            filters: vec![],
+        },
+        Q {
+            label: "text, with diacritics",
+            text: Some("chất lượng không khí"),
+            filters: vec![],
+        },
+        Q {
+            label: "text + facet",
+            text: Some("du lieu"),
+            filters: vec![("theme", "health")],
+        },
+        Q {
+            label: "facets only",
+            text: None,
+            filters: vec![("theme", "health"), ("format", "CSV")],
+        },
     ];
     let mut criterion = Criterion::default()
         .sample_size(10)
@@ -508,8 +541,15 @@ fn main() {
         });
         group.finish();
         let facet_agree = |a: &Answer| {
-            let keys: Vec<_> = a_t.facets.keys().filter(|(f, _)| FACETS.contains(&f.as_str())).collect();
-            keys.iter().filter(|k| a.facets.get(**k) == a_t.facets.get(**k)).count() * 100
+            let keys: Vec<_> = a_t
+                .facets
+                .keys()
+                .filter(|(f, _)| FACETS.contains(&f.as_str()))
+                .collect();
+            keys.iter()
+                .filter(|k| a.facets.get(**k) == a_t.facets.get(**k))
+                .count()
+                * 100
                 / keys.len().max(1)
         };
         let p50_t = {
@@ -517,7 +557,11 @@ fn main() {
             v.sort();
             percentile(&v, 0.5)
         };
-        for (engine, answer) in [("tantivy", &a_t), ("sqlite-fts5", &a_s), ("postgres-fts", &a_p)] {
+        for (engine, answer) in [
+            ("tantivy", &a_t),
+            ("sqlite-fts5", &a_s),
+            ("postgres-fts", &a_p),
+        ] {
             let mut v = samples.get(engine).cloned().unwrap_or_default();
             v.sort();
             let p50 = percentile(&v, 0.5);
@@ -541,7 +585,9 @@ fn main() {
         sqlite_build.as_secs_f64(),
         pg_build.as_secs_f64()
     );
-    println!("| query | engine | p50 | p99 | p50 ÷ tantivy's | matches | facet counts equal to tantivy's | samples |");
+    println!(
+        "| query | engine | p50 | p99 | p50 ÷ tantivy's | matches | facet counts equal to tantivy's | samples |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!("{r}");

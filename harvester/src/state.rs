@@ -62,8 +62,12 @@ impl StateStore {
             .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a recorded write survives a power loss too, not only a killed process.
-            .synchronous(SqliteSynchronous::Full)
+            // NORMAL (in WAL mode): a commit survives a killed process; only a power loss can lose the last few
+            // commits, and every one of them is safe to lose because the sync is idempotent: a lost mapping after a
+            // create is found again by name and adopted, a lost hash after an update makes the next run update once
+            // more, a lost cursor re-reads a stretch of the feed. FULL cost an fsync per record (measured in
+            // BENCHMARKS.md), which capped a full sync far below the portal's own pace.
+            .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(30));
         // One connection: the harvester is the only writer, and SQLite serializes writers anyway.
         let pool = SqlitePoolOptions::new()

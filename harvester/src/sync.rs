@@ -85,6 +85,8 @@ struct Engine<'a, S, T> {
     http: &'a Http,
     organizations: Organizations,
     rewrite_all: bool,
+    /// With `rewrite_all`: the records already written this run (a record the feed names twice is written once).
+    rewritten: std::sync::Mutex<HashSet<String>>,
 }
 
 /// Runs one harvest and reports it. Failures of single records are in the report; a listing that cannot be read
@@ -111,6 +113,7 @@ pub async fn run<S: Source, T: Target>(
         http,
         organizations: Organizations::default(),
         rewrite_all: options.rewrite_all,
+        rewritten: Default::default(),
     };
     let progress = if options.progress {
         indicatif::ProgressBar::new_spinner()
@@ -264,8 +267,14 @@ impl<S: Source, T: Target> Engine<'_, S, T> {
             .as_ref()
             .filter(|m| !m.pending)
             .and_then(|m| m.target_id.clone().map(|t| (t, m)));
+        let force = self.rewrite_all
+            && self
+                .rewritten
+                .lock()
+                .expect("not poisoned")
+                .insert(id.to_owned());
         if let Some((_, m)) = &known
-            && !self.rewrite_all
+            && !force
             && m.sha256.as_deref() == Some(sha.as_str())
             && m.target_name == name
         {

@@ -123,6 +123,9 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))
+        // axum's own extractor limit (2 MB by default) would otherwise refuse bodies the limit above allows, such as a
+        // 100,000-reference validation batch.
+        .layer(axum::extract::DefaultBodyLimit::max(REQUEST_BODY_LIMIT))
         .merge(datasets::upload_router())
         .layer(cors);
     Router::new()
@@ -354,7 +357,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::BadRequest(vec![InputProblem::field("body", e.body_text())]))?;
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(format!(
+                        "the request body is larger than {REQUEST_BODY_LIMIT} bytes"
+                    ))
+                } else {
+                    ApiError::BadRequest(vec![InputProblem::field("body", e.body_text())])
+                }
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }

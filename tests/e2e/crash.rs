@@ -70,7 +70,10 @@ impl Server {
             .arg("serve")
             .args(store.args())
             .args(["--bind", &format!("127.0.0.1:{port}"), "--no-rate-limits"])
-            .args(["--seed-lists", "agencies,themes,licences,file-types,administrative-units"])
+            .args([
+                "--seed-lists",
+                "agencies,themes,licences,file-types,administrative-units",
+            ])
             .env("OPENDATA_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -139,7 +142,11 @@ fn dataset(id: &str) -> Value {
 }
 
 /// Creates drafts one after another until stopped; remembers the ones the server acknowledged (201).
-fn writer(server: &Server, prefix: &'static str, acked: Arc<Mutex<Vec<String>>>) -> tokio::task::JoinHandle<()> {
+fn writer(
+    server: &Server,
+    prefix: &'static str,
+    acked: Arc<Mutex<Vec<String>>>,
+) -> tokio::task::JoinHandle<()> {
     let (client, base) = (server.client.clone(), server.base.clone());
     tokio::spawn(async move {
         for i in 0.. {
@@ -170,7 +177,11 @@ async fn assert_all_acked_present(server: &Server, acked: &Mutex<Vec<String>>) {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 200, "acknowledged dataset {id} lost in the crash");
+        assert_eq!(
+            r.status(),
+            200,
+            "acknowledged dataset {id} lost in the crash"
+        );
     }
 }
 
@@ -188,14 +199,20 @@ async fn imported_count(server: &Server) -> usize {
 }
 
 /// Fires a request and kills the server `after` later, whatever the request is doing.
-async fn kill_during(server: Server, request: reqwest::RequestBuilder, after: Duration) -> Option<reqwest::StatusCode> {
+async fn kill_during(
+    server: Server,
+    request: reqwest::RequestBuilder,
+    after: Duration,
+) -> Option<reqwest::StatusCode> {
     let pending = tokio::spawn(async move { request.send().await.ok().map(|r| r.status()) });
     tokio::time::sleep(after).await;
     server.kill9().await;
     pending.await.unwrap()
 }
 
-async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_done(backend: Backend) {
+async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_done(
+    backend: Backend,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store {
         dir: tmp.path().to_path_buf(),
@@ -216,7 +233,10 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
         )
         .await;
     assert_eq!(r.status(), 201);
-    let reviewer = r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let reviewer = r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let acked = Arc::new(Mutex::new(Vec::new()));
     let writing = writer(&server, "a", acked.clone());
     let mut csv = String::from("code,parent,level,label_vi\n99,,province,Tỉnh Thử Nghiệm\n");
@@ -253,11 +273,17 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
             "/api/v1/registry/lists/administrative-units/change-requests/{cr}"
         ))
         .await;
-    eprintln!("crash during the approval: answered {answered:?}, {n} units there, request {}", state["status"]);
+    eprintln!(
+        "crash during the approval: answered {answered:?}, {n} units there, request {}",
+        state["status"]
+    );
     if answered.is_some_and(|s| s.is_success()) {
         assert_eq!(n, 9000, "an acknowledged approval is all there");
     }
-    assert!(n == 0 || n == 9000, "the import is all there or not at all: {n} of 9000");
+    assert!(
+        n == 0 || n == 9000,
+        "the import is all there or not at all: {n} of 9000"
+    );
     if n == 0 {
         let r = server
             .client
@@ -269,7 +295,11 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 200, "the request can still be approved after the crash");
+        assert_eq!(
+            r.status(),
+            200,
+            "the request can still be approved after the crash"
+        );
         assert_eq!(imported_count(&server).await, 9000);
     }
 
@@ -296,14 +326,26 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
         .get_json("/api/v1/registry/lists/administrative-units/releases")
         .await;
     let releases = after["items"].as_array().unwrap();
-    eprintln!("crash during a release: answered {answered:?}, {} releases before, {} after", releases_before, releases.len());
+    eprintln!(
+        "crash during a release: answered {answered:?}, {} releases before, {} after",
+        releases_before,
+        releases.len()
+    );
     if answered.is_some_and(|s| s.is_success()) {
-        assert_eq!(releases.len(), releases_before + 1, "an acknowledged release is there");
+        assert_eq!(
+            releases.len(),
+            releases_before + 1,
+            "an acknowledged release is there"
+        );
     }
     assert!(releases.len() <= releases_before + 1);
     if releases.len() == releases_before + 1 {
         // The release that made it is whole: its manifest lists every item of the list.
-        let number = releases.iter().filter_map(|r| r["number"].as_i64()).max().unwrap();
+        let number = releases
+            .iter()
+            .filter_map(|r| r["number"].as_i64())
+            .max()
+            .unwrap();
         let r = server
             .get(&format!(
                 "/api/v1/registry/lists/administrative-units/releases/{number}/manifest"
@@ -311,12 +353,21 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
             .await;
         assert_eq!(r.status(), 200);
         let manifest = r.text().await.unwrap();
-        assert!(manifest.contains("98999"), "the release has the last imported unit");
+        assert!(
+            manifest.contains("98999"),
+            "the release has the last imported unit"
+        );
     }
 
     // 3. A 48 MB upload, SIGKILL after about half of it was sent: no partial file anywhere, the distribution keeps
     //    no file, and the same upload then works.
-    assert_eq!(server.post("/api/v1/datasets", &dataset("upload")).await.status(), 201);
+    assert_eq!(
+        server
+            .post("/api/v1/datasets", &dataset("upload"))
+            .await
+            .status(),
+        201
+    );
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
     let body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
     let upload = server
@@ -338,15 +389,24 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.kill9().await;
     drop(tx);
-    assert_eq!(pending.await.unwrap().filter(|s| s.is_success()), None, "never acknowledged");
+    assert_eq!(
+        pending.await.unwrap().filter(|s| s.is_success()),
+        None,
+        "never acknowledged"
+    );
     store.verify().await;
     let tmp_files: Vec<_> = std::fs::read_dir(store.dir.join("files").join("tmp"))
         .map(|d| d.collect())
         .unwrap_or_default();
-    eprintln!("after the killed upload: {} file(s) in files/tmp before restart", tmp_files.len());
+    eprintln!(
+        "after the killed upload: {} file(s) in files/tmp before restart",
+        tmp_files.len()
+    );
     let server = Server::start(&store).await;
     assert_eq!(
-        std::fs::read_dir(store.dir.join("files").join("tmp")).unwrap().count(),
+        std::fs::read_dir(store.dir.join("files").join("tmp"))
+            .unwrap()
+            .count(),
         0,
         "the partial upload is gone at start"
     );
@@ -373,7 +433,8 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
         .unwrap();
     let dist = &ds["distributions"][0];
     assert!(
-        dist.get("fileSha256").is_none_or(Value::is_null) && dist.get("byteSize").is_none_or(Value::is_null),
+        dist.get("fileSha256").is_none_or(Value::is_null)
+            && dist.get("byteSize").is_none_or(Value::is_null),
         "the distribution points to no file: {dist}"
     );
     let r = server
@@ -385,14 +446,26 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_success(), "the upload works after the crash: {}", r.status());
+    assert!(
+        r.status().is_success(),
+        "the upload works after the crash: {}",
+        r.status()
+    );
 
     // 4. A reindex killed mid-way: the next start catches the index up with SQL.
     for i in 0..40 {
         let id = format!("pub-{i:03}");
-        assert_eq!(server.post("/api/v1/datasets", &dataset(&id)).await.status(), 201);
+        assert_eq!(
+            server
+                .post("/api/v1/datasets", &dataset(&id))
+                .await
+                .status(),
+            201
+        );
         for action in ["submit", "publish"] {
-            let r = server.post(&format!("/api/v1/datasets/{id}/{action}"), &json!({})).await;
+            let r = server
+                .post(&format!("/api/v1/datasets/{id}/{action}"), &json!({}))
+                .await;
             assert_eq!(r.status(), 200);
         }
     }
@@ -413,7 +486,9 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
     let server = Server::start(&store).await;
     let started = Instant::now();
     loop {
-        let r = server.get_json("/api/v1/search?q=du%20lieu%20pub&limit=1").await;
+        let r = server
+            .get_json("/api/v1/search?q=du%20lieu%20pub&limit=1")
+            .await;
         let all = server.get_json("/api/v1/search?limit=1").await;
         if all["total"] == 40 && r["total"].as_u64().is_some() {
             break;

@@ -45,6 +45,14 @@ async fn security_headers_cors_and_body_limits() {
         .unwrap();
     assert_eq!(r.status(), 413);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // Under the limit, a large body is read in full (a 4 MB batch of 60,000 references to validate).
+    let batch = json!({"items": vec![json!({"list": "themes", "code": "health"}); 60_000]});
+    let r = app
+        .post_json("/api/v1/registry/validate", None, &batch)
+        .await;
+    assert_eq!(r.status(), 200);
+    let answer: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(answer["summary"]["valid"], 60_000);
     // Deeply nested JSON is refused, not a stack overflow.
     let deep = format!("{{\"q\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
     let r = app
