@@ -166,6 +166,7 @@ impl Store {
             "CREATE TABLE IF NOT EXISTS organizations (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS packages (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner_org TEXT,
                state TEXT NOT NULL, body TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS packages_by_owner ON packages (owner_org, state)",
         ] {
             sqlx::query(statement).execute(&pool).await?;
         }
@@ -280,9 +281,39 @@ impl Store {
 
     /// Every package (active ones, or all), as `package_show` answers them, by name.
     pub async fn packages(&self, include_deleted: bool) -> Result<Vec<Value>, StoreError> {
-        let rows = sqlx::query("SELECT body, state FROM packages ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        self.packages_owned_by(include_deleted, None).await
+    }
+
+    /// How many active packages an organization owns (an indexed count, not a listing).
+    pub async fn package_count(&self, org_id: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM packages WHERE owner_org = $1 AND state = 'active'",
+        )
+        .bind(org_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get::<i64, _>(0) as u64)
+    }
+
+    /// The packages (active ones, or all) of one organization, or of every one when `owner` is `None`, by name.
+    pub async fn packages_owned_by(
+        &self,
+        include_deleted: bool,
+        owner: Option<&str>,
+    ) -> Result<Vec<Value>, StoreError> {
+        let rows = match owner {
+            Some(org) => {
+                sqlx::query("SELECT body, state FROM packages WHERE owner_org = $1 ORDER BY name")
+                    .bind(org)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT body, state FROM packages ORDER BY name")
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+        };
         let orgs: std::collections::HashMap<String, Value> = self
             .organizations()
             .await?
