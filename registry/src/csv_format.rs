@@ -31,11 +31,21 @@ const FIXED: &[&str] = &[
     "close_match",
 ];
 
+/// The characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `cell` is quotes (`'`) followed by a formula start: such a cell must gain one more quote on export, or
+/// [`unneutralize`] would take its own quote for the one [`neutralize`] adds.
+fn quoted_formula(cell: &str) -> bool {
+    cell.starts_with('\'') && cell.trim_start_matches('\'').starts_with(FORMULA_START)
+}
+
 /// Neutralizes spreadsheet formulas: a cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
 /// `'`, so a spreadsheet shows it as text instead of running it (OWASP CSV injection). [`unneutralize`] undoes it on
-/// import, so exports still round-trip.
+/// import, so exports still round-trip (a cell that already is quotes before a formula start gets one more quote, so
+/// that it round-trips too).
 pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(FORMULA_START) || quoted_formula(cell) {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
@@ -44,9 +54,10 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Reverses [`neutralize`].
 pub fn unneutralize(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => cell,
+    if quoted_formula(cell) {
+        &cell[1..]
+    } else {
+        cell
     }
 }
 

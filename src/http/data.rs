@@ -34,6 +34,11 @@ fn bad(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::BadRequest(vec![InputProblem::field(field, message)])
 }
 
+/// Parses a data-API query string as the route does (without `Accept` negotiation). The fuzz target's entry point.
+pub fn parse_data_query(query: &str) -> Result<DataQuery, ApiError> {
+    parse(query, &HeaderMap::new()).map(|(q, _)| q)
+}
+
 fn parse(query: &str, headers: &HeaderMap) -> Result<(DataQuery, Format), ApiError> {
     let mut q = DataQuery::default();
     let mut format = None;

@@ -171,6 +171,23 @@ fn format_of(content_type: Option<&str>, url: &str, body: &[u8]) -> RdfFormat {
     }
 }
 
+/// Parses one DCAT document (the format from `content_type`, the URL and the bytes) and maps each of its datasets
+/// to a package, or to `(id, problem)` when it cannot be mapped: what a harvest does with each page. The fuzz target's
+/// entry point.
+#[allow(clippy::type_complexity)]
+pub fn parse_packages(
+    body: &[u8],
+    content_type: Option<&str>,
+    base: &str,
+) -> Result<Vec<Result<(String, Package), (String, String)>>, HarvestError> {
+    let graph = Graph::parse(body, format_of(content_type, base, body), base)?;
+    Ok(graph
+        .datasets()
+        .iter()
+        .map(|d| dataset(&graph, d))
+        .collect())
+}
+
 /// One page's triples, by subject.
 #[derive(Default)]
 struct Graph {
