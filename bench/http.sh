@@ -32,6 +32,7 @@ endpoints=(
   "dataset show|/api/v1/datasets/gen-000123"
   "code lookup|/api/v1/registry/lists/administrative-units/items/01"
   "CKAN package_search rows=1000|/api/3/action/package_search?rows=1000"
+  "CKAN package_search rows=1000 start=17000|/api/3/action/package_search?rows=1000&start=17000"
   "CKAN package_search start=50000|/api/3/action/package_search?rows=10&start=50000"
 )
 echo "| endpoint | requests/s | ratio to healthz | p50 | p99 |"

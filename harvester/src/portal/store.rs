@@ -286,12 +286,11 @@ impl Store {
 
     /// How many active packages an organization owns (an indexed count, not a listing).
     pub async fn package_count(&self, org_id: &str) -> Result<u64, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) FROM packages WHERE owner_org = $1 AND state = 'active'",
-        )
-        .bind(org_id)
-        .fetch_one(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT COUNT(*) FROM packages WHERE owner_org = $1 AND state = 'active'")
+                .bind(org_id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(row.get::<i64, _>(0) as u64)
     }
 
