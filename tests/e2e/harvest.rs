@@ -1,7 +1,7 @@
 //! The harvester (issue 6) with real processes on loopback: the catalog server in process, the mock national portal
 //! and the harvester as `opendata` subprocesses, the portal read back with Python's ckanapi.
 //!
-//! - (a) N catalog datasets reach the portal, and ckanapi finds them all there;
+//! - (a) 1,000 catalog datasets reach the portal, and ckanapi finds them all there;
 //! - (b) after 10 edits, 5 withdrawals and 5 creations the next run makes exactly 20 writes (from the change feed,
 //!   and from a full CKAN listing, which also skips the rest);
 //! - (c) with 20 % of requests hit by faults of every kind the run converges: portal = catalog, no duplicates, every
@@ -239,16 +239,27 @@ impl Portal {
         r.json::<Value>().await.unwrap()["result"].clone()
     }
 
-    /// Every package, deleted ones included.
+    /// Every package, deleted ones included (paged: the portal caps `rows` at 1000 as CKAN does).
     async fn all_packages(&self) -> Vec<Value> {
-        let found = self
-            .action(
-                "package_search",
-                json!({"rows": 1000, "include_deleted": true, "sort": "name asc"}),
-            )
-            .await;
-        assert!(found["count"].as_u64().unwrap() <= 1000);
-        found["results"].as_array().unwrap().clone()
+        let mut out = Vec::new();
+        loop {
+            let found = self
+                .action(
+                    "package_search",
+                    json!({"rows": 1000, "start": out.len(), "include_deleted": true, "sort": "name asc"}),
+                )
+                .await;
+            let page = found["results"].as_array().unwrap().clone();
+            let total = found["count"].as_u64().unwrap() as usize;
+            if page.is_empty() {
+                assert_eq!(out.len(), total, "paging ended early");
+                return out;
+            }
+            out.extend(page);
+            if out.len() >= total {
+                return out;
+            }
+        }
     }
 }
 
@@ -430,15 +441,18 @@ async fn run_ckanapi(portal: &Portal, want: &BTreeMap<String, Value>, dir: &Path
     );
 }
 
+/// Datasets of the faults and kill scenarios.
 const N: usize = 200;
+/// Datasets of the main scenario (issue 6: 1,000 datasets reach the portal and ckanapi finds them all).
+const N_MAIN: usize = 1000;
 
 /// (a) and (b): the change feed and a full CKAN listing, each into its own portal.
 async fn catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed(backend: Backend) {
     let app = spawn_app(backend, SEEDS).await;
     let started = Instant::now();
-    create_published(&app, 0..N).await;
+    create_published(&app, 0..N_MAIN).await;
     eprintln!(
-        "harvest figures: {N} datasets created and published in {:.1} s",
+        "harvest figures: {N_MAIN} datasets created and published in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let dir = tempfile::tempdir().unwrap();
@@ -465,18 +479,18 @@ async fn catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed(ba
         "the change feed is detected"
     );
     for run in [&first, &first_list] {
-        assert_eq!(run.report["created"], N);
+        assert_eq!(run.report["created"], N_MAIN);
         assert_eq!(run.report["organizationsCreated"], AGENCIES.len());
-        assert_eq!(run.report["writes"], N + AGENCIES.len());
+        assert_eq!(run.report["writes"], N_MAIN + AGENCIES.len());
         changes_once_each(&run.report);
     }
     assert!(
-        first.stdout.contains(&format!("{N} created")),
+        first.stdout.contains(&format!("{N_MAIN} created")),
         "{}",
         first.stdout
     );
     let want = expected(&app).await;
-    assert_eq!(want.len(), N);
+    assert_eq!(want.len(), N_MAIN);
     assert_portal_equals_catalog(&feed_portal, &want).await;
     assert_portal_equals_catalog(&list_portal, &want).await;
     run_ckanapi(&feed_portal, &want, dir.path()).await;
@@ -500,7 +514,7 @@ async fn catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed(ba
             idle_list.report["writes"].as_u64(),
             idle_list.report["skipped"].as_u64()
         ),
-        (Some(0), Some(N as u64))
+        (Some(0), Some(N_MAIN as u64))
     );
 
     // (b) 10 edits (published), 5 withdrawals, 5 creations.
@@ -535,9 +549,9 @@ async fn catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed(ba
             .await;
         assert_eq!(r.status(), 200, "withdraw {i}");
     }
-    create_published(&app, N..N + 5).await;
+    create_published(&app, N_MAIN..N_MAIN + 5).await;
     let want = expected(&app).await;
-    assert_eq!(want.len(), N);
+    assert_eq!(want.len(), N_MAIN);
 
     let (second, second_list) = tokio::join!(
         harvest("feed-2", &app.base, &feed_portal, &feed_state, &[]),
@@ -561,14 +575,14 @@ async fn catalog_reaches_the_portal_and_the_next_run_writes_only_what_changed(ba
     }
     assert_eq!(
         second_list.report["skipped"],
-        N - 15,
+        N_MAIN - 15,
         "the full listing skips the rest"
     );
     assert_portal_equals_catalog(&feed_portal, &want).await;
     assert_portal_equals_catalog(&list_portal, &want).await;
     run_ckanapi(&feed_portal, &want, dir.path()).await;
     eprintln!(
-        "harvest figures: first run {:.2} s ({N} datasets), run after 20 changes {:.2} s (feed) / {:.2} s (full listing)",
+        "harvest figures: first run {:.2} s ({N_MAIN} datasets), run after 20 changes {:.2} s (feed) / {:.2} s (full listing)",
         first.elapsed.as_secs_f64(),
         second.elapsed.as_secs_f64(),
         second_list.elapsed.as_secs_f64()
