@@ -193,6 +193,7 @@ impl Application {
             rate_limits: crate::http::ratelimit::Limiter::new(&config.rate_limits)
                 .map(std::sync::Arc::new),
             metrics: Default::default(),
+            usage: catalog::usage::Usage::new(db.clone()),
         };
         Ok(Self {
             listener,
@@ -220,6 +221,8 @@ impl Application {
             .rate_limits
             .clone()
             .map(|limiter| tokio::spawn(http::ratelimit::keep_tidy(limiter)));
+        let usage = self.state.usage.clone();
+        let flusher = tokio::spawn(http::usage::keep_flushing(usage.clone()));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -230,6 +233,10 @@ impl Application {
         projector.abort();
         if let Some(tidy) = tidy {
             tidy.abort();
+        }
+        flusher.abort();
+        if let Err(e) = usage.flush().await {
+            tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
         }
         db.close().await;
         Ok(())

@@ -130,6 +130,8 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print the OpenAPI document of the JSON APIs (what `/openapi.json` serves; `openapi/openapi.json` holds a copy).
+    Openapi,
     /// Take a consistent online backup of the store and its files into one file.
     Backup {
         #[command(flatten)]
@@ -515,6 +517,10 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 "reindexed {n} datasets in {} ms",
                 started.elapsed().as_millis()
             );
+            Ok(())
+        }
+        Command::Openapi => {
+            print!("{}", opendata::http::openapi::document());
             Ok(())
         }
         Command::MockPortal(args) => mock_portal(args).await,

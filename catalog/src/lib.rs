@@ -13,6 +13,7 @@ pub mod search;
 pub mod seed;
 pub mod store;
 pub mod tabular;
+pub mod usage;
 
 pub use error::CatalogError;
 pub use store::Catalog;

@@ -22,6 +22,11 @@ pub const CATALOG_MIGRATIONS: Migrations = Migrations {
         "catalog",
         include_str!("../migrations/sqlite/2001_catalog.sql"),
         include_str!("../migrations/postgres/2001_catalog.sql"),
+    ), (
+        2002,
+        "catalog_usage",
+        include_str!("../migrations/sqlite/2002_usage.sql"),
+        include_str!("../migrations/postgres/2002_usage.sql"),
     )],
 };
 

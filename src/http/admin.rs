@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use utoipa::IntoParams;
+
+use super::openapi::{CursorPage, Problem, Record};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
 use crate::accounts::{NewAccount, Principal, Role};
 
@@ -29,7 +32,20 @@ fn admin(caller: Caller) -> Result<Principal, ApiError> {
 }
 
 /// `POST /api/v1/admin/harvest-runs`: records a harvest report (what `opendata harvest --record-to` sends).
-async fn record_harvest_run(
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/harvest-runs",
+    tag = "admin",
+    request_body(content = Record, description = "a harvest report as `opendata harvest --report` writes it", content_type = "application/json"),
+    responses(
+        (status = 201, description = "recorded (`Location` names it)", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a report whose counts disagree with its lists, naming the field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn record_harvest_run(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(report): ApiJson<harvester::Report>,
@@ -52,17 +68,31 @@ async fn record_harvest_run(
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct RunsQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct RunsQuery {
     /// At most this many (1 to 500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Runs older than this id (paging).
     before: Option<i64>,
 }
 
 /// `GET /api/v1/admin/harvest-runs`: the newest runs first, counts only.
-async fn list_harvest_runs(
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/harvest-runs",
+    tag = "admin",
+    params(RunsQuery),
+    responses(
+        (status = 200, description = "runs, newest first", body = CursorPage),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn list_harvest_runs(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<RunsQuery>,
@@ -87,7 +117,20 @@ async fn list_harvest_runs(
 }
 
 /// `GET /api/v1/admin/harvest-runs/{id}`: one run with its whole report (every write and every failure).
-async fn show_harvest_run(
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/harvest-runs/{id}",
+    tag = "admin",
+    params(("id" = String, Path, description = "the run id")),
+    responses(
+        (status = 200, description = "the run with its whole report", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such run", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn show_harvest_run(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -102,7 +145,21 @@ async fn show_harvest_run(
     Ok(axum::Json(run).into_response())
 }
 
-async fn create_token(
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/tokens",
+    tag = "admin",
+    request_body(content = Record, description = "`name`, `role` (admin, steward, publisher, approver, consumer), `lists` for a steward, `agency` for a publisher or approver", content_type = "application/json"),
+    responses(
+        (status = 201, description = "the account and its token, shown this once", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the name is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an invalid role, scope or agency, naming the field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewAccount>,

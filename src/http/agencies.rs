@@ -12,6 +12,9 @@ use registry::InputProblem;
 use registry::model::LangText;
 use serde::Deserialize;
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::openapi::{Listing, Problem, Record};
 use super::{ApiError, ApiQuery, AppState, Caller, Representation, negotiate, parse_json, typed};
 use crate::accounts::{Principal, Role};
 
@@ -53,7 +56,17 @@ fn approver_of(caller: Caller, agency: &str) -> Result<Principal, ApiError> {
     }
 }
 
-async fn lists(
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{agency}/open-data-lists",
+    tag = "agencies",
+    params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
+    responses(
+        (status = 200, description = "the agency's issued open-data lists", body = Listing),
+        (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn lists(
     State(state): State<AppState>,
     Path(agency): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -64,16 +77,36 @@ async fn lists(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewList {
+pub(crate) struct NewList {
+    /// The year the list is for.
     year: i64,
+    /// The title by language (default: the agency's name and the year).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     title: Option<LangText>,
+    /// The ids of the agency's published datasets it lists.
     datasets: Vec<String>,
 }
 
-async fn issue(
+#[utoipa::path(
+    post,
+    path = "/api/v1/agencies/{agency}/open-data-lists",
+    tag = "agencies",
+    params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
+    request_body(content = NewList, content_type = "application/json"),
+    responses(
+        (status = 201, description = "the issued list, immutable, with its sha256 manifest", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "conflicts with an issued list", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a dataset that is not this agency's or not published, naming it", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn issue(
     State(state): State<AppState>,
     Path(agency): Path<String>,
     caller: Caller,
@@ -97,13 +130,29 @@ async fn issue(
     Ok((StatusCode::CREATED, axum::Json(list)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct FormatQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct FormatQuery {
+    /// `json`, `csv`, `ttl`, `jsonld`, `rdfxml` or `nt` (instead of `Accept`).
+    #[param(pattern = "^(json|csv|ttl|turtle|jsonld|rdfxml|rdf|nt)$")]
     format: Option<String>,
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{agency}/open-data-lists/{year}/{number}",
+    tag = "agencies",
+    params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("year" = i64, Path, description = "the list's year"), ("number" = i64, Path, description = "the list's number within the year"), FormatQuery),
+    responses(
+        (status = 200, description = "the list (JSON, CSV) or its DCAT catalogue (RDF)", content(
+            (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
+            (String = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
+        (status = 404, description = "no such agency or list", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     Path((agency, year, number)): Path<(String, i64, i64)>,
     headers: HeaderMap,
@@ -137,7 +186,17 @@ async fn list(
     }
 }
 
-async fn manifest(
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{agency}/open-data-lists/{year}/{number}/manifest",
+    tag = "agencies",
+    params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("year" = i64, Path, description = "the list's year"), ("number" = i64, Path, description = "the list's number within the year")),
+    responses(
+        (status = 200, description = "the sha256 manifest", body = String, content_type = "text/plain"),
+        (status = 404, description = "no such agency or list", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn manifest(
     State(state): State<AppState>,
     Path((agency, year, number)): Path<(String, i64, i64)>,
 ) -> Result<Response, ApiError> {
@@ -146,7 +205,17 @@ async fn manifest(
     Ok(typed("text/plain; charset=utf-8", list.manifest()))
 }
 
-async fn plan(
+#[utoipa::path(
+    get,
+    path = "/api/v1/agencies/{agency}/plan",
+    tag = "agencies",
+    params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
+    responses(
+        (status = 200, description = "the open-data plan with its progress", body = Record),
+        (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn plan(
     State(state): State<AppState>,
     Path(agency): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -154,7 +223,22 @@ async fn plan(
     Ok(axum::Json(state.catalog.plan(&agency).await?).into_response())
 }
 
-async fn put_item(
+#[utoipa::path(
+    put,
+    path = "/api/v1/agencies/{agency}/plan/{item}",
+    tag = "agencies",
+    params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("item" = String, Path, description = "the plan item id")),
+    request_body(content = Record, description = "the planned dataset (title, due date, dataset id once published)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "the plan after the change", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an invalid item, naming the field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn put_item(
     State(state): State<AppState>,
     Path((agency, item)): Path<(String, String)>,
     caller: Caller,
@@ -185,7 +269,15 @@ async fn put_item(
     .into_response())
 }
 
-async fn needs_attention(State(state): State<AppState>) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/needs-attention",
+    tag = "agencies",
+    responses(
+        (status = 200, description = "published datasets whose codes were superseded or retired since, with successors", body = Listing),
+    ),
+)]
+pub(crate) async fn needs_attention(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(
         axum::Json(serde_json::json!({ "items": state.catalog.needs_attention().await? }))
             .into_response(),

@@ -2,11 +2,11 @@
 //! harvester, webhooks and other nodes. Actors and details stay private (the audit trail is for admins).
 use axum::Router;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use super::openapi::Problem;
 use super::{ApiError, ApiQuery, AppState};
 
 /// The routes.
@@ -14,17 +14,57 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", get(changes))
 }
 
-#[derive(Deserialize)]
+/// The change feed's parameters.
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct FeedQuery {
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// The `next` of a previous page: entries after this sequence.
     cursor: Option<i64>,
+    /// Entries per page, 1 to 10000 (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<i64>,
 }
 
-async fn changes(
+/// One change as the feed shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedEntry {
+    /// The sequence (the feed's cursor).
+    pub seq: i64,
+    /// When (RFC 3339).
+    pub recorded_at: String,
+    /// What kind of change.
+    pub action: String,
+    /// The URI of what changed.
+    pub subject: String,
+    /// Content hash after, when there is content.
+    #[schema(nullable = false)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_sha256: Option<String>,
+}
+
+/// A page of the change feed.
+#[derive(Serialize, ToSchema)]
+pub struct FeedPage {
+    /// The entries, oldest first.
+    pub items: Vec<FeedEntry>,
+    /// The cursor of the next page (`null` when this page is empty).
+    pub next: Option<String>,
+    /// The store's current version (the latest sequence).
+    pub head: i64,
+}
+
+/// The change feed: applied writes in commit order.
+#[utoipa::path(get, path = "/api/v1/changes", tag = "changes", params(FeedQuery), responses(
+    (status = 200, body = FeedPage),
+    (status = 400, description = "a parameter is malformed or out of range", body = Problem,
+        content_type = "application/problem+json"),
+))]
+pub async fn changes(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<FeedQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<axum::Json<FeedPage>, ApiError> {
     let limit = q.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
         return Err(ApiError::BadRequest(vec![registry::InputProblem::field(
@@ -36,5 +76,15 @@ async fn changes(
     let items = registry::changelog::feed(state.registry.database().pool(), after, limit).await?;
     let next = items.last().map(|e| e.seq.to_string());
     let head = state.registry.version_tag().await?;
-    Ok(axum::Json(json!({ "items": items, "next": next, "head": head })).into_response())
+    let items = items
+        .into_iter()
+        .map(|e| FeedEntry {
+            seq: e.seq,
+            recorded_at: e.recorded_at,
+            action: e.action,
+            subject: e.subject,
+            after_sha256: e.after_sha256,
+        })
+        .collect();
+    Ok(axum::Json(FeedPage { items, next, head }))
 }

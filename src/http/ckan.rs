@@ -15,6 +15,8 @@ use registry::model::ItemData;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
+#[allow(unused_imports)]
+use super::openapi::{CkanFailure, CkanSuccess};
 
 /// CKAN caps `rows` at 1000.
 pub const MAX_ROWS: usize = 1000;
@@ -257,6 +259,9 @@ async fn action(
             "package_show" => {
                 let id = required(&p, "id")?;
                 let record = state.catalog.get(&id, None, true).await?;
+                state
+                    .usage
+                    .record(&record.id, catalog::usage::UsageKind::ApiCall);
                 Ok(package(&state, &record, &mut Labels::default()).await?)
             }
             "package_list" => package_list(&state, &p).await,
@@ -763,6 +768,9 @@ async fn datastore_search(state: &AppState, p: &Map<String, Value>) -> Result<Va
     let table = super::data::table_of(state, dataset, distribution, None, super::Caller(None))
         .await
         .map_err(|_| CkanError::not_found(format!("Resource not found: {resource_id}")))?;
+    state
+        .usage
+        .record(dataset, catalog::usage::UsageKind::ApiCall);
     let mut query = catalog::tabular::DataQuery {
         with_total: true,
         ..Default::default()
@@ -870,3 +878,147 @@ async fn datastore_search(state: &AppState, p: &Map<String, Value>) -> Result<Va
         },
     }))
 }
+
+// OpenAPI descriptions of the actions: one documented path per action (the handler above serves them all, by GET
+// with query parameters or by POST with a JSON body).
+
+/// Searches published datasets (the search engine of `/api/v1/search`).
+#[utoipa::path(
+    get,
+    path = "/api/3/action/package_search",
+    tag = "ckan",
+    operation_id = "ckan_package_search",
+    params(("q" = Option<String>, Query, description = "words; `field:value` terms also work"), ("fq" = Option<String>, Query, description = "filters: `organization:g12 groups:environment res_format:CSV license_id:... tags:...`"), ("rows" = Option<u32>, Query, description = "results (default 10)", minimum = 0, maximum = 1000), ("start" = Option<u32>, Query, description = "offset of the first result", minimum = 0, maximum = 1000000), ("sort" = Option<String>, Query, description = "`score desc`, `metadata_modified desc`, `title_string asc`, ..."), ("facet.field" = Option<String>, Query, description = "a JSON list of facet fields, e.g. `[\"organization\",\"groups\"]`"), ("facet" = Option<String>, Query, description = "`true` or `false`"), ("facet.limit" = Option<i32>, Query, description = "values per facet"), ("include_private" = Option<bool>, Query, description = "ignored: only published datasets are public")),
+    responses(
+        (status = 200, description = "`count`, `results` (packages), `facets`, `search_facets`", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn package_search_doc() {}
+
+/// One published dataset as a CKAN package (resources, organization, groups, tags, extras).
+#[utoipa::path(
+    get,
+    path = "/api/3/action/package_show",
+    tag = "ckan",
+    operation_id = "ckan_package_show",
+    params(("id" = String, Query, description = "the dataset id or name"), ("use_default_schema" = Option<bool>, Query, description = "ignored"), ("include_tracking" = Option<bool>, Query, description = "ignored")),
+    responses(
+        (status = 200, description = "the package", body = CkanSuccess),
+        (status = 404, description = "not found (CKAN's `Not Found Error`)", body = CkanFailure),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn package_show_doc() {}
+
+/// The names of every published dataset.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/package_list",
+    tag = "ckan",
+    operation_id = "ckan_package_list",
+    params(("limit" = Option<u32>, Query, description = "at most this many", minimum = 0), ("offset" = Option<u32>, Query, description = "skip this many", minimum = 0)),
+    responses(
+        (status = 200, description = "a list of names", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn package_list_doc() {}
+
+/// The agencies that publish datasets.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/organization_list",
+    tag = "ckan",
+    operation_id = "ckan_organization_list",
+    params(("all_fields" = Option<bool>, Query, description = "whole objects instead of names"), ("limit" = Option<u32>, Query, description = "at most this many", minimum = 0, maximum = 1000), ("offset" = Option<u32>, Query, description = "skip this many", minimum = 0), ("sort" = Option<String>, Query, description = "`name asc` (default), `package_count desc`, ...")),
+    responses(
+        (status = 200, description = "names, or organizations with `all_fields`", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn organization_list_doc() {}
+
+/// One agency as a CKAN organization.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/organization_show",
+    tag = "ckan",
+    operation_id = "ckan_organization_show",
+    params(("id" = String, Query, description = "the organization name (the agency code in lowercase)"), ("include_datasets" = Option<bool>, Query, description = "with its packages")),
+    responses(
+        (status = 200, description = "the organization", body = CkanSuccess),
+        (status = 404, description = "not found (CKAN's `Not Found Error`)", body = CkanFailure),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn organization_show_doc() {}
+
+/// The data themes as CKAN groups.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/group_list",
+    tag = "ckan",
+    operation_id = "ckan_group_list",
+    params(("all_fields" = Option<bool>, Query, description = "whole objects instead of names"), ("limit" = Option<u32>, Query, description = "at most this many", minimum = 0, maximum = 1000), ("offset" = Option<u32>, Query, description = "skip this many", minimum = 0), ("sort" = Option<String>, Query, description = "`name asc` (default), `package_count desc`, ...")),
+    responses(
+        (status = 200, description = "names, or groups with `all_fields`", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn group_list_doc() {}
+
+/// The keywords of published datasets.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/tag_list",
+    tag = "ckan",
+    operation_id = "ckan_tag_list",
+    params(("query" = Option<String>, Query, description = "only tags containing this"), ("all_fields" = Option<bool>, Query, description = "objects instead of names")),
+    responses(
+        (status = 200, description = "the tags", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn tag_list_doc() {}
+
+/// The licences of the registry.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/license_list",
+    tag = "ckan",
+    operation_id = "ckan_license_list",
+    responses(
+        (status = 200, description = "the licences (id, title, url)", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn license_list_doc() {}
+
+/// Rows of a CSV resource (over the tabular data API).
+#[utoipa::path(
+    get,
+    path = "/api/3/action/datastore_search",
+    tag = "ckan",
+    operation_id = "ckan_datastore_search",
+    params(("resource_id" = String, Query, description = "the resource id (`{dataset}.{distribution}`, as `package_show` gives it)"), ("limit" = Option<u32>, Query, description = "rows (default 100)", minimum = 0, maximum = 32000), ("offset" = Option<u32>, Query, description = "skip this many rows", minimum = 0), ("filters" = Option<String>, Query, description = "a JSON object of column → value"), ("q" = Option<String>, Query, description = "words in any text column"), ("fields" = Option<String>, Query, description = "columns, comma-separated"), ("sort" = Option<String>, Query, description = "`column asc|desc`")),
+    responses(
+        (status = 200, description = "`fields`, `records`, `total`, `_links`", body = CkanSuccess),
+        (status = 404, description = "not found (CKAN's `Not Found Error`)", body = CkanFailure),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn datastore_search_doc() {}
+
+/// The site's name and the CKAN version it emulates.
+#[utoipa::path(
+    get,
+    path = "/api/3/action/status_show",
+    tag = "ckan",
+    operation_id = "ckan_status_show",
+    responses(
+        (status = 200, description = "site title, url, `ckan_version`", body = CkanSuccess),
+    ),
+)]
+#[allow(dead_code)]
+pub(crate) fn status_show_doc() {}

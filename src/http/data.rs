@@ -11,7 +11,25 @@ use catalog::tabular::{DataQuery, Filter, TableInfo};
 use registry::InputProblem;
 use serde_json::json;
 
+use utoipa::ToSchema;
+
+use super::openapi::Problem;
 use super::{ApiError, AppState, Caller};
+
+/// One JSON page of rows.
+#[derive(ToSchema)]
+pub struct DataPage {
+    /// The table's columns with their inferred (or declared) types.
+    #[schema(value_type = Vec<Object>)]
+    pub columns: (),
+    /// The rows, as objects keyed by column.
+    #[schema(value_type = Vec<Object>)]
+    pub items: (),
+    /// How many rows match.
+    pub total: u64,
+    /// The cursor of the next page; `null` on the last one.
+    pub next: Option<String>,
+}
 
 /// Rows per page when streaming, and the largest `limit`.
 pub const PAGE: i64 = 1000;
@@ -180,7 +198,20 @@ fn cell(v: &serde_json::Value) -> String {
     }
 }
 
-async fn rows(
+#[utoipa::path(
+    get,
+    path = "/api/v1/data/{dataset}/{distribution}",
+    tag = "data",
+    params(("dataset" = String, Path, description = "the dataset id"), ("distribution" = String, Path, description = "the CSV distribution id"), ("q" = Option<String>, Query, description = "words in any text column"), ("sort" = Option<String>, Query, description = "a column, `-column` for descending"), ("fields" = Option<String>, Query, description = "the columns to answer, comma-separated"), ("cursor" = Option<i64>, Query, description = "the `next` of a previous page", minimum = 0), ("limit" = Option<i64>, Query, description = "rows per page (JSON default 100); without it CSV and NDJSON stream every matching row", minimum = 1, maximum = 10000), ("format" = Option<String>, Query, description = "json (default), csv or ndjson (or `Accept`)", pattern = "^(json|csv|ndjson)$"), ("revision" = Option<i64>, Query, description = "the file of that revision of the dataset")),
+    responses(
+        (status = 200, description = "rows: JSON (`columns`, `items`, `total`, `next`), CSV or NDJSON. Filters are further parameters named after columns: `col=v`, `col.gt|gte|lt|lte=v`, `col.in=a,b`", content(
+            (DataPage = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 404, description = "no such dataset or CSV distribution", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the file could not be read as a table", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn rows(
     State(state): State<AppState>,
     Path((dataset, distribution)): Path<(String, String)>,
     caller: Caller,

@@ -12,6 +12,9 @@ use registry::InputProblem;
 use serde::Deserialize;
 use serde_json::Value;
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::openapi::{CountedPage, Listing, Problem, Record};
 use super::{ApiError, ApiQuery, AppState, Caller, parse_json};
 use crate::accounts::{Principal, Role};
 
@@ -35,6 +38,11 @@ pub fn router() -> Router<AppState> {
 /// Routes outside `/api`: the download URLs the DCAT export names.
 pub fn public_router() -> Router<AppState> {
     Router::new().route("/dataset/{id}/distribution/{did}/download", get(download))
+}
+
+/// The usage route, kept outside the ETag layer: usage counts change without a change-log entry.
+pub fn usage_router() -> Router<AppState> {
+    Router::new().route("/api/v1/datasets/{id}/usage", get(usage))
 }
 
 /// The upload route, kept apart so it gets the upload size limit instead of the request body limit.
@@ -66,16 +74,35 @@ async fn publisher_of(state: &AppState, id: &str) -> Result<String, ApiError> {
     Ok(state.catalog.get(id, None, false).await?.content.publisher)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// Only this agency's datasets (any notation of its code).
     publisher: Option<String>,
+    /// A workflow view (`draft`, `submitted`, ...) for the agency's own staff; needs a token.
+    #[param(value_type = Option<String>, pattern = "^(draft|submitted|returned|published|withdrawn)$")]
     status: Option<WorkflowStatus>,
+    /// The `next` of a previous page.
     cursor: Option<String>,
+    /// Datasets per page (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets",
+    tag = "catalog",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "a page of datasets", body = CountedPage),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "workflow views are for the agency's staff", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -121,7 +148,21 @@ async fn list(
     Ok(axum::Json(state.catalog.list(&query).await?).into_response())
 }
 
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets",
+    tag = "catalog",
+    request_body(content = Record, description = "the dataset's content (DCAT-AP fields, registry codes) plus an optional `id`", content_type = "application/json"),
+    responses(
+        (status = 201, description = "the new draft (revision 1)", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the id is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid content or a code the registry refuses, naming the field (with successors)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn create(
     State(state): State<AppState>,
     caller: Caller,
     body: axum::body::Bytes,
@@ -170,13 +211,28 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(record)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ShowQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ShowQuery {
+    /// The dataset as it was at that instant (RFC 3339).
+    #[param(format = DateTime)]
     as_of: Option<String>,
 }
 
-async fn show(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), ShowQuery),
+    responses(
+        (status = 200, description = "the dataset (the published revision for the public, the current one for its staff)", body = Record),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "withdrawn: the metadata, with `status: withdrawn`", body = Record),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -208,7 +264,23 @@ async fn show(
     Ok(axum::Json(record).into_response())
 }
 
-async fn update(
+#[utoipa::path(
+    patch,
+    path = "/api/v1/datasets/{id}",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    request_body(content = Record, description = "an RFC 7396 merge patch of the content, plus an optional `message`", content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "the new revision", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the dataset cannot be edited now", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the patched content does not validate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -265,9 +337,10 @@ async fn update(
     Ok(axum::Json(record).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Reason {
+pub(crate) struct Reason {
+    /// Why (required to return or withdraw).
     reason: Option<String>,
 }
 
@@ -309,7 +382,23 @@ async fn transition(
     Ok(axum::Json(record).into_response())
 }
 
-async fn submit(
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/submit",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    request_body(content = Option<Reason>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "submitted", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the dataset cannot be submitted in its current state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a reason is required, or the content does not validate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -318,7 +407,23 @@ async fn submit(
     transition(state, id, caller, "submit", &body).await
 }
 
-async fn publish(
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/publish",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    request_body(content = Option<Reason>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "published", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the dataset cannot be published in its current state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a reason is required, or the content does not validate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn publish(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -327,7 +432,23 @@ async fn publish(
     transition(state, id, caller, "publish", &body).await
 }
 
-async fn return_(
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/return",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    request_body(content = Option<Reason>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "returned", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the dataset cannot be returned in its current state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a reason is required, or the content does not validate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn return_(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -336,7 +457,23 @@ async fn return_(
     transition(state, id, caller, "return", &body).await
 }
 
-async fn withdraw(
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/withdraw",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    request_body(content = Option<Reason>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "withdrawn", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the dataset cannot be withdrawn in its current state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a reason is required, or the content does not validate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn withdraw(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -360,7 +497,18 @@ async fn staff_only(state: &AppState, id: &str, caller: Caller) -> Result<(), Ap
     }
 }
 
-async fn revisions(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/revisions",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    responses(
+        (status = 200, description = "every revision, oldest first", body = Listing),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn revisions(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -372,7 +520,18 @@ async fn revisions(
     )
 }
 
-async fn revision(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/revisions/{number}",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), ("number" = i64, Path, description = "a revision number")),
+    responses(
+        (status = 200, description = "the content of that revision", body = Record),
+        (status = 404, description = "no such dataset or revision", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn revision(
     State(state): State<AppState>,
     Path((id, number)): Path<(String, i64)>,
     caller: Caller,
@@ -381,7 +540,18 @@ async fn revision(
     Ok(axum::Json(state.catalog.revision(&id, number).await?).into_response())
 }
 
-async fn diff(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/revisions/{from}/diff/{to}",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), ("from" = i64, Path, description = "a revision number"), ("to" = i64, Path, description = "a revision number")),
+    responses(
+        (status = 200, description = "field-level differences", body = Record),
+        (status = 404, description = "no such dataset or revision", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn diff(
     State(state): State<AppState>,
     Path((id, from, to)): Path<(String, i64, i64)>,
     caller: Caller,
@@ -390,7 +560,24 @@ async fn diff(
     Ok(axum::Json(state.catalog.diff(&id, from, to).await?).into_response())
 }
 
-async fn upload(
+#[utoipa::path(
+    put,
+    path = "/api/v1/datasets/{id}/distributions/{did}/file",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id")),
+    request_body(content = Vec<u8>, description = "the file, streamed; a CSV is also ingested for the data API", content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "the stored file (sha256, size) and the dataset's new revision", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the dataset cannot be edited now", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "over the upload limit; nothing stored", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a CSV with a ragged row or a bad encoding (the line is named); nothing changed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn upload(
     State(state): State<AppState>,
     Path((id, did)): Path<(String, String)>,
     caller: Caller,
@@ -465,10 +652,14 @@ async fn upload(
     Ok(axum::Json(serde_json::json!({ "file": stored, "dataset": record })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct RevisionQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct RevisionQuery {
+    /// The file of that revision (old releases stay downloadable).
     revision: Option<i64>,
+    /// Preview rows (default 20, at most 200).
+    #[param(minimum = 0)]
     rows: Option<usize>,
 }
 
@@ -489,7 +680,21 @@ async fn visible_distribution(
         .await?)
 }
 
-async fn download(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/distributions/{did}/download",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
+    responses(
+        (status = 200, description = "the file (`ETag` = sha256, `Digest`, `Range` supported)", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 206, description = "the requested range"),
+        (status = 307, description = "an external distribution: its URL"),
+        (status = 416, description = "the range is not satisfiable"),
+        (status = 404, description = "no such dataset, distribution or file", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn download(
     State(state): State<AppState>,
     Path((id, did)): Path<(String, String)>,
     caller: Caller,
@@ -566,7 +771,19 @@ fn hex_to_base64(hex_digest: &str) -> String {
     out
 }
 
-async fn preview(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/distributions/{did}/preview",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
+    responses(
+        (status = 200, description = "the first rows of a CSV file", body = Record),
+        (status = 404, description = "no such dataset, distribution or file", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the file is not readable as CSV", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn preview(
     State(state): State<AppState>,
     Path((id, did)): Path<(String, String)>,
     caller: Caller,
@@ -588,7 +805,17 @@ async fn preview(
     Ok(axum::Json(preview).into_response())
 }
 
-async fn releases(
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/releases",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    responses(
+        (status = 200, description = "the dataset's releases (versions)", body = Listing),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn releases(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -599,15 +826,34 @@ async fn releases(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewRelease {
+pub(crate) struct NewRelease {
+    /// The version label (`dcat:version`), e.g. `2025.1`.
     version: String,
+    /// Version notes by language.
     #[serde(default)]
+    #[schema(value_type = Object)]
     notes: registry::model::LangText,
 }
 
-async fn create_release(
+#[utoipa::path(
+    post,
+    path = "/api/v1/datasets/{id}/releases",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id")),
+    request_body(content = NewRelease, content_type = "application/json"),
+    responses(
+        (status = 201, description = "the published revision marked as a version", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "nothing published, or the version exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an invalid version", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn create_release(
     State(state): State<AppState>,
     Path(id): Path<String>,
     caller: Caller,
@@ -634,4 +880,38 @@ async fn create_release(
         )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(release)).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UsageQuery {
+    /// First day, inclusive (default: 29 days before `to`).
+    from: Option<chrono::NaiveDate>,
+    /// Last day, inclusive (default: today, UTC).
+    to: Option<chrono::NaiveDate>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/datasets/{id}/usage",
+    tag = "catalog",
+    params(("id" = String, Path, description = "the dataset id"), UsageQuery),
+    responses(
+        (status = 200, description = "page views, downloads and API calls per day (UTC, zeros included) and their totals; counts only, no personal data", body = Record),
+        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`from` after `to`, or a span over 366 days", body = Problem, content_type = "application/problem+json"),
+    ),
+    security((), ("bearer" = [])),
+)]
+pub(crate) async fn usage(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<UsageQuery>,
+) -> Result<Response, ApiError> {
+    staff_only(&state, &id, caller).await?;
+    let to = q.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let from = q.from.unwrap_or(to - chrono::Duration::days(29));
+    Ok(axum::Json(state.usage.report(&id, from, to).await?).into_response())
 }

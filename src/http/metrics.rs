@@ -1,6 +1,6 @@
 //! `/metrics`: Prometheus metrics in the OpenMetrics text format — requests and their latency by method, route
 //! template and status class, rate-limit refusals by bucket, the keys each bucket tracks, the RDF projection's lag
-//! behind the change log and its size.
+//! behind the change log and its size, and the search index's size.
 use std::time::Instant;
 
 use axum::Router;
@@ -49,6 +49,7 @@ pub struct Metrics {
     tracked_keys: Family<BucketLabels, Gauge>,
     projection_lag: Gauge,
     rdf_quads: Gauge,
+    search_documents: Gauge,
 }
 
 impl Default for Metrics {
@@ -98,8 +99,15 @@ impl Metrics {
             "Quads in the RDF projection (SPARQL, DCAT)",
             rdf_quads.clone(),
         );
+        let search_documents = Gauge::default();
+        registry.register(
+            "search_index_documents",
+            "Datasets in the search index",
+            search_documents.clone(),
+        );
         Self {
             registry,
+            search_documents,
             requests,
             latency,
             rejections,
@@ -140,6 +148,9 @@ async fn render(State(state): State<AppState>) -> Result<Response, ApiError> {
     metrics
         .rdf_quads
         .set(i64::try_from(quads).unwrap_or(i64::MAX));
+    metrics
+        .search_documents
+        .set(i64::try_from(state.search.len()).unwrap_or(i64::MAX));
     if let Some(limiter) = &state.rate_limits {
         for (bucket, keys) in limiter.tracked_keys() {
             metrics

@@ -24,12 +24,14 @@ pub mod dcat;
 pub mod health;
 pub mod lgsp;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
 pub mod security;
 pub mod sparql;
+pub mod usage;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -64,6 +66,8 @@ pub struct AppState {
     pub rate_limits: Option<Arc<ratelimit::Limiter>>,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Usage counts per dataset and day.
+    pub usage: catalog::usage::Usage,
 }
 
 impl AppState {
@@ -116,7 +120,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(health::router())
         .merge(metrics::router())
+        .merge(openapi::router())
         .merge(datasets::public_router())
+        .merge(datasets::usage_router())
         .merge(ckan::router())
         .merge(sparql::router())
         .merge(pages::router())
@@ -131,6 +137,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(limited)
         .fallback(pages::fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), usage::count))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             ratelimit::limit,
@@ -467,7 +474,9 @@ impl Caller {
 /// Weak ETags on every successful GET of the APIs: the store's last change-log sequence plus a hash of what was asked
 /// (path, query, Accept), so any write anywhere invalidates them and `If-None-Match` answers 304 without doing the work.
 async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::GET && req.method() != Method::HEAD {
+    // Web pages (`/dataset/{id}` in a browser) are not tagged: they show usage counts, which change without a
+    // change-log entry.
+    if (req.method() != Method::GET && req.method() != Method::HEAD) || pages::prefers_html(req.headers()) {
         return next.run(req).await;
     }
     let seq = match state.registry.version_tag().await {
@@ -479,9 +488,7 @@ async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Respon
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    // Pages (`/dataset/{id}` in a browser) also vary with the language cookie.
-    let lang = pages::cookie_lang(req.headers()).map_or("", |l| l.code());
-    let key = format!("{}\n{}{lang}", req.uri(), accept);
+    let key = format!("{}\n{}", req.uri(), accept);
     let tag = format!(
         "W/\"{seq}-{}\"",
         &registry::changelog::sha256_hex(key.as_bytes())[..16]

@@ -13,6 +13,9 @@ use registry::{InputProblem, csv_format};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use utoipa::{IntoParams, ToSchema};
+
+use super::openapi::{CursorPage, Listing, Problem, Record};
 use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, Representation, negotiate, typed};
 use crate::accounts::Principal;
 
@@ -56,12 +59,34 @@ fn curator(caller: Caller, list: &str) -> Result<Principal, ApiError> {
     }
 }
 
-async fn lists(State(state): State<AppState>) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists",
+    tag = "registry",
+    responses(
+        (status = 200, description = "every list with item counts per status and its latest release", body = Listing),
+    ),
+)]
+pub(crate) async fn lists(State(state): State<AppState>) -> Result<Response, ApiError> {
     let lists = state.registry.lists().await?;
     Ok(axum::Json(json!({ "items": lists })).into_response())
 }
 
-async fn create_list(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/lists",
+    tag = "registry",
+    request_body(content = Record, description = "the list's metadata (id, title, description, columns, ...)", content_type = "application/json"),
+    responses(
+        (status = 201, description = "created", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "only an admin creates code lists", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "a list with this id exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid metadata, naming the field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn create_list(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(meta): ApiJson<CodeListMeta>,
@@ -76,13 +101,29 @@ async fn create_list(
     Ok((StatusCode::CREATED, axum::Json(summary)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct FormatQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct FormatQuery {
+    /// `json`, `csv`, `ttl`, `jsonld`, `rdfxml` or `nt` (instead of `Accept`).
+    #[param(pattern = "^(json|csv|ttl|turtle|jsonld|rdfxml|rdf|nt)$")]
     format: Option<String>,
 }
 
-async fn list(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), FormatQuery),
+    responses(
+        (status = 200, description = "the list (JSON), its items (CSV) or its SKOS graph (RDF)", content(
+            (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
+            (String = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -128,16 +169,28 @@ async fn list(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ItemsQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ItemsQuery {
+    /// Only items with this status (that day, with `validAt`).
+    #[param(pattern = "^(submitted|valid|superseded|retired|invalid|notYetValid)$")]
     status: Option<String>,
+    /// Only the children of this code.
     parent: Option<String>,
+    /// Only items of this level (e.g. `province`, `commune`).
     level: Option<String>,
+    /// Words in the label or code, diacritics-insensitive.
     text: Option<String>,
+    /// Legal validity: the items as the law stood that day.
     valid_at: Option<NaiveDate>,
+    /// Registry time: what the registry recorded at that instant (RFC 3339).
+    #[param(format = DateTime)]
     as_of: Option<String>,
+    /// The `next` of a previous page.
     cursor: Option<String>,
+    /// Items per page (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
@@ -203,7 +256,17 @@ async fn page(state: &AppState, list: &str, query: ItemQuery) -> Result<Response
     Ok(axum::Json(json!({ "items": items, "next": page.next })).into_response())
 }
 
-async fn items(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/items",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ItemsQuery),
+    responses(
+        (status = 200, description = "a page of items", body = CursorPage),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn items(
     State(state): State<AppState>,
     Path(list): Path<String>,
     ApiQuery(q): ApiQuery<ItemsQuery>,
@@ -211,14 +274,28 @@ async fn items(
     page(&state, &list, item_query(q)?).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ItemQueryParams {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ItemQueryParams {
+    /// Legal validity: the item's status that day.
     valid_at: Option<NaiveDate>,
+    /// Registry time: the item as recorded at that instant (RFC 3339).
+    #[param(format = DateTime)]
     as_of: Option<String>,
 }
 
-async fn item(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/items/{code}",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation"), ItemQueryParams),
+    responses(
+        (status = 200, description = "the item (on the chosen time axes)", body = Record),
+        (status = 404, description = "no such list or item", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn item(
     State(state): State<AppState>,
     Path((list, code)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ItemQueryParams>,
@@ -231,7 +308,17 @@ async fn item(
     Ok(axum::Json(view.to_json()).into_response())
 }
 
-async fn children(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/items/{code}/children",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation"), ItemsQuery),
+    responses(
+        (status = 200, description = "a page of the item's children", body = CursorPage),
+        (status = 404, description = "no such list or item", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn children(
     State(state): State<AppState>,
     Path((list, code)): Path<(String, String)>,
     ApiQuery(q): ApiQuery<ItemsQuery>,
@@ -247,7 +334,17 @@ async fn children(
     page(&state, &list, query).await
 }
 
-async fn ancestors(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/items/{code}/ancestors",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation")),
+    responses(
+        (status = 200, description = "the item's ancestors, nearest first", body = Listing),
+        (status = 404, description = "no such list or item", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn ancestors(
     State(state): State<AppState>,
     Path((list, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -261,7 +358,17 @@ async fn ancestors(
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
-async fn history(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/items/{code}/history",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation")),
+    responses(
+        (status = 200, description = "every recorded version of the item, oldest first", body = Listing),
+        (status = 404, description = "no such list or item", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn history(
     State(state): State<AppState>,
     Path((list, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -271,7 +378,17 @@ async fn history(
     )
 }
 
-async fn releases(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/releases",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
+    responses(
+        (status = 200, description = "the list's releases", body = Listing),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn releases(
     State(state): State<AppState>,
     Path(list): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -287,14 +404,32 @@ async fn releases(
     Ok(axum::Json(json!({ "items": items })).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewRelease {
+pub(crate) struct NewRelease {
+    /// Release notes by language (`{"vi": "...", "en": "..."}`).
     #[serde(default)]
+    #[schema(value_type = Object)]
     notes: LangText,
 }
 
-async fn create_release(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/lists/{list}/releases",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
+    request_body(content = NewRelease, content_type = "application/json"),
+    responses(
+        (status = 201, description = "the new release, frozen with its sha256 manifest", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a steward of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "nothing changed since the last release", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "invalid notes", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn create_release(
     State(state): State<AppState>,
     Path(list): Path<String>,
     caller: Caller,
@@ -318,7 +453,20 @@ fn release_number(s: &str, field: &str) -> Result<i64, ApiError> {
     })
 }
 
-async fn release(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/releases/{number}",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("number" = String, Path, description = "the release number (1, 2, ...)"), FormatQuery),
+    responses(
+        (status = 200, description = "the release with its items (JSON), as CSV or as SKOS (RDF)", content(
+            (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
+            (String = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
+        (status = 404, description = "no such list or release", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn release(
     State(state): State<AppState>,
     Path((list, number)): Path<(String, String)>,
     headers: HeaderMap,
@@ -356,7 +504,17 @@ async fn release(
     }
 }
 
-async fn manifest(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/releases/{number}/manifest",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("number" = String, Path, description = "the release number (1, 2, ...)")),
+    responses(
+        (status = 200, description = "the sha256 manifest (`sha256sum` format)", body = String, content_type = "text/plain"),
+        (status = 404, description = "no such list or release", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn manifest(
     State(state): State<AppState>,
     Path((list, number)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -367,7 +525,17 @@ async fn manifest(
     ))
 }
 
-async fn diff(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/releases/{from}/diff/{to}",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("from" = String, Path, description = "the older release number"), ("to" = String, Path, description = "the newer release number")),
+    responses(
+        (status = 200, description = "items added, removed and changed (field by field)", body = Record),
+        (status = 404, description = "no such list or release", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn diff(
     State(state): State<AppState>,
     Path((list, from, to)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
@@ -375,13 +543,26 @@ async fn diff(
     Ok(axum::Json(state.registry.diff(&list, from, to).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct RequestFilter {
+#[into_params(parameter_in = Query)]
+pub(crate) struct RequestFilter {
+    /// Only requests in this state.
+    #[param(value_type = Option<String>, pattern = "^(proposed|approved|rejected)$")]
     status: Option<RequestStatus>,
 }
 
-async fn change_requests(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/change-requests",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), RequestFilter),
+    responses(
+        (status = 200, description = "the list's change requests", body = Listing),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn change_requests(
     State(state): State<AppState>,
     Path(list): Path<String>,
     ApiQuery(q): ApiQuery<RequestFilter>,
@@ -394,12 +575,28 @@ async fn change_requests(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Proposal {
+pub(crate) struct Proposal {
     changes: Vec<ChangeInput>,
     reason: String,
 }
 
-async fn propose(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/lists/{list}/change-requests",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
+    request_body(content = Record, description = "`changes` (each with `op`: add, modify, supersede, retire, put) and a `reason`", content_type = "application/json"),
+    responses(
+        (status = 201, description = "the proposed change request", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a steward of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "conflicts with the list", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an invalid change, naming the field", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn propose(
     State(state): State<AppState>,
     Path(list): Path<String>,
     caller: Caller,
@@ -424,7 +621,17 @@ async fn propose(
     Ok((StatusCode::CREATED, axum::Json(request)).into_response())
 }
 
-async fn change_request(
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/lists/{list}/change-requests/{id}",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("id" = i64, Path, description = "the change request id")),
+    responses(
+        (status = 200, description = "the request, with a preview of what it would change while proposed", body = Record),
+        (status = 404, description = "no such list or request", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn change_request(
     State(state): State<AppState>,
     Path((list, id)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
@@ -446,9 +653,10 @@ async fn change_request(
     Ok(axum::Json(v).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Decision {
+pub(crate) struct Decision {
+    /// Why (required to reject).
     reason: Option<String>,
 }
 
@@ -474,7 +682,23 @@ async fn decide(
     Ok(axum::Json(decided).into_response())
 }
 
-async fn approve(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/lists/{list}/change-requests/{id}/approve",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("id" = i64, Path, description = "the change request id")),
+    request_body(content = Option<Decision>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "approved and applied atomically", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a steward of this list, or the proposer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such list or request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already decided, or no longer applies", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "the changes no longer validate", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn approve(
     State(state): State<AppState>,
     Path((list, id)): Path<(String, i64)>,
     caller: Caller,
@@ -489,7 +713,23 @@ async fn approve(
     decide(state, list, id, caller, true, decision.reason).await
 }
 
-async fn reject(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/lists/{list}/change-requests/{id}/reject",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("id" = i64, Path, description = "the change request id")),
+    request_body(content = Decision, content_type = "application/json"),
+    responses(
+        (status = 200, description = "rejected", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a steward of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such list or request", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a reason is required", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn reject(
     State(state): State<AppState>,
     Path((list, id)): Path<(String, i64)>,
     caller: Caller,
@@ -498,15 +738,34 @@ async fn reject(
     decide(state, list, id, caller, false, body.reason).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ImportQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct ImportQuery {
+    /// Only show what the file would change.
     #[serde(default)]
     dry_run: bool,
+    /// The change request's reason (default `CSV import`).
     reason: Option<String>,
 }
 
-async fn import(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/lists/{list}/import",
+    tag = "registry",
+    params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ImportQuery),
+    request_body(content = String, description = "the list as CSV (the columns of `GET /lists/{list}?format=csv`)", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "dry run: what the file would change", body = Record),
+        (status = 201, description = "the file became a change request (with its preview)", body = Record),
+        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "not a steward of this list", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "bad lines, each named; nothing changed", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn import(
     State(state): State<AppState>,
     Path(list): Path<String>,
     caller: Caller,
@@ -541,13 +800,25 @@ async fn import(
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ValidateBody {
+pub(crate) struct ValidateBody {
+    /// The references: `{"list": "...", "code": "...", "date": "YYYY-MM-DD"}` (`date` optional).
+    #[schema(value_type = Vec<Object>)]
     items: Vec<CodeCheck>,
 }
 
-async fn validate(
+#[utoipa::path(
+    post,
+    path = "/api/v1/registry/validate",
+    tag = "registry",
+    request_body(content = ValidateBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "one result per reference (valid, superseded with successors, retired, notYetValid, unknown) and a summary", body = Record),
+        (status = 422, description = "a malformed reference, or more than 100,000", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn validate(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ValidateBody>,
 ) -> Result<Response, ApiError> {

@@ -9,6 +9,7 @@ use catalog::search::{FACETS, SearchQuery, Sort};
 use registry::InputProblem;
 use serde_json::json;
 
+use super::openapi::CountedPage;
 use super::{ApiError, AppState};
 
 /// The routes.
@@ -90,7 +91,16 @@ pub async fn run(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-async fn search(State(state): State<AppState>, uri: axum::http::Uri) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "search",
+    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant"), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)")),
+    responses(
+        (status = 200, description = "`items`, `total`, `facets` (value counts per facet) and `next`", body = CountedPage),
+    ),
+)]
+pub(crate) async fn search(State(state): State<AppState>, uri: axum::http::Uri) -> Result<Response, ApiError> {
     let query = parse_query(uri.query().unwrap_or_default())?;
     let (offset, limit) = (query.offset, query.limit);
     let results = run(&state, query).await?;

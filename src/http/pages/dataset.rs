@@ -35,6 +35,10 @@ struct DatasetPage {
     published_revision: i64,
     rdf_links: Vec<Link>,
     json_ld: String,
+    usage: Vec<crate::http::usage::ChartDay>,
+    usage_totals: Vec<(&'static str, u64)>,
+    chart_width: u32,
+    chart_height: u32,
 }
 
 struct Fact {
@@ -304,6 +308,19 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         }),
     }
 
+    let today = chrono::Utc::now().date_naive();
+    let report = state
+        .usage
+        .report(&record.id, today - chrono::Duration::days(29), today)
+        .await?;
+    let names = [t.usage_views, t.usage_downloads, t.usage_api_calls];
+    let usage = crate::http::usage::chart(&report, names);
+    let usage_totals = vec![
+        (names[0], report.totals.views),
+        (names[1], report.totals.downloads),
+        (names[2], report.totals.api_calls),
+    ];
+    let chart_width = crate::http::usage::DAY_WIDTH * u32::try_from(usage.len()).unwrap_or(30);
     let releases = state.catalog.releases(&record.id).await?;
     let revisions = state.catalog.revisions(&record.id).await?.len();
     let release_views = releases
@@ -351,6 +368,10 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         published_revision: record.published_revision.unwrap_or(record.revision),
         rdf_links,
         json_ld,
+        usage,
+        usage_totals,
+        chart_width,
+        chart_height: crate::http::usage::CHART_HEIGHT,
     };
     let status = if withdrawn {
         StatusCode::GONE

@@ -1,0 +1,390 @@
+//! The OpenAPI 3.1 document, generated with utoipa from the handlers' own `#[utoipa::path]` annotations (each next to
+//! the handler it describes), served at `/openapi.json` with Swagger UI at `/docs`, and printed by `opendata openapi`
+//! so that the committed copy (`openapi/openapi.json`) is checked against the code by a test.
+//!
+//! The answers every operation shares are added here once, by [`SharedResponses`], instead of on each handler: `429`
+//! (every route is rate limited), `304` (every API GET carries an `ETag`), `400` where an operation takes parameters
+//! or a body. Covered: the registry, catalog, agencies, search, tabular data, change feed, admin, health and the
+//! CKAN-compatible Action API. Not covered: the RDF and SPARQL endpoints (`/catalog`, `/dataset/{id}`, `/sparql`) and
+//! the LGSP convention (`/dmdc/...`), whose contracts are the DCAT-AP, SPARQL protocol and LGSP specifications.
+use axum::Router;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::AppState;
+
+/// An RFC 9457 problem document, as every error of the JSON APIs is answered (`application/problem+json`).
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`https://opendata.gov.vn/problems/{code}`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A short machine-readable code (`bad-request`, `not-found`, `rate-limited`, ...).
+    pub code: String,
+    /// What went wrong, in words.
+    pub detail: String,
+    /// The input problems, each naming its field or line.
+    #[schema(nullable = false)]
+    pub errors: Option<Vec<ProblemItem>>,
+}
+
+/// One input problem in a problem document.
+#[derive(Serialize, ToSchema)]
+pub struct ProblemItem {
+    /// The field (or parameter) at fault.
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+    /// The 1-based CSV line, when the input was CSV.
+    #[schema(nullable = false)]
+    pub line: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A list of records (`items`), complete in one answer.
+#[derive(ToSchema)]
+pub struct Listing {
+    /// The records.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<()>,
+}
+
+/// One page of a cursor-paged listing: pass `next` as `cursor` for the following page.
+#[derive(ToSchema)]
+pub struct CursorPage {
+    /// The records of this page.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<()>,
+    /// The cursor of the next page; `null` on the last one.
+    pub next: Option<String>,
+}
+
+/// One page of a listing that also counts every match.
+#[derive(ToSchema)]
+pub struct CountedPage {
+    /// The records of this page.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<()>,
+    /// How many records match in all.
+    pub total: u64,
+    /// The cursor of the next page; `null` on the last one.
+    pub next: Option<String>,
+}
+
+/// A JSON object; its fields are described in the operation's text and the README.
+#[derive(ToSchema)]
+#[schema(value_type = Object)]
+pub struct Record(());
+
+/// CKAN's answer envelope: `success` is true and `result` holds the action's result.
+#[derive(ToSchema)]
+pub struct CkanSuccess {
+    /// A URL documenting the action.
+    pub help: String,
+    /// Always `true` here.
+    pub success: bool,
+    /// The action's result (an object, a list or a count, depending on the action).
+    #[schema(value_type = Object)]
+    pub result: (),
+}
+
+/// CKAN's error envelope: `success` is false and `error` has `__type` (`Validation Error`, `Not Found Error`, ...) and
+/// either `message` or one list of messages per invalid parameter.
+#[derive(ToSchema)]
+pub struct CkanFailure {
+    /// A URL documenting the action.
+    pub help: String,
+    /// Always `false` here.
+    pub success: bool,
+    /// `__type` plus `message` or the parameters at fault.
+    #[schema(value_type = Object)]
+    pub error: (),
+}
+
+/// Adds the answers every operation shares, and the bearer-token security scheme.
+pub struct SharedResponses;
+
+impl Modify for SharedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token (`opendata token create`, or `POST /api/v1/admin/tokens`)",
+                    ))
+                    .build(),
+            ),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let unlimited = matches!(path.as_str(), "/healthz" | "/readyz");
+            let has_etag = path.starts_with("/api/v1/");
+            for (is_get, operation) in [
+                (true, item.get.as_mut()),
+                (false, item.post.as_mut()),
+                (false, item.put.as_mut()),
+                (false, item.patch.as_mut()),
+                (false, item.delete.as_mut()),
+            ] {
+                let Some(operation) = operation else { continue };
+                let takes_input = operation.request_body.is_some()
+                    || operation
+                        .parameters
+                        .as_ref()
+                        .is_some_and(|p| p.iter().any(|p| p.parameter_in != path_in()));
+                let ckan = path.starts_with("/api/3/");
+                if takes_input {
+                    if ckan {
+                        add(operation, "400", ckan_failure("a parameter is invalid"));
+                    } else {
+                        add(
+                            operation,
+                            "400",
+                            problem("a parameter or the body is malformed"),
+                        );
+                    }
+                }
+                if is_get && has_etag {
+                    add(
+                        operation,
+                        "304",
+                        ResponseBuilder::new()
+                            .description("not modified (the `If-None-Match` ETag still holds)")
+                            .build()
+                            .into(),
+                    );
+                }
+                if !unlimited {
+                    let mut refused = ResponseBuilder::new()
+                        .description("rate limited: wait `Retry-After` seconds")
+                        .header(
+                            "Retry-After",
+                            HeaderBuilder::new()
+                                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer))
+                                .description(Some("seconds until a request passes again"))
+                                .build(),
+                        )
+                        .content(
+                            "application/problem+json",
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("Problem")))
+                                .build(),
+                        );
+                    refused = refused.header(
+                        "RateLimit-Reset",
+                        HeaderBuilder::new()
+                            .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer))
+                            .build(),
+                    );
+                    add(operation, "429", refused.build().into());
+                }
+            }
+        }
+    }
+}
+
+fn path_in() -> utoipa::openapi::path::ParameterIn {
+    utoipa::openapi::path::ParameterIn::Path
+}
+
+fn add(operation: &mut Operation, status: &str, response: RefOr<utoipa::openapi::Response>) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert(response);
+}
+
+fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("CkanFailure")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "opendata",
+        description = "Open-data catalog and shared code-list registry: the JSON APIs. Errors are RFC 9457 \
+            problem+json (CKAN's envelope on `/api/3/action/`); every route but the health checks is rate limited \
+            and answers `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; reads carry weak ETags.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0")
+    ),
+    modifiers(&SharedResponses),
+    paths(
+        super::health::healthz,
+        super::health::ready,
+        super::changes::changes,
+        super::registry_api::lists,
+        super::registry_api::create_list,
+        super::registry_api::list,
+        super::registry_api::items,
+        super::registry_api::item,
+        super::registry_api::children,
+        super::registry_api::ancestors,
+        super::registry_api::history,
+        super::registry_api::releases,
+        super::registry_api::create_release,
+        super::registry_api::release,
+        super::registry_api::manifest,
+        super::registry_api::diff,
+        super::registry_api::change_requests,
+        super::registry_api::propose,
+        super::registry_api::change_request,
+        super::registry_api::approve,
+        super::registry_api::reject,
+        super::registry_api::import,
+        super::registry_api::validate,
+        super::datasets::list,
+        super::datasets::create,
+        super::datasets::show,
+        super::datasets::update,
+        super::datasets::submit,
+        super::datasets::publish,
+        super::datasets::return_,
+        super::datasets::withdraw,
+        super::datasets::revisions,
+        super::datasets::revision,
+        super::datasets::diff,
+        super::datasets::upload,
+        super::datasets::download,
+        super::datasets::preview,
+        super::datasets::releases,
+        super::datasets::create_release,
+        super::datasets::usage,
+        super::agencies::lists,
+        super::agencies::issue,
+        super::agencies::list,
+        super::agencies::manifest,
+        super::agencies::plan,
+        super::agencies::put_item,
+        super::agencies::needs_attention,
+        super::search::search,
+        super::data::rows,
+        super::admin::create_token,
+        super::admin::record_harvest_run,
+        super::admin::list_harvest_runs,
+        super::admin::show_harvest_run,
+        super::ckan::package_search_doc,
+        super::ckan::package_show_doc,
+        super::ckan::package_list_doc,
+        super::ckan::organization_list_doc,
+        super::ckan::organization_show_doc,
+        super::ckan::group_list_doc,
+        super::ckan::tag_list_doc,
+        super::ckan::license_list_doc,
+        super::ckan::datastore_search_doc,
+        super::ckan::status_show_doc,
+    ),
+    components(schemas(
+        Problem, ProblemItem, Listing, CursorPage, CountedPage, Record, CkanSuccess, CkanFailure
+    )),
+    tags(
+        (name = "registry", description = "Shared code lists: items on two time axes, change requests, releases, validation"),
+        (name = "catalog", description = "Datasets: revisions, workflow, distributions, releases, usage"),
+        (name = "agencies", description = "Yearly open-data lists and plans"),
+        (name = "search", description = "Full-text search with facets"),
+        (name = "data", description = "Rows of CSV distributions"),
+        (name = "changes", description = "The change feed"),
+        (name = "admin", description = "Tokens and harvest history (admin tokens)"),
+        (name = "ckan", description = "CKAN-compatible Action API"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as pretty-printed JSON (what `/openapi.json` serves and `openapi/openapi.json` holds).
+pub fn document() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    text.push('\n');
+    text
+}
+
+/// The routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(serve))
+        .route("/docs", get(docs))
+        .route("/docs/{file}", get(docs_asset))
+}
+
+async fn serve() -> Response {
+    static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(document);
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
+        .into_response()
+}
+
+/// Swagger UI (swagger-ui-dist, vendored under `static/swagger-ui/` with its licence), started by a script file so
+/// the page keeps the site's Content-Security-Policy.
+async fn docs() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../../static/swagger-ui/index.html"),
+    )
+        .into_response()
+}
+
+async fn docs_asset(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, content_type): (&'static [u8], &str) = match file.as_str() {
+        "swagger-ui-bundle.js" => (
+            include_bytes!("../../static/swagger-ui/swagger-ui-bundle.js"),
+            "text/javascript",
+        ),
+        "swagger-ui.css" => (
+            include_bytes!("../../static/swagger-ui/swagger-ui.css"),
+            "text/css",
+        ),
+        "start.js" => (
+            include_bytes!("../../static/swagger-ui/start.js"),
+            "text/javascript",
+        ),
+        _ => return super::ApiError::NotFound("no such file".into()).into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
