@@ -17,17 +17,20 @@ use crate::model::{DatasetContent, WorkflowStatus, check_dataset_id};
 
 /// The migrations of this crate.
 pub const CATALOG_MIGRATIONS: Migrations = Migrations {
-    steps: &[(
-        2001,
-        "catalog",
-        include_str!("../migrations/sqlite/2001_catalog.sql"),
-        include_str!("../migrations/postgres/2001_catalog.sql"),
-    ), (
-        2002,
-        "catalog_usage",
-        include_str!("../migrations/sqlite/2002_usage.sql"),
-        include_str!("../migrations/postgres/2002_usage.sql"),
-    )],
+    steps: &[
+        (
+            2001,
+            "catalog",
+            include_str!("../migrations/sqlite/2001_catalog.sql"),
+            include_str!("../migrations/postgres/2001_catalog.sql"),
+        ),
+        (
+            2002,
+            "catalog_usage",
+            include_str!("../migrations/sqlite/2002_usage.sql"),
+            include_str!("../migrations/postgres/2002_usage.sql"),
+        ),
+    ],
 };
 
 /// The dataset store.

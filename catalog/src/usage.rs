@@ -130,7 +130,10 @@ impl Usage {
         }
     }
 
-    async fn write(&self, batch: &HashMap<(String, NaiveDate), DayCounts>) -> Result<(), CatalogError> {
+    async fn write(
+        &self,
+        batch: &HashMap<(String, NaiveDate), DayCounts>,
+    ) -> Result<(), CatalogError> {
         let mut tx = self.db.write().await?;
         for ((dataset, day), c) in batch {
             sqlx::query(

@@ -1,6 +1,6 @@
 //! `/api/v1/admin`: account and token management, and the harvest run history (admin only).
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::openapi::{CursorPage, Problem, Record};
-use super::{ApiError, ApiJson, ApiQuery, AppState, Caller};
+use super::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller};
 use crate::accounts::{NewAccount, Principal, Role};
 
 /// The routes.
@@ -133,7 +133,7 @@ pub(crate) async fn list_harvest_runs(
 pub(crate) async fn show_harvest_run(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     admin(caller)?;
     let not_found = || ApiError::NotFound(format!("no harvest run {id:?}"));

@@ -2,7 +2,7 @@
 //! JSON, CSV or DCAT) and its open-data plan with progress; `/api/v1/reports/needs-attention`: published datasets whose
 //! codes have since closed.
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -15,7 +15,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::{Listing, Problem, Record};
-use super::{ApiError, ApiQuery, AppState, Caller, Representation, negotiate, parse_json, typed};
+use super::{
+    ApiError, ApiPath, ApiQuery, AppState, Caller, Representation, negotiate, parse_json, typed,
+};
 use crate::accounts::{Principal, Role};
 
 /// The routes.
@@ -68,7 +70,7 @@ fn approver_of(caller: Caller, agency: &str) -> Result<Principal, ApiError> {
 )]
 pub(crate) async fn lists(
     State(state): State<AppState>,
-    Path(agency): Path<String>,
+    ApiPath(agency): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let agency = agency_code(&state, &agency).await?;
     Ok(
@@ -108,7 +110,7 @@ pub(crate) struct NewList {
 )]
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    Path(agency): Path<String>,
+    ApiPath(agency): ApiPath<String>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -147,14 +149,14 @@ pub(crate) struct FormatQuery {
     responses(
         (status = 200, description = "the list (JSON, CSV) or its DCAT catalogue (RDF)", content(
             (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
-            (String = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
+            (serde_json::Value = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
         (status = 404, description = "no such agency or list", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Path((agency, year, number)): Path<(String, i64, i64)>,
+    ApiPath((agency, year, number)): ApiPath<(String, i64, i64)>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
@@ -198,7 +200,7 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn manifest(
     State(state): State<AppState>,
-    Path((agency, year, number)): Path<(String, i64, i64)>,
+    ApiPath((agency, year, number)): ApiPath<(String, i64, i64)>,
 ) -> Result<Response, ApiError> {
     let agency = agency_code(&state, &agency).await?;
     let list = state.catalog.open_data_list(&agency, year, number).await?;
@@ -217,7 +219,7 @@ pub(crate) async fn manifest(
 )]
 pub(crate) async fn plan(
     State(state): State<AppState>,
-    Path(agency): Path<String>,
+    ApiPath(agency): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let agency = agency_code(&state, &agency).await?;
     Ok(axum::Json(state.catalog.plan(&agency).await?).into_response())
@@ -240,7 +242,7 @@ pub(crate) async fn plan(
 )]
 pub(crate) async fn put_item(
     State(state): State<AppState>,
-    Path((agency, item)): Path<(String, String)>,
+    ApiPath((agency, item)): ApiPath<(String, String)>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::AppState;
 #[allow(unused_imports)]
-use super::openapi::{CkanFailure, CkanSuccess};
+use super::openapi::{CkanFailure, CkanListSuccess, CkanSuccess};
 
 /// CKAN caps `rows` at 1000.
 pub const MAX_ROWS: usize = 1000;
@@ -919,7 +919,7 @@ pub(crate) fn package_show_doc() {}
     operation_id = "ckan_package_list",
     params(("limit" = Option<u32>, Query, description = "at most this many", minimum = 0), ("offset" = Option<u32>, Query, description = "skip this many", minimum = 0)),
     responses(
-        (status = 200, description = "a list of names", body = CkanSuccess),
+        (status = 200, description = "a list of names", body = CkanListSuccess),
     ),
 )]
 #[allow(dead_code)]
@@ -933,7 +933,7 @@ pub(crate) fn package_list_doc() {}
     operation_id = "ckan_organization_list",
     params(("all_fields" = Option<bool>, Query, description = "whole objects instead of names"), ("limit" = Option<u32>, Query, description = "at most this many", minimum = 0, maximum = 1000), ("offset" = Option<u32>, Query, description = "skip this many", minimum = 0), ("sort" = Option<String>, Query, description = "`name asc` (default), `package_count desc`, ...")),
     responses(
-        (status = 200, description = "names, or organizations with `all_fields`", body = CkanSuccess),
+        (status = 200, description = "names, or organizations with `all_fields`", body = CkanListSuccess),
     ),
 )]
 #[allow(dead_code)]
@@ -962,7 +962,7 @@ pub(crate) fn organization_show_doc() {}
     operation_id = "ckan_group_list",
     params(("all_fields" = Option<bool>, Query, description = "whole objects instead of names"), ("limit" = Option<u32>, Query, description = "at most this many", minimum = 0, maximum = 1000), ("offset" = Option<u32>, Query, description = "skip this many", minimum = 0), ("sort" = Option<String>, Query, description = "`name asc` (default), `package_count desc`, ...")),
     responses(
-        (status = 200, description = "names, or groups with `all_fields`", body = CkanSuccess),
+        (status = 200, description = "names, or groups with `all_fields`", body = CkanListSuccess),
     ),
 )]
 #[allow(dead_code)]
@@ -976,7 +976,7 @@ pub(crate) fn group_list_doc() {}
     operation_id = "ckan_tag_list",
     params(("query" = Option<String>, Query, description = "only tags containing this"), ("all_fields" = Option<bool>, Query, description = "objects instead of names")),
     responses(
-        (status = 200, description = "the tags", body = CkanSuccess),
+        (status = 200, description = "the tags", body = CkanListSuccess),
     ),
 )]
 #[allow(dead_code)]
@@ -989,7 +989,7 @@ pub(crate) fn tag_list_doc() {}
     tag = "ckan",
     operation_id = "ckan_license_list",
     responses(
-        (status = 200, description = "the licences (id, title, url)", body = CkanSuccess),
+        (status = 200, description = "the licences (id, title, url)", body = CkanListSuccess),
     ),
 )]
 #[allow(dead_code)]

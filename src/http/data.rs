@@ -3,7 +3,7 @@
 //! and `format=json|csv|ndjson`. Without `limit`, CSV and NDJSON stream every matching row page by page (flat memory).
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,7 +14,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::openapi::Problem;
-use super::{ApiError, AppState, Caller};
+use super::{ApiError, ApiPath, AppState, Caller};
 
 /// One JSON page of rows.
 #[derive(ToSchema)]
@@ -207,13 +207,13 @@ fn cell(v: &serde_json::Value) -> String {
         (status = 200, description = "rows: JSON (`columns`, `items`, `total`, `next`), CSV or NDJSON. Filters are further parameters named after columns: `col=v`, `col.gt|gte|lt|lte=v`, `col.in=a,b`", content(
             (DataPage = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
         (status = 404, description = "no such dataset or CSV distribution", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "the file could not be read as a table", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "a filter, sort or field the table refuses (an unknown column, a value of the wrong type), named", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = [])),
 )]
 pub(crate) async fn rows(
     State(state): State<AppState>,
-    Path((dataset, distribution)): Path<(String, String)>,
+    ApiPath((dataset, distribution)): ApiPath<(String, String)>,
     caller: Caller,
     uri: Uri,
     headers: HeaderMap,
@@ -258,17 +258,24 @@ pub(crate) async fn rows(
     } else {
         String::new()
     };
+    // The first page is read before the answer starts, so a query the table refuses (an unknown column in `sort`
+    // or `fields`, a bad filter value) is a 4xx naming it, not a stream cut short.
+    let first_page = state.catalog.query_rows(&table, &q, PAGE).await?;
     let catalog = state.catalog.clone();
-    let stream = futures_util::stream::unfold(Some((q, true)), move |cursor| {
+    let stream = futures_util::stream::unfold(Some((q, Some(first_page))), move |cursor| {
         let catalog = catalog.clone();
         let table = table.clone();
         let names = names.clone();
         let header = header.clone();
         async move {
-            let (q, first) = cursor?;
-            let page = match catalog.query_rows(&table, &q, PAGE).await {
-                Ok(p) => p,
-                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+            let (q, prefetched) = cursor?;
+            let first = prefetched.is_some();
+            let page = match prefetched {
+                Some(p) => p,
+                None => match catalog.query_rows(&table, &q, PAGE).await {
+                    Ok(p) => p,
+                    Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
+                },
             };
             let mut chunk = if first { header } else { String::new() };
             for row in &page.rows {
@@ -280,7 +287,7 @@ pub(crate) async fn rows(
                         cursor: Some(n),
                         ..q
                     },
-                    false,
+                    None,
                 )
             });
             Some((Ok::<_, std::io::Error>(chunk), next))

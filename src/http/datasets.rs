@@ -2,7 +2,7 @@
 //! return, withdraw), revisions and their diffs. Anonymous callers see published datasets; publishers and approvers see
 //! and act on their own agency's; admins on all.
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::{CountedPage, Listing, Problem, Record};
-use super::{ApiError, ApiQuery, AppState, Caller, parse_json};
+use super::{ApiError, ApiPath, ApiQuery, AppState, Caller, parse_json};
 use crate::accounts::{Principal, Role};
 
 /// The routes.
@@ -234,7 +234,7 @@ pub(crate) struct ShowQuery {
 )]
 pub(crate) async fn show(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> Result<Response, ApiError> {
@@ -282,7 +282,7 @@ pub(crate) async fn show(
 )]
 pub(crate) async fn update(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -400,7 +400,7 @@ async fn transition(
 )]
 pub(crate) async fn submit(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -425,7 +425,7 @@ pub(crate) async fn submit(
 )]
 pub(crate) async fn publish(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -450,7 +450,7 @@ pub(crate) async fn publish(
 )]
 pub(crate) async fn return_(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -475,7 +475,7 @@ pub(crate) async fn return_(
 )]
 pub(crate) async fn withdraw(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -510,7 +510,7 @@ async fn staff_only(state: &AppState, id: &str, caller: Caller) -> Result<(), Ap
 )]
 pub(crate) async fn revisions(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
 ) -> Result<Response, ApiError> {
     staff_only(&state, &id, caller).await?;
@@ -533,7 +533,7 @@ pub(crate) async fn revisions(
 )]
 pub(crate) async fn revision(
     State(state): State<AppState>,
-    Path((id, number)): Path<(String, i64)>,
+    ApiPath((id, number)): ApiPath<(String, i64)>,
     caller: Caller,
 ) -> Result<Response, ApiError> {
     staff_only(&state, &id, caller).await?;
@@ -553,7 +553,7 @@ pub(crate) async fn revision(
 )]
 pub(crate) async fn diff(
     State(state): State<AppState>,
-    Path((id, from, to)): Path<(String, i64, i64)>,
+    ApiPath((id, from, to)): ApiPath<(String, i64, i64)>,
     caller: Caller,
 ) -> Result<Response, ApiError> {
     staff_only(&state, &id, caller).await?;
@@ -579,7 +579,7 @@ pub(crate) async fn diff(
 )]
 pub(crate) async fn upload(
     State(state): State<AppState>,
-    Path((id, did)): Path<(String, String)>,
+    ApiPath((id, did)): ApiPath<(String, String)>,
     caller: Caller,
     headers: HeaderMap,
     body: axum::body::Body,
@@ -686,7 +686,7 @@ async fn visible_distribution(
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
     responses(
-        (status = 200, description = "the file (`ETag` = sha256, `Digest`, `Range` supported)", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 200, description = "the file (`ETag` = sha256, `Digest`, `Range` supported)", body = serde_json::Value, content_type = "*/*"),
         (status = 206, description = "the requested range"),
         (status = 307, description = "an external distribution: its URL"),
         (status = 416, description = "the range is not satisfiable"),
@@ -696,7 +696,7 @@ async fn visible_distribution(
 )]
 pub(crate) async fn download(
     State(state): State<AppState>,
-    Path((id, did)): Path<(String, String)>,
+    ApiPath((id, did)): ApiPath<(String, String)>,
     caller: Caller,
     ApiQuery(q): ApiQuery<RevisionQuery>,
     request: axum::extract::Request,
@@ -785,7 +785,7 @@ fn hex_to_base64(hex_digest: &str) -> String {
 )]
 pub(crate) async fn preview(
     State(state): State<AppState>,
-    Path((id, did)): Path<(String, String)>,
+    ApiPath((id, did)): ApiPath<(String, String)>,
     caller: Caller,
     ApiQuery(q): ApiQuery<RevisionQuery>,
 ) -> Result<Response, ApiError> {
@@ -817,7 +817,7 @@ pub(crate) async fn preview(
 )]
 pub(crate) async fn releases(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     state.catalog.get(&id, None, false).await?;
     Ok(
@@ -855,7 +855,7 @@ pub(crate) struct NewRelease {
 )]
 pub(crate) async fn create_release(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -906,7 +906,7 @@ pub(crate) struct UsageQuery {
 )]
 pub(crate) async fn usage(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     caller: Caller,
     ApiQuery(q): ApiQuery<UsageQuery>,
 ) -> Result<Response, ApiError> {

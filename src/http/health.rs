@@ -43,5 +43,8 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Hea
             "database unavailable"
         }
     };
-    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(Health { status }))
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(Health { status }),
+    )
 }

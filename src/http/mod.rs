@@ -430,6 +430,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters, with the failing parameter named on error (400 problem+json, not axum's plain-text rejection).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        use axum::extract::path::ErrorKind;
+        use axum::extract::rejection::PathRejection;
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                let field = match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    _ => "path".to_owned(),
+                };
+                Err(ApiError::BadRequest(vec![InputProblem::field(
+                    field,
+                    e.body_text(),
+                )]))
+            }
+            Err(e) => Err(ApiError::Internal(e.body_text())),
+        }
+    }
+}
+
 fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
     form_urlencoded::parse(query.as_bytes())
 }
@@ -476,7 +503,9 @@ impl Caller {
 async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // Web pages (`/dataset/{id}` in a browser) are not tagged: they show usage counts, which change without a
     // change-log entry.
-    if (req.method() != Method::GET && req.method() != Method::HEAD) || pages::prefers_html(req.headers()) {
+    if (req.method() != Method::GET && req.method() != Method::HEAD)
+        || pages::prefers_html(req.headers())
+    {
         return next.run(req).await;
     }
     let seq = match state.registry.version_tag().await {

@@ -94,8 +94,20 @@ pub struct CkanSuccess {
     pub help: String,
     /// Always `true` here.
     pub success: bool,
-    /// The action's result (an object, a list or a count, depending on the action).
+    /// The action's result.
     #[schema(value_type = Object)]
+    pub result: (),
+}
+
+/// CKAN's answer envelope for the actions that answer a list (`package_list`, `organization_list`, ...).
+#[derive(ToSchema)]
+pub struct CkanListSuccess {
+    /// A URL documenting the action.
+    pub help: String,
+    /// Always `true` here.
+    pub success: bool,
+    /// Names, or whole objects with `all_fields`.
+    #[schema(value_type = Vec<serde_json::Value>)]
     pub result: (),
 }
 
@@ -141,10 +153,7 @@ impl Modify for SharedResponses {
             ] {
                 let Some(operation) = operation else { continue };
                 let takes_input = operation.request_body.is_some()
-                    || operation
-                        .parameters
-                        .as_ref()
-                        .is_some_and(|p| p.iter().any(|p| p.parameter_in != path_in()));
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let ckan = path.starts_with("/api/3/");
                 if takes_input {
                     if ckan {
@@ -173,7 +182,10 @@ impl Modify for SharedResponses {
                         .header(
                             "Retry-After",
                             HeaderBuilder::new()
-                                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer))
+                                .schema(
+                                    utoipa::openapi::ObjectBuilder::new()
+                                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                                )
                                 .description(Some("seconds until a request passes again"))
                                 .build(),
                         )
@@ -186,7 +198,10 @@ impl Modify for SharedResponses {
                     refused = refused.header(
                         "RateLimit-Reset",
                         HeaderBuilder::new()
-                            .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer))
+                            .schema(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::Integer),
+                            )
                             .build(),
                     );
                     add(operation, "429", refused.build().into());
@@ -194,10 +209,6 @@ impl Modify for SharedResponses {
             }
         }
     }
-}
-
-fn path_in() -> utoipa::openapi::path::ParameterIn {
-    utoipa::openapi::path::ParameterIn::Path
 }
 
 fn add(operation: &mut Operation, status: &str, response: RefOr<utoipa::openapi::Response>) {
@@ -311,7 +322,8 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         super::ckan::status_show_doc,
     ),
     components(schemas(
-        Problem, ProblemItem, Listing, CursorPage, CountedPage, Record, CkanSuccess, CkanFailure
+        Problem, ProblemItem, Listing, CursorPage, CountedPage, Record, CkanSuccess, CkanListSuccess,
+        CkanFailure
     )),
     tags(
         (name = "registry", description = "Shared code lists: items on two time axes, change requests, releases, validation"),
@@ -387,4 +399,55 @@ async fn docs_asset(axum::extract::Path(file): axum::extract::Path<String>) -> R
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed copy is what clients are generated from: it must be exactly what the code generates.
+    #[test]
+    fn the_committed_document_is_what_the_code_generates() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == document(),
+            "{} differs from the generated document: run `cargo run -- openapi > openapi/openapi.json` and commit it",
+            path.display()
+        );
+    }
+
+    /// Every operation says what it answers on success and is tagged, and every error response of the JSON APIs is
+    /// problem+json (CKAN's envelope under `/api/3/`).
+    #[test]
+    fn every_operation_is_described() {
+        let doc: serde_json::Value = serde_json::from_str(&document()).unwrap();
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                operations += 1;
+                let responses = op["responses"].as_object().unwrap();
+                assert!(
+                    responses.keys().any(|s| s.starts_with('2')),
+                    "{method} {path} documents no success"
+                );
+                assert!(
+                    op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                    "{method} {path} untagged"
+                );
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let content = response["content"].as_object().unwrap();
+                        let expected = if path.starts_with("/api/3/") {
+                            "application/json"
+                        } else {
+                            "application/problem+json"
+                        };
+                        assert!(content.contains_key(expected), "{method} {path} {status}");
+                    }
+                }
+            }
+        }
+        assert!(operations >= 60, "{operations} operations");
+    }
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/registry`: code lists, items on two time axes, hierarchy, change requests, CSV import, releases and diffs,
 //! batch validation. Reads are public; writes need a steward of the list (or an admin).
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::{CursorPage, Listing, Problem, Record};
-use super::{ApiError, ApiJson, ApiQuery, AppState, Caller, Representation, negotiate, typed};
+use super::{
+    ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Representation, negotiate, typed,
+};
 use crate::accounts::Principal;
 
 /// The most references one validation call may check.
@@ -118,14 +120,14 @@ pub(crate) struct FormatQuery {
     responses(
         (status = 200, description = "the list (JSON), its items (CSV) or its SKOS graph (RDF)", content(
             (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
-            (String = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
+            (serde_json::Value = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
         (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
@@ -268,7 +270,7 @@ async fn page(state: &AppState, list: &str, query: ItemQuery) -> Result<Response
 )]
 pub(crate) async fn items(
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     ApiQuery(q): ApiQuery<ItemsQuery>,
 ) -> Result<Response, ApiError> {
     page(&state, &list, item_query(q)?).await
@@ -297,7 +299,7 @@ pub(crate) struct ItemQueryParams {
 )]
 pub(crate) async fn item(
     State(state): State<AppState>,
-    Path((list, code)): Path<(String, String)>,
+    ApiPath((list, code)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<ItemQueryParams>,
 ) -> Result<Response, ApiError> {
     let as_of = check_as_of(&q.as_of)?;
@@ -320,7 +322,7 @@ pub(crate) async fn item(
 )]
 pub(crate) async fn children(
     State(state): State<AppState>,
-    Path((list, code)): Path<(String, String)>,
+    ApiPath((list, code)): ApiPath<(String, String)>,
     ApiQuery(q): ApiQuery<ItemsQuery>,
 ) -> Result<Response, ApiError> {
     let parent = state
@@ -346,7 +348,7 @@ pub(crate) async fn children(
 )]
 pub(crate) async fn ancestors(
     State(state): State<AppState>,
-    Path((list, code)): Path<(String, String)>,
+    ApiPath((list, code)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let items: Vec<Value> = state
         .registry
@@ -370,7 +372,7 @@ pub(crate) async fn ancestors(
 )]
 pub(crate) async fn history(
     State(state): State<AppState>,
-    Path((list, code)): Path<(String, String)>,
+    ApiPath((list, code)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     Ok(
         axum::Json(json!({ "items": state.registry.item_history(&list, &code).await? }))
@@ -390,7 +392,7 @@ pub(crate) async fn history(
 )]
 pub(crate) async fn releases(
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let releases = state.registry.releases(&list).await?;
     let items: Vec<Value> = releases
@@ -431,7 +433,7 @@ pub(crate) struct NewRelease {
 )]
 pub(crate) async fn create_release(
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     caller: Caller,
     ApiJson(body): ApiJson<NewRelease>,
 ) -> Result<Response, ApiError> {
@@ -461,14 +463,14 @@ fn release_number(s: &str, field: &str) -> Result<i64, ApiError> {
     responses(
         (status = 200, description = "the release with its items (JSON), as CSV or as SKOS (RDF)", content(
             (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
-            (String = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
+            (serde_json::Value = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
         (status = 404, description = "no such list or release", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
     ),
 )]
 pub(crate) async fn release(
     State(state): State<AppState>,
-    Path((list, number)): Path<(String, String)>,
+    ApiPath((list, number)): ApiPath<(String, String)>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
@@ -516,7 +518,7 @@ pub(crate) async fn release(
 )]
 pub(crate) async fn manifest(
     State(state): State<AppState>,
-    Path((list, number)): Path<(String, String)>,
+    ApiPath((list, number)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
     let number = release_number(&number, "number")?;
     Ok(typed(
@@ -537,7 +539,7 @@ pub(crate) async fn manifest(
 )]
 pub(crate) async fn diff(
     State(state): State<AppState>,
-    Path((list, from, to)): Path<(String, String, String)>,
+    ApiPath((list, from, to)): ApiPath<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let (from, to) = (release_number(&from, "from")?, release_number(&to, "to")?);
     Ok(axum::Json(state.registry.diff(&list, from, to).await?).into_response())
@@ -564,7 +566,7 @@ pub(crate) struct RequestFilter {
 )]
 pub(crate) async fn change_requests(
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     ApiQuery(q): ApiQuery<RequestFilter>,
 ) -> Result<Response, ApiError> {
     Ok(
@@ -598,7 +600,7 @@ pub(crate) struct Proposal {
 )]
 pub(crate) async fn propose(
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     caller: Caller,
     ApiJson(body): ApiJson<Proposal>,
 ) -> Result<Response, ApiError> {
@@ -633,7 +635,7 @@ pub(crate) async fn propose(
 )]
 pub(crate) async fn change_request(
     State(state): State<AppState>,
-    Path((list, id)): Path<(String, i64)>,
+    ApiPath((list, id)): ApiPath<(String, i64)>,
 ) -> Result<Response, ApiError> {
     let request = state.registry.change_request(id).await?;
     if request.list != list {
@@ -700,7 +702,7 @@ async fn decide(
 )]
 pub(crate) async fn approve(
     State(state): State<AppState>,
-    Path((list, id)): Path<(String, i64)>,
+    ApiPath((list, id)): ApiPath<(String, i64)>,
     caller: Caller,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -731,7 +733,7 @@ pub(crate) async fn approve(
 )]
 pub(crate) async fn reject(
     State(state): State<AppState>,
-    Path((list, id)): Path<(String, i64)>,
+    ApiPath((list, id)): ApiPath<(String, i64)>,
     caller: Caller,
     ApiJson(body): ApiJson<Decision>,
 ) -> Result<Response, ApiError> {
@@ -767,7 +769,7 @@ pub(crate) struct ImportQuery {
 )]
 pub(crate) async fn import(
     State(state): State<AppState>,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     caller: Caller,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ImportQuery>,

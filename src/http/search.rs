@@ -100,7 +100,10 @@ pub async fn run(
         (status = 200, description = "`items`, `total`, `facets` (value counts per facet) and `next`", body = CountedPage),
     ),
 )]
-pub(crate) async fn search(State(state): State<AppState>, uri: axum::http::Uri) -> Result<Response, ApiError> {
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+) -> Result<Response, ApiError> {
     let query = parse_query(uri.query().unwrap_or_default())?;
     let (offset, limit) = (query.offset, query.limit);
     let results = run(&state, query).await?;

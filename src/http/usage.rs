@@ -48,7 +48,10 @@ pub async fn count(State(state): State<AppState>, req: Request, next: Next) -> R
     let counted = match kind {
         UsageKind::Download => {
             !continuation
-                && matches!(response.status(), StatusCode::OK | StatusCode::PARTIAL_CONTENT)
+                && matches!(
+                    response.status(),
+                    StatusCode::OK | StatusCode::PARTIAL_CONTENT
+                )
         }
         _ => matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED),
     };
@@ -98,7 +101,12 @@ pub fn chart(report: &catalog::usage::UsageReport, names: [&str; 3]) -> Vec<Char
     let max = report
         .days
         .iter()
-        .map(|d| d.counts.views.max(d.counts.downloads).max(d.counts.api_calls))
+        .map(|d| {
+            d.counts
+                .views
+                .max(d.counts.downloads)
+                .max(d.counts.api_calls)
+        })
         .max()
         .unwrap_or(0)
         .max(1);
@@ -114,7 +122,9 @@ pub fn chart(report: &catalog::usage::UsageReport, names: [&str; 3]) -> Vec<Char
                 .zip(0u32..)
                 .map(|((&n, class), k)| {
                     let scaled = n.saturating_mul(u64::from(CHART_HEIGHT)) / max;
-                    let height = u32::try_from(scaled).unwrap_or(CHART_HEIGHT).max(u32::from(n > 0));
+                    let height = u32::try_from(scaled)
+                        .unwrap_or(CHART_HEIGHT)
+                        .max(u32::from(n > 0));
                     Bar {
                         class,
                         x: i * DAY_WIDTH + k * 3,

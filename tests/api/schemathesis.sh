@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# schemathesis against the live server: starts the debug binary on a free loopback port with a throwaway data
+# directory, the seed data and an admin token (admins are exempt from rate limits, so the run measures the API, not the
+# limiter), then fails on any 5xx, undocumented status or content type, or response that violates the OpenAPI document.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+bin="${OPENDATA_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/opendata-target}/debug/opendata}"
+data="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+token="schemathesis-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+OPENDATA_ADMIN_TOKEN="$token" "$bin" serve --data-dir "$data" --bind "127.0.0.1:$port" \
+  > "$data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+  kill -0 $server 2>/dev/null || { cat "$data/server.log"; exit 1; }
+  sleep 0.5
+done
+cd "$repo/tests/api"
+schemathesis --config-file schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
+  -H "Authorization: Bearer $token" \
+  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+  --phases examples,coverage,fuzzing --max-examples "${SCHEMATHESIS_EXAMPLES:-50}" --workers 2 --seed "${SCHEMATHESIS_SEED:-1}" \
+  --report junit --report-dir "$repo/target/schemathesis" "$@"
+if grep -q "panicked" "$data/server.log"; then
+  grep -B2 -A5 "panicked" "$data/server.log"
+  exit 1
+fi
