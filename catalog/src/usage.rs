@@ -162,7 +162,7 @@ impl Usage {
         to: NaiveDate,
     ) -> Result<UsageReport, CatalogError> {
         let span = (to - from).num_days() + 1;
-        if span < 1 || span > MAX_DAYS {
+        if !(1..=MAX_DAYS).contains(&span) {
             return Err(CatalogError::Invalid(vec![registry::InputProblem::field(
                 "from",
                 format!("from must be on or before to, and the span at most {MAX_DAYS} days"),

@@ -35,6 +35,7 @@ fn admin(caller: Caller) -> Result<Principal, ApiError> {
 #[utoipa::path(
     post,
     path = "/api/v1/admin/harvest-runs",
+    summary = "Record a harvest report (admin)",
     tag = "admin",
     request_body(content = Record, description = "a harvest report as `opendata harvest --report` writes it", content_type = "application/json"),
     responses(
@@ -83,6 +84,7 @@ pub(crate) struct RunsQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/admin/harvest-runs",
+    summary = "List harvest runs (admin)",
     tag = "admin",
     params(RunsQuery),
     responses(
@@ -120,6 +122,7 @@ pub(crate) async fn list_harvest_runs(
 #[utoipa::path(
     get,
     path = "/api/v1/admin/harvest-runs/{id}",
+    summary = "Show a harvest run with its report (admin)",
     tag = "admin",
     params(("id" = String, Path, description = "the run id")),
     responses(
@@ -148,6 +151,7 @@ pub(crate) async fn show_harvest_run(
 #[utoipa::path(
     post,
     path = "/api/v1/admin/tokens",
+    summary = "Create an account and its token (admin)",
     tag = "admin",
     request_body(content = Record, description = "`name`, `role` (admin, steward, publisher, approver, consumer), `lists` for a steward, `agency` for a publisher or approver", content_type = "application/json"),
     responses(

@@ -61,6 +61,7 @@ fn approver_of(caller: Caller, agency: &str) -> Result<Principal, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/agencies/{agency}/open-data-lists",
+    summary = "An agency's yearly open-data lists",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
     responses(
@@ -95,6 +96,7 @@ pub(crate) struct NewList {
 #[utoipa::path(
     post,
     path = "/api/v1/agencies/{agency}/open-data-lists",
+    summary = "Issue the yearly open-data list (approver)",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
     request_body(content = NewList, content_type = "application/json"),
@@ -144,6 +146,7 @@ pub(crate) struct FormatQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/agencies/{agency}/open-data-lists/{year}/{number}",
+    summary = "Show an open-data list (JSON, CSV or DCAT)",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("year" = i64, Path, description = "the list's year"), ("number" = i64, Path, description = "the list's number within the year"), FormatQuery),
     responses(
@@ -191,6 +194,7 @@ pub(crate) async fn list(
 #[utoipa::path(
     get,
     path = "/api/v1/agencies/{agency}/open-data-lists/{year}/{number}/manifest",
+    summary = "An open-data list's sha256 manifest",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("year" = i64, Path, description = "the list's year"), ("number" = i64, Path, description = "the list's number within the year")),
     responses(
@@ -210,6 +214,7 @@ pub(crate) async fn manifest(
 #[utoipa::path(
     get,
     path = "/api/v1/agencies/{agency}/plan",
+    summary = "An agency's open-data plan and progress",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
     responses(
@@ -228,6 +233,7 @@ pub(crate) async fn plan(
 #[utoipa::path(
     put,
     path = "/api/v1/agencies/{agency}/plan/{item}",
+    summary = "Add or change a plan item (approver)",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("item" = String, Path, description = "the plan item id")),
     request_body(content = Record, description = "the planned dataset (title, due date, dataset id once published)", content_type = "application/json"),
@@ -274,6 +280,7 @@ pub(crate) async fn put_item(
 #[utoipa::path(
     get,
     path = "/api/v1/reports/needs-attention",
+    summary = "Published datasets whose codes were superseded",
     tag = "agencies",
     responses(
         (status = 200, description = "published datasets whose codes were superseded or retired since, with successors", body = Listing),

@@ -201,6 +201,7 @@ fn cell(v: &serde_json::Value) -> String {
 #[utoipa::path(
     get,
     path = "/api/v1/data/{dataset}/{distribution}",
+    summary = "Query the rows of a CSV distribution",
     tag = "data",
     params(("dataset" = String, Path, description = "the dataset id"), ("distribution" = String, Path, description = "the CSV distribution id"), ("q" = Option<String>, Query, description = "words in any text column"), ("sort" = Option<String>, Query, description = "a column, `-column` for descending"), ("fields" = Option<String>, Query, description = "the columns to answer, comma-separated"), ("cursor" = Option<i64>, Query, description = "the `next` of a previous page", minimum = 0), ("limit" = Option<i64>, Query, description = "rows per page (JSON default 100); without it CSV and NDJSON stream every matching row", minimum = 1, maximum = 10000), ("format" = Option<String>, Query, description = "json (default), csv or ndjson (or `Accept`)", pattern = "^(json|csv|ndjson)$"), ("revision" = Option<i64>, Query, description = "the file of that revision of the dataset")),
     responses(

@@ -93,6 +93,7 @@ pub(crate) struct ListQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/datasets",
+    summary = "Page through datasets",
     tag = "catalog",
     params(ListQuery),
     responses(
@@ -151,6 +152,7 @@ pub(crate) async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/datasets",
+    summary = "Create a draft dataset (publisher)",
     tag = "catalog",
     request_body(content = Record, description = "the dataset's content (DCAT-AP fields, registry codes) plus an optional `id`", content_type = "application/json"),
     responses(
@@ -223,6 +225,7 @@ pub(crate) struct ShowQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}",
+    summary = "Show a dataset (optionally as of an instant)",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ShowQuery),
     responses(
@@ -267,6 +270,7 @@ pub(crate) async fn show(
 #[utoipa::path(
     patch,
     path = "/api/v1/datasets/{id}",
+    summary = "Edit a dataset with a merge patch (new revision)",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Record, description = "an RFC 7396 merge patch of the content, plus an optional `message`", content_type = "application/merge-patch+json"),
@@ -385,6 +389,7 @@ async fn transition(
 #[utoipa::path(
     post,
     path = "/api/v1/datasets/{id}/submit",
+    summary = "Submit a dataset for approval",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
@@ -410,6 +415,7 @@ pub(crate) async fn submit(
 #[utoipa::path(
     post,
     path = "/api/v1/datasets/{id}/publish",
+    summary = "Publish a submitted dataset (approver)",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
@@ -435,6 +441,7 @@ pub(crate) async fn publish(
 #[utoipa::path(
     post,
     path = "/api/v1/datasets/{id}/return",
+    summary = "Return a submitted dataset with a reason (approver)",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
@@ -460,6 +467,7 @@ pub(crate) async fn return_(
 #[utoipa::path(
     post,
     path = "/api/v1/datasets/{id}/withdraw",
+    summary = "Withdraw a published dataset (approver)",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
@@ -500,6 +508,7 @@ async fn staff_only(state: &AppState, id: &str, caller: Caller) -> Result<(), Ap
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/revisions",
+    summary = "List a dataset's revisions",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     responses(
@@ -523,6 +532,7 @@ pub(crate) async fn revisions(
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/revisions/{number}",
+    summary = "Show one revision",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("number" = i64, Path, description = "a revision number")),
     responses(
@@ -543,6 +553,7 @@ pub(crate) async fn revision(
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/revisions/{from}/diff/{to}",
+    summary = "Diff two revisions",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("from" = i64, Path, description = "a revision number"), ("to" = i64, Path, description = "a revision number")),
     responses(
@@ -563,6 +574,7 @@ pub(crate) async fn diff(
 #[utoipa::path(
     put,
     path = "/api/v1/datasets/{id}/distributions/{did}/file",
+    summary = "Upload a distribution's file (streamed, checksummed)",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id")),
     request_body(content = Vec<u8>, description = "the file, streamed; a CSV is also ingested for the data API", content_type = "application/octet-stream"),
@@ -683,6 +695,7 @@ async fn visible_distribution(
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/distributions/{did}/download",
+    summary = "Download a distribution's file",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
     responses(
@@ -774,6 +787,7 @@ fn hex_to_base64(hex_digest: &str) -> String {
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/distributions/{did}/preview",
+    summary = "The first rows of a CSV file",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
     responses(
@@ -808,6 +822,7 @@ pub(crate) async fn preview(
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/releases",
+    summary = "List a dataset's releases",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     responses(
@@ -840,6 +855,7 @@ pub(crate) struct NewRelease {
 #[utoipa::path(
     post,
     path = "/api/v1/datasets/{id}/releases",
+    summary = "Mark the published revision as a version",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = NewRelease, content_type = "application/json"),
@@ -895,6 +911,7 @@ pub(crate) struct UsageQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/usage",
+    summary = "Usage per day: page views, downloads, API calls",
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), UsageQuery),
     responses(

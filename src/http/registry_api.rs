@@ -64,6 +64,7 @@ fn curator(caller: Caller, list: &str) -> Result<Principal, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists",
+    summary = "List the code lists",
     tag = "registry",
     responses(
         (status = 200, description = "every list with item counts per status and its latest release", body = Listing),
@@ -77,6 +78,7 @@ pub(crate) async fn lists(State(state): State<AppState>) -> Result<Response, Api
 #[utoipa::path(
     post,
     path = "/api/v1/registry/lists",
+    summary = "Create a code list (admin)",
     tag = "registry",
     request_body(content = Record, description = "the list's metadata (id, title, description, columns, ...)", content_type = "application/json"),
     responses(
@@ -115,6 +117,7 @@ pub(crate) struct FormatQuery {
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}",
+    summary = "Show a code list (JSON, CSV or SKOS)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), FormatQuery),
     responses(
@@ -261,6 +264,7 @@ async fn page(state: &AppState, list: &str, query: ItemQuery) -> Result<Response
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/items",
+    summary = "Page through a list's items (filters, legal and registry time)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ItemsQuery),
     responses(
@@ -290,6 +294,7 @@ pub(crate) struct ItemQueryParams {
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/items/{code}",
+    summary = "Show an item by code or alternative notation",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation"), ItemQueryParams),
     responses(
@@ -313,6 +318,7 @@ pub(crate) async fn item(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/items/{code}/children",
+    summary = "Page through an item's children",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation"), ItemsQuery),
     responses(
@@ -339,6 +345,7 @@ pub(crate) async fn children(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/items/{code}/ancestors",
+    summary = "An item's ancestors",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation")),
     responses(
@@ -363,6 +370,7 @@ pub(crate) async fn ancestors(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/items/{code}/history",
+    summary = "An item's recorded versions",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation")),
     responses(
@@ -383,6 +391,7 @@ pub(crate) async fn history(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/releases",
+    summary = "List a code list's releases",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
     responses(
@@ -418,6 +427,7 @@ pub(crate) struct NewRelease {
 #[utoipa::path(
     post,
     path = "/api/v1/registry/lists/{list}/releases",
+    summary = "Issue a release (steward)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
     request_body(content = NewRelease, content_type = "application/json"),
@@ -458,6 +468,7 @@ fn release_number(s: &str, field: &str) -> Result<i64, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/releases/{number}",
+    summary = "Show a release (JSON, CSV or SKOS)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("number" = String, Path, description = "the release number (1, 2, ...)"), FormatQuery),
     responses(
@@ -509,6 +520,7 @@ pub(crate) async fn release(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/releases/{number}/manifest",
+    summary = "A release's sha256 manifest",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("number" = String, Path, description = "the release number (1, 2, ...)")),
     responses(
@@ -530,6 +542,7 @@ pub(crate) async fn manifest(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/releases/{from}/diff/{to}",
+    summary = "Diff two releases",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("from" = String, Path, description = "the older release number"), ("to" = String, Path, description = "the newer release number")),
     responses(
@@ -557,6 +570,7 @@ pub(crate) struct RequestFilter {
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/change-requests",
+    summary = "List change requests",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), RequestFilter),
     responses(
@@ -585,6 +599,7 @@ pub(crate) struct Proposal {
 #[utoipa::path(
     post,
     path = "/api/v1/registry/lists/{list}/change-requests",
+    summary = "Propose changes (steward)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
     request_body(content = Record, description = "`changes` (each with `op`: add, modify, supersede, retire, put) and a `reason`", content_type = "application/json"),
@@ -626,6 +641,7 @@ pub(crate) async fn propose(
 #[utoipa::path(
     get,
     path = "/api/v1/registry/lists/{list}/change-requests/{id}",
+    summary = "Show a change request with its preview",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("id" = i64, Path, description = "the change request id")),
     responses(
@@ -687,6 +703,7 @@ async fn decide(
 #[utoipa::path(
     post,
     path = "/api/v1/registry/lists/{list}/change-requests/{id}/approve",
+    summary = "Approve a change request (another steward)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("id" = i64, Path, description = "the change request id")),
     request_body(content = Option<Decision>, content_type = "application/json"),
@@ -718,6 +735,7 @@ pub(crate) async fn approve(
 #[utoipa::path(
     post,
     path = "/api/v1/registry/lists/{list}/change-requests/{id}/reject",
+    summary = "Reject a change request with a reason",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("id" = i64, Path, description = "the change request id")),
     request_body(content = Decision, content_type = "application/json"),
@@ -754,6 +772,7 @@ pub(crate) struct ImportQuery {
 #[utoipa::path(
     post,
     path = "/api/v1/registry/lists/{list}/import",
+    summary = "Import a CSV file as a change request (or a dry run)",
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ImportQuery),
     request_body(content = String, description = "the list as CSV (the columns of `GET /lists/{list}?format=csv`)", content_type = "text/csv"),
@@ -813,6 +832,7 @@ pub(crate) struct ValidateBody {
 #[utoipa::path(
     post,
     path = "/api/v1/registry/validate",
+    summary = "Validate up to 100,000 code references",
     tag = "registry",
     request_body(content = ValidateBody, content_type = "application/json"),
     responses(

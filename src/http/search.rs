@@ -94,6 +94,7 @@ pub async fn run(
 #[utoipa::path(
     get,
     path = "/api/v1/search",
+    summary = "Search datasets with facets",
     tag = "search",
     params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant"), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)")),
     responses(

@@ -171,6 +171,37 @@ describe('public web site', { timeout: 300_000 }, () => {
     await context.close();
   });
 
+  test('the dataset page charts its usage of the last 30 days', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await watchedPage(context);
+    await page.goto(`${base}/dataset/public-holidays?lang=en`);
+    await page.goto(`${base}/dataset/public-holidays?lang=en`);
+    const chart = page.locator('svg.usage-chart');
+    assert.equal(await chart.locator('rect.bar-views').count(), 30);
+    // The first view was counted before the second page was drawn: today's bar is up.
+    const height = Number(await chart.locator('rect.bar-views').last().getAttribute('height'));
+    assert.ok(height > 0, `today's views bar is ${height} high`);
+    assert.match(await page.locator('.usage-totals').textContent(), /Page views: 1/);
+    await page.getByRole('heading', { name: 'Usage' }).scrollIntoViewIfNeeded();
+    await shot(page, 'dataset-usage');
+    assert.deepEqual(page.problems, [], 'the browser reported problems');
+    await context.close();
+  });
+
+  test('Swagger UI shows every operation of the OpenAPI document under the Content-Security-Policy', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await watchedPage(context);
+    await page.goto(`${base}/docs`);
+    await page.locator('.opblock').first().waitFor({ timeout: 60_000 });
+    const shown = await page.locator('.opblock').count();
+    const doc = await (await fetch(`${base}/openapi.json`)).json();
+    const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+    assert.equal(shown, operations, 'Swagger UI shows a different number of operations than the document has');
+    await shot(page, 'api-docs');
+    assert.deepEqual(page.problems, [], 'the browser reported problems (CSP violations, script errors)');
+    await context.close();
+  });
+
   test('the keyboard reaches the skip link first and it moves focus to the main content', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

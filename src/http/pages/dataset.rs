@@ -39,6 +39,8 @@ struct DatasetPage {
     usage_totals: Vec<(&'static str, u64)>,
     chart_width: u32,
     chart_height: u32,
+    usage_from: String,
+    usage_to: String,
 }
 
 struct Fact {
@@ -372,6 +374,8 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         usage_totals,
         chart_width,
         chart_height: crate::http::usage::CHART_HEIGHT,
+        usage_from: lang.date(report.from),
+        usage_to: lang.date(report.to),
     };
     let status = if withdrawn {
         StatusCode::GONE
