@@ -126,6 +126,7 @@ pub async fn generate(
                     format: Some(format.to_owned()),
                     media_type: None,
                     licence: None,
+                    column_types: Default::default(),
                 }
             })
             .collect();

@@ -100,6 +100,10 @@ pub struct Distribution {
     /// Licence: a code of the `licences` list (defaults to the dataset's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
+    /// For a CSV file: the type of some columns in the data API (`integer`, `number`, `boolean`, `date`, `text`),
+    /// instead of the inferred one; every value must fit.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub column_types: crate::tabular::ColumnTypes,
 }
 
 /// The editable description of a dataset: the content of one revision.

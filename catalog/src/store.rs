@@ -771,6 +771,7 @@ impl Catalog {
                 format: None,
                 media_type: media_type.map(str::to_owned),
                 licence: None,
+                column_types: Default::default(),
             }),
         }
         let patch = json!({ "distributions": distributions });

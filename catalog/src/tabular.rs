@@ -2,8 +2,12 @@
 //! database (one table per file content hash, so releases keep theirs), and queried with filters, sorting, field
 //! selection and keyset paging, page by page so a million rows never sit in memory.
 //!
-//! Types are inferred from the whole file (integer, number, boolean, date, text; empty cells are NULL). Ingestion is one
-//! transaction: a ragged row or bad encoding is reported with its line and nothing is created.
+//! Types are inferred from the whole file (integer, number, boolean, date, text; empty cells are NULL), or declared by
+//! the publisher per column (a distribution's `columnTypes`, checked against every value). Ingestion is one
+//! transaction: a ragged row, a bad encoding or a value that does not fit its declared type is reported with its line
+//! and nothing is created. A table is keyed by the file's hash plus the declared types, so the same file declared two
+//! ways is two tables, and a release keeps the table it was published with.
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use registry::InputProblem;
@@ -96,6 +100,99 @@ pub struct RowsPage {
     pub total: Option<i64>,
 }
 
+/// Column types a publisher declares, by column name; the others are inferred.
+pub type ColumnTypes = BTreeMap<String, ColumnType>;
+
+impl ColumnType {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Integer => "an integer",
+            Self::Number => "a number",
+            Self::Boolean => "a boolean (true or false)",
+            Self::Date => "a date (YYYY-MM-DD)",
+            Self::Text => "text",
+        }
+    }
+
+    /// Whether a non-empty cell can be stored as this type.
+    fn fits(self, v: &str) -> bool {
+        match self {
+            Self::Integer => v.parse::<i64>().is_ok(),
+            Self::Number => v.parse::<f64>().is_ok_and(f64::is_finite),
+            Self::Boolean => matches!(v, "true" | "false" | "TRUE" | "FALSE"),
+            Self::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(),
+            Self::Text => true,
+        }
+    }
+}
+
+/// The key of the table of a file ingested with `declared` types: the file's hash alone when nothing is declared.
+pub fn table_key(sha256: &str, declared: &ColumnTypes) -> String {
+    if declared.is_empty() {
+        sha256.to_owned()
+    } else {
+        let canonical = serde_json::to_string(declared).expect("column types serialize");
+        format!(
+            "{sha256}+{}",
+            &registry::changelog::sha256_hex(canonical.as_bytes())[..16]
+        )
+    }
+}
+
+/// The columns of a parsed file: declared types checked against every value (the first misfit is named with its line
+/// and column), the other columns inferred.
+fn resolve_columns(parsed: &Parsed, declared: &ColumnTypes) -> Result<Vec<Column>, CatalogError> {
+    let (header, rows, lines) = parsed;
+    let mut problems = Vec::new();
+    for name in declared.keys() {
+        if !header.contains(name) {
+            problems.push(InputProblem::field(
+                format!("columnTypes/{name}"),
+                format!(
+                    "the file has no column {name:?} (columns: {})",
+                    header.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut columns = Vec::with_capacity(header.len());
+    for (i, name) in header.iter().enumerate() {
+        let kind = match declared.get(name) {
+            Some(&kind) => {
+                if let Some((row, value)) = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(r, cells)| (r, cells[i].as_str()))
+                    .find(|(_, v)| !v.is_empty() && !kind.fits(v))
+                {
+                    problems.push(InputProblem::line(
+                        lines[row],
+                        Some(name.as_str()),
+                        format!(
+                            "{value:?} is not {} (declared for column {name:?})",
+                            kind.name()
+                        ),
+                    ));
+                }
+                kind
+            }
+            None => {
+                let values: Vec<&str> = rows.iter().map(|r| r[i].as_str()).collect();
+                infer(&values)
+            }
+        };
+        columns.push(Column {
+            name: name.clone(),
+            kind,
+        });
+    }
+    if problems.is_empty() {
+        Ok(columns)
+    } else {
+        Err(CatalogError::Invalid(problems))
+    }
+}
+
 fn infer(values: &[&str]) -> ColumnType {
     let non_empty: Vec<&&str> = values.iter().filter(|v| !v.is_empty()).collect();
     if non_empty.is_empty() {
@@ -131,18 +228,18 @@ fn sql_type(kind: ColumnType, postgres: bool) -> &'static str {
 }
 
 impl Catalog {
-    /// The table of an ingested file, if any.
-    pub async fn table(&self, sha256: &str) -> Result<Option<TableInfo>, CatalogError> {
+    /// The table of an ingested file, by its [`table_key`], if any.
+    pub async fn table(&self, key: &str) -> Result<Option<TableInfo>, CatalogError> {
         let row = sqlx::query(
             "SELECT table_name, columns, row_count FROM tabular_tables WHERE sha256 = $1",
         )
-        .bind(sha256)
+        .bind(key)
         .fetch_optional(self.database().pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let columns: String = row.try_get(1)?;
         Ok(Some(TableInfo {
-            sha256: sha256.to_owned(),
+            sha256: key.split('+').next().unwrap_or(key).to_owned(),
             table: row.try_get(0)?,
             columns: serde_json::from_str(&columns).map_err(|e| {
                 CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
@@ -151,33 +248,55 @@ impl Catalog {
         }))
     }
 
-    /// Ingests a stored CSV file (idempotent: a file already ingested is left as it is).
-    pub async fn ingest_csv(&self, sha256: &str, path: &Path) -> Result<TableInfo, CatalogError> {
-        if let Some(t) = self.table(sha256).await? {
+    /// Checks that a stored CSV file can be ingested with `declared` types, writing nothing (what a change of a
+    /// distribution's `columnTypes` is checked with before it is saved).
+    pub async fn check_csv(&self, path: &Path, declared: &ColumnTypes) -> Result<(), CatalogError> {
+        let declared = declared.clone();
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let bytes = std::fs::read(&path).map_err(|e| {
+                CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
+            })?;
+            resolve_columns(&parse_csv(&bytes)?, &declared).map(drop)
+        })
+        .await
+        .map_err(|e| CatalogError::Registry(registry::RegistryError::Storage(e.to_string())))?
+    }
+
+    /// Ingests a stored CSV file with the publisher's `declared` column types (idempotent: a table already ingested
+    /// for the same file and declaration is left as it is).
+    pub async fn ingest_csv(
+        &self,
+        sha256: &str,
+        path: &Path,
+        declared: &ColumnTypes,
+    ) -> Result<TableInfo, CatalogError> {
+        let key = table_key(sha256, declared);
+        if let Some(t) = self.table(&key).await? {
             return Ok(t);
         }
         let bytes = tokio::fs::read(path)
             .await
             .map_err(|e| CatalogError::Registry(registry::RegistryError::Storage(e.to_string())))?;
-        let parsed = tokio::task::spawn_blocking(move || parse_csv(&bytes))
-            .await
-            .map_err(|e| {
-                CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
-            })??;
-        let (header, rows) = parsed;
-        let columns: Vec<Column> = header
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let values: Vec<&str> = rows.iter().map(|r| r[i].as_str()).collect();
-                Column {
-                    name: name.clone(),
-                    kind: infer(&values),
-                }
-            })
-            .collect();
+        let declared_types = declared.clone();
+        let (parsed, columns) = tokio::task::spawn_blocking(move || {
+            let parsed = parse_csv(&bytes)?;
+            let columns = resolve_columns(&parsed, &declared_types)?;
+            Ok::<_, CatalogError>((parsed, columns))
+        })
+        .await
+        .map_err(|e| CatalogError::Registry(registry::RegistryError::Storage(e.to_string())))??;
+        let (_, rows, _) = parsed;
         let postgres = self.database().backend() == registry::Backend::Postgres;
-        let table = format!("tabular_{}", &sha256[..16]);
+        // Undeclared tables keep the name they always had; declared ones are named after their key.
+        let table = if declared.is_empty() {
+            format!("tabular_{}", &sha256[..16])
+        } else {
+            format!(
+                "tabular_{}",
+                &registry::changelog::sha256_hex(key.as_bytes())[..16]
+            )
+        };
         let mut w = self.database().write().await?;
         let defs: Vec<String> = columns
             .iter()
@@ -222,7 +341,7 @@ impl Catalog {
         sqlx::query(
             "INSERT INTO tabular_tables (sha256, table_name, columns, row_count, ingested_at) VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(sha256)
+        .bind(&key)
         .bind(&table)
         .bind(serde_json::to_string(&columns).expect("columns serialize"))
         .bind(rows.len() as i64)
@@ -474,7 +593,8 @@ fn bind_value<'q>(
     }
 }
 
-type Parsed = (Vec<String>, Vec<Vec<String>>);
+/// The header, the rows, and each row's line in the file.
+type Parsed = (Vec<String>, Vec<Vec<String>>, Vec<u64>);
 
 fn parse_csv(bytes: &[u8]) -> Result<Parsed, CatalogError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -513,6 +633,7 @@ fn parse_csv(bytes: &[u8]) -> Result<Parsed, CatalogError> {
         )]));
     }
     let mut rows = Vec::new();
+    let mut lines = Vec::new();
     for record in records {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -531,6 +652,7 @@ fn parse_csv(bytes: &[u8]) -> Result<Parsed, CatalogError> {
             )]));
         }
         rows.push(record.iter().map(str::to_owned).collect());
+        lines.push(line);
     }
-    Ok((header, rows))
+    Ok((header, rows, lines))
 }

@@ -163,7 +163,8 @@ pub async fn table_of(
     let sha = dist
         .file_sha256
         .ok_or_else(|| ApiError::NotFound("this distribution has no file in the catalog".into()))?;
-    match state.catalog.table(&sha).await? {
+    let key = catalog::tabular::table_key(&sha, &dist.column_types);
+    match state.catalog.table(&key).await? {
         Some(t) => Ok(t),
         None => {
             let is_csv = dist.format.as_deref() == Some("CSV")
@@ -177,7 +178,10 @@ pub async fn table_of(
                 .files
                 .path(&sha)
                 .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-            Ok(state.catalog.ingest_csv(&sha, &path).await?)
+            Ok(state
+                .catalog
+                .ingest_csv(&sha, &path, &dist.column_types)
+                .await?)
         }
     }
 }

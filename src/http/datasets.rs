@@ -327,6 +327,7 @@ pub(crate) async fn update(
             ));
         }
     }
+    check_column_types(&state, &id, &patch).await?;
     let record = state
         .catalog
         .update(
@@ -634,20 +635,19 @@ pub(crate) async fn upload(
         })?;
     // A CSV becomes a typed table for the data API first: a ragged row or bad encoding refuses the upload, naming
     // the line, and the dataset is left as it was.
-    let declared_csv = state
-        .catalog
-        .get(&id, None, false)
-        .await?
-        .content
-        .distributions
-        .iter()
-        .any(|d| d.id == did && d.format.as_deref() == Some("CSV"));
+    let current = state.catalog.get(&id, None, false).await?.content;
+    let declared = current.distributions.iter().find(|d| d.id == did);
+    let declared_csv = declared.is_some_and(|d| d.format.as_deref() == Some("CSV"));
     if declared_csv || media_type.as_deref() == Some("text/csv") {
         let path = state
             .files
             .path(&stored.sha256)
             .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-        state.catalog.ingest_csv(&stored.sha256, &path).await?;
+        let column_types = declared.map(|d| d.column_types.clone()).unwrap_or_default();
+        state
+            .catalog
+            .ingest_csv(&stored.sha256, &path, &column_types)
+            .await?;
     }
     let record = state
         .catalog
@@ -931,4 +931,61 @@ pub(crate) async fn usage(
     let to = q.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let from = q.from.unwrap_or(to - chrono::Duration::days(29));
     Ok(axum::Json(state.usage.report(&id, from, to).await?).into_response())
+}
+
+/// A patch that declares column types for a distribution whose CSV file is already uploaded is checked against that
+/// file before anything is saved: a value that does not fit is refused naming its line and the field.
+async fn check_column_types(state: &AppState, id: &str, patch: &Value) -> Result<(), ApiError> {
+    let Some(Value::Array(new)) = patch.get("distributions") else {
+        return Ok(());
+    };
+    let current = state.catalog.get(id, None, false).await?.content;
+    for (i, d) in new.iter().enumerate() {
+        let Some(types) = d
+            .get("columnTypes")
+            .filter(|t| t.as_object().is_some_and(|o| !o.is_empty()))
+        else {
+            continue;
+        };
+        // A malformed declaration is left for the content validation to name.
+        let Ok(types) = serde_json::from_value::<catalog::tabular::ColumnTypes>(types.clone())
+        else {
+            continue;
+        };
+        let did = d.get("id").and_then(Value::as_str);
+        let Some(sha) = current
+            .distributions
+            .iter()
+            .find(|c| Some(c.id.as_str()) == did)
+            .and_then(|c| c.file_sha256.clone())
+        else {
+            continue;
+        };
+        let path = state
+            .files
+            .path(&sha)
+            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
+        state
+            .catalog
+            .check_csv(&path, &types)
+            .await
+            .map_err(|e| match e {
+                catalog::CatalogError::Invalid(problems) => ApiError::Unprocessable(
+                    problems
+                        .into_iter()
+                        .map(|mut p| {
+                            let column = p.field.take().unwrap_or_default();
+                            let column = column
+                                .strip_prefix("columnTypes/")
+                                .unwrap_or(&column)
+                                .to_owned();
+                            p.field = Some(format!("distributions/{i}/columnTypes/{column}"));
+                            p
+                        })
+                        .collect(),
+                ),
+                other => other.into(),
+            })?;
+    }
+    Ok(())
 }

@@ -239,6 +239,16 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
         .to_owned();
     let acked = Arc::new(Mutex::new(Vec::new()));
     let writing = writer(&server, "a", acked.clone());
+    // The writer has had a write acknowledged before the long import takes the write gate (on a loaded machine it
+    // could otherwise wait behind the import and the approval until the kill, and prove nothing).
+    let started = std::time::Instant::now();
+    while acked.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no write acknowledged in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut csv = String::from("code,parent,level,label_vi\n99,,province,Tỉnh Thử Nghiệm\n");
     for code in 90000..99000 {
         csv.push_str(&format!("{code},99,commune,Xã Thử {code}\n"));

@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 use crate::on_both_backends;
 use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app};
 
-on_both_backends!(data_api_filters_pages_and_streams);
+on_both_backends!(
+    data_api_filters_pages_and_streams,
+    declared_column_types_override_inference
+);
 
 const SEEDS: &[&str] = &[
     "agencies",
@@ -192,4 +195,134 @@ async fn data_api_filters_pages_and_streams(backend: Backend) {
 
 async fn page_total(app: &TestApp, path: &str) -> i64 {
     app.get_json(path).await["total"].as_i64().unwrap()
+}
+
+/// A publisher declares column types instead of the inferred ones (issue 5): a year kept as text, a count widened to a
+/// number; a declaration a value does not fit, or that names no column, is refused naming the field and the line, on
+/// upload and on edit, and changes nothing.
+async fn declared_column_types_override_inference(backend: Backend) {
+    let app = spawn_app(backend, SEEDS).await;
+    let dataset = json!({
+        "id": "typed", "title": {"vi": "Kiểu cột"}, "description": {"vi": "Kiểu cột khai báo."},
+        "publisher": "G12", "themes": ["environment"],
+        "distributions": [{"id": "csv", "format": "CSV", "downloadUrl": "https://example.org/t.csv",
+                           "columnTypes": {"year": "text", "day": "date"}}]
+    });
+    let r = app
+        .post_json("/api/v1/datasets", Some(ADMIN_TOKEN), &dataset)
+        .await;
+    assert_eq!(r.status(), 201);
+    let put = |body: &'static str| {
+        app.client
+            .put(app.url("/api/v1/datasets/typed/distributions/csv/file"))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+    };
+    // A value that is not the declared date: refused with its line and column, nothing stored.
+    let r = put("year,day,count\n2025,2025-01-01,3\n2026,soon,4\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["errors"][0]["line"], 3, "{p}");
+    assert_eq!(p["errors"][0]["field"], "day", "{p}");
+    let get = |path: &'static str| {
+        app.client
+            .get(app.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+    };
+    let record: Value = get("/api/v1/datasets/typed")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["currentRevision"], 1);
+
+    let r = put("year,day,count\n2025,2025-01-01,3\n2026,2025-01-02,4\n")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let rows: Value = get("/api/v1/data/typed/csv")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let types: Vec<(&str, &str)> = rows["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["type"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        types,
+        [("year", "text"), ("day", "date"), ("count", "integer")]
+    );
+    assert_eq!(rows["items"][0]["year"], "2025", "{rows}");
+
+    // Edits are checked against the uploaded file before they are saved.
+    let record: Value = get("/api/v1/datasets/typed")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let revision = record["currentRevision"].clone();
+    let dist = record["distributions"][0].clone();
+    let patch_with = |types: Value| {
+        let mut d = dist.clone();
+        d["columnTypes"] = types;
+        app.client
+            .patch(app.url("/api/v1/datasets/typed"))
+            .bearer_auth(ADMIN_TOKEN)
+            .header("content-type", "application/merge-patch+json")
+            .body(json!({ "distributions": [d] }).to_string())
+            .send()
+    };
+    let r = patch_with(json!({"year": "boolean"})).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        p["errors"][0]["field"], "distributions/0/columnTypes/year",
+        "{p}"
+    );
+    assert_eq!(p["errors"][0]["line"], 2, "{p}");
+    let r = patch_with(json!({"nosuch": "text"})).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(
+        p["errors"][0]["field"], "distributions/0/columnTypes/nosuch",
+        "{p}"
+    );
+    let r = patch_with(json!({"year": "sometimes"})).await.unwrap();
+    assert!(r.status().is_client_error(), "an unknown type is refused");
+    let record: Value = get("/api/v1/datasets/typed")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        record["currentRevision"], revision,
+        "a refused edit saved nothing"
+    );
+
+    let r = patch_with(json!({"count": "number"})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let rows: Value = get("/api/v1/data/typed/csv")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rows["columns"][0]["type"], "integer",
+        "year is inferred again: {rows}"
+    );
+    assert_eq!(rows["columns"][2]["type"], "number", "{rows}");
+    assert_eq!(rows["items"][1]["count"], 4.0, "{rows}");
 }
