@@ -27,6 +27,7 @@ pub fn check_dataset_id(id: &str) -> Result<(), InputProblem> {
 
 /// Keywords per language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Keywords {
     /// Vietnamese keywords.
@@ -46,6 +47,7 @@ impl Keywords {
 
 /// Who to contact about a dataset (`dcat:contactPoint`, a vCard).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactPoint {
     /// Name of the person or office.
@@ -57,6 +59,7 @@ pub struct ContactPoint {
 
 /// A period of time (`dct:temporal`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     /// First day.
@@ -69,6 +72,7 @@ pub struct Period {
 
 /// One way of getting the data (`dcat:Distribution`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Distribution {
     /// Stable id within the dataset.
@@ -103,11 +107,13 @@ pub struct Distribution {
     /// For a CSV file: the type of some columns in the data API (`integer`, `number`, `boolean`, `date`, `text`),
     /// instead of the inferred one; every value must fit.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub column_types: crate::tabular::ColumnTypes,
 }
 
 /// The editable description of a dataset: the content of one revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DatasetContent {
     /// Title (Vietnamese required).
@@ -168,6 +174,7 @@ pub const LANGUAGES: &[(&str, &str)] = &[("vi", "VIE"), ("en", "ENG")];
 
 /// Where a dataset is in its workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum WorkflowStatus {
     /// Being edited by its publisher.

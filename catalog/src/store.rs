@@ -42,6 +42,7 @@ pub struct Catalog {
 
 /// A dataset as read: its state and the content of one revision.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DatasetRecord {
     /// Stable id.
@@ -140,6 +141,7 @@ pub struct DatasetQuery {
 
 /// A page of datasets.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DatasetPage {
     /// The datasets.
     pub items: Vec<DatasetRecord>,

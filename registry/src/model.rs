@@ -14,6 +14,7 @@ use crate::error::InputProblem;
 
 /// A text in Vietnamese and English.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LangText {
     /// Vietnamese.

@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use utoipa::{IntoParams, ToSchema};
 
-use super::openapi::{CountedPage, Listing, Problem, Record};
+use catalog::store::{DatasetPage, DatasetRecord};
+
+use super::openapi::{Listing, Problem, Record};
 use super::{ApiError, ApiPath, ApiQuery, AppState, Caller, parse_json};
 use crate::accounts::{Principal, Role};
 
@@ -97,7 +99,7 @@ pub(crate) struct ListQuery {
     tag = "catalog",
     params(ListQuery),
     responses(
-        (status = 200, description = "a page of datasets", body = CountedPage),
+        (status = 200, description = "a page of datasets", body = DatasetPage),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "workflow views are for the agency's staff", body = Problem, content_type = "application/problem+json"),
     ),
@@ -154,9 +156,9 @@ pub(crate) async fn list(
     path = "/api/v1/datasets",
     summary = "Create a draft dataset (publisher)",
     tag = "catalog",
-    request_body(content = Record, description = "the dataset's content (DCAT-AP fields, registry codes) plus an optional `id`", content_type = "application/json"),
+    request_body(content = DatasetContent, description = "the dataset's content (DCAT-AP fields, registry codes) plus an optional `id` (lowercase letters, digits and `-`; generated when absent)", content_type = "application/json"),
     responses(
-        (status = 201, description = "the new draft (revision 1)", body = Record),
+        (status = 201, description = "the new draft (revision 1)", body = DatasetRecord),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the id is taken", body = Problem, content_type = "application/problem+json"),
@@ -229,9 +231,9 @@ pub(crate) struct ShowQuery {
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ShowQuery),
     responses(
-        (status = 200, description = "the dataset (the published revision for the public, the current one for its staff)", body = Record),
+        (status = 200, description = "the dataset (the published revision for the public, the current one for its staff)", body = DatasetRecord),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "withdrawn: the metadata, with `status: withdrawn`", body = Record),
+        (status = 410, description = "withdrawn: the metadata, with `status: withdrawn`", body = DatasetRecord),
     ),
     security((), ("bearer" = [])),
 )]
@@ -275,7 +277,7 @@ pub(crate) async fn show(
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Record, description = "an RFC 7396 merge patch of the content, plus an optional `message`", content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "the new revision", body = Record),
+        (status = 200, description = "the new revision", body = DatasetRecord),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
@@ -395,7 +397,7 @@ async fn transition(
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
     responses(
-        (status = 200, description = "submitted", body = Record),
+        (status = 200, description = "submitted", body = DatasetRecord),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
@@ -421,7 +423,7 @@ pub(crate) async fn submit(
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
     responses(
-        (status = 200, description = "published", body = Record),
+        (status = 200, description = "published", body = DatasetRecord),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
@@ -447,7 +449,7 @@ pub(crate) async fn publish(
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
     responses(
-        (status = 200, description = "returned", body = Record),
+        (status = 200, description = "returned", body = DatasetRecord),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
@@ -473,7 +475,7 @@ pub(crate) async fn return_(
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = Option<Reason>, content_type = "application/json"),
     responses(
-        (status = 200, description = "withdrawn", body = Record),
+        (status = 200, description = "withdrawn", body = DatasetRecord),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),

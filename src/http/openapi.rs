@@ -141,6 +141,13 @@ impl Modify for SharedResponses {
                     .build(),
             ),
         );
+        // The dataset content refuses unknown fields, but it is also flattened (`allOf`) into the dataset record, and
+        // the creation body adds an `id` to it: a closed schema would refuse those.
+        if let Some(RefOr::T(utoipa::openapi::Schema::Object(content))) =
+            components.schemas.get_mut("DatasetContent")
+        {
+            content.additional_properties = None;
+        }
         for (path, item) in openapi.paths.paths.iter_mut() {
             let unlimited = matches!(path.as_str(), "/healthz" | "/readyz");
             let has_etag = path.starts_with("/api/v1/");
