@@ -9,10 +9,10 @@ use catalog::usage::UsageKind;
 
 use super::AppState;
 
-/// What a matched route counts as, and which path segment holds the dataset id.
-fn classify(route: &str, html: bool) -> Option<(UsageKind, usize)> {
+/// What a matched route counts as, and which path segment holds the dataset id (`/dataset/{id}` is an API call
+/// until its answer turns out to be the web page).
+fn classify(route: &str) -> Option<(UsageKind, usize)> {
     Some(match route {
-        "/dataset/{id}" if html => (UsageKind::View, 2),
         "/dataset/{id}" => (UsageKind::ApiCall, 2),
         "/dataset/{id}/distribution/{did}/download" => (UsageKind::Download, 2),
         "/api/v1/datasets/{id}/distributions/{did}/download" => (UsageKind::Download, 4),
@@ -29,11 +29,10 @@ pub async fn count(State(state): State<AppState>, req: Request, next: Next) -> R
     if req.method() != Method::GET {
         return next.run(req).await;
     }
-    let html = super::pages::prefers_html(req.headers());
     let Some((kind, segment)) = req
         .extensions()
         .get::<MatchedPath>()
-        .and_then(|p| classify(p.as_str(), html))
+        .and_then(|p| classify(p.as_str()))
     else {
         return next.run(req).await;
     };
@@ -45,6 +44,14 @@ pub async fn count(State(state): State<AppState>, req: Request, next: Next) -> R
         .is_some_and(|r| !r.trim_start().starts_with("bytes=0-"));
     let id = req.uri().path().split('/').nth(segment).map(str::to_owned);
     let response = next.run(req).await;
+    // `/dataset/{id}` answers the web page or DCAT, whichever the client asked for.
+    let is_page = segment == 2
+        && kind == UsageKind::ApiCall
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let kind = if is_page { UsageKind::View } else { kind };
     let counted = match kind {
         UsageKind::Download => {
             !continuation
