@@ -184,17 +184,11 @@ impl Modify for SharedResponses {
                     );
                 }
                 if !unlimited {
-                    let mut refused = ResponseBuilder::new()
+                    let refused = ResponseBuilder::new()
                         .description("rate limited: wait `Retry-After` seconds")
                         .header(
                             "Retry-After",
-                            HeaderBuilder::new()
-                                .schema(
-                                    utoipa::openapi::ObjectBuilder::new()
-                                        .schema_type(utoipa::openapi::schema::Type::Integer),
-                                )
-                                .description(Some("seconds until a request passes again"))
-                                .build(),
+                            integer_header("seconds until a request passes again"),
                         )
                         .content(
                             "application/problem+json",
@@ -202,20 +196,36 @@ impl Modify for SharedResponses {
                                 .schema(Some(Ref::from_schema_name("Problem")))
                                 .build(),
                         );
-                    refused = refused.header(
-                        "RateLimit-Reset",
-                        HeaderBuilder::new()
-                            .schema(
-                                utoipa::openapi::ObjectBuilder::new()
-                                    .schema_type(utoipa::openapi::schema::Type::Integer),
-                            )
-                            .build(),
-                    );
                     add(operation, "429", refused.build().into());
+                    // Every answer that drew from a bucket says how full it is (admin tokens draw from none).
+                    for (status, response) in operation.responses.responses.iter_mut() {
+                        if let (false, RefOr::T(response)) = (status.starts_with('5'), response) {
+                            for (name, text) in [
+                                ("RateLimit-Limit", "requests the bucket holds (the burst)"),
+                                ("RateLimit-Remaining", "requests left in the bucket"),
+                                ("RateLimit-Reset", "seconds until the bucket is full again"),
+                            ] {
+                                response
+                                    .headers
+                                    .entry(name.to_owned())
+                                    .or_insert_with(|| integer_header(text));
+                            }
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+fn integer_header(description: &str) -> utoipa::openapi::Header {
+    HeaderBuilder::new()
+        .schema(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer),
+        )
+        .description(Some(description))
+        .build()
 }
 
 fn add(operation: &mut Operation, status: &str, response: RefOr<utoipa::openapi::Response>) {

@@ -29,6 +29,14 @@ async fn openapi_document_and_swagger_ui_are_served() {
     // Every limited operation documents its 429 with Retry-After.
     let refused = &doc["paths"]["/api/v1/search"]["get"]["responses"]["429"];
     assert!(refused["headers"]["Retry-After"].is_object(), "{refused}");
+    let accepted = &doc["paths"]["/api/v1/search"]["get"]["responses"]["200"];
+    for name in ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"] {
+        assert!(accepted["headers"][name].is_object(), "{name}: {accepted}");
+    }
+    assert!(
+        doc["paths"]["/healthz"]["get"]["responses"]["200"]["headers"].is_null(),
+        "the health check is not limited"
+    );
 
     let r = app.get("/docs").await;
     assert_eq!(r.status(), 200);
