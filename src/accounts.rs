@@ -1,5 +1,6 @@
 //! Accounts and roles: random API tokens shown once and stored as sha256 hashes; each account has one role, scoped to
-//! code lists (steward) or to one agency (publisher, approver).
+//! code lists (steward) or to one agency (publisher, approver). Web sessions of the curation pages: a random id in
+//! the cookie, stored as its sha256 with an expiry, so that signing out really revokes.
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -10,12 +11,20 @@ use registry::{Database, InputProblem, RegistryError};
 
 /// The migrations of this module.
 pub const ACCOUNT_MIGRATIONS: Migrations = Migrations {
-    steps: &[(
-        9001,
-        "accounts",
-        include_str!("../migrations/sqlite/9001_accounts.sql"),
-        include_str!("../migrations/postgres/9001_accounts.sql"),
-    )],
+    steps: &[
+        (
+            9001,
+            "accounts",
+            include_str!("../migrations/sqlite/9001_accounts.sql"),
+            include_str!("../migrations/postgres/9001_accounts.sql"),
+        ),
+        (
+            9003,
+            "sessions",
+            include_str!("../migrations/sqlite/9003_sessions.sql"),
+            include_str!("../migrations/postgres/9003_sessions.sql"),
+        ),
+    ],
 };
 
 /// What an account may do.
@@ -237,20 +246,78 @@ impl Accounts {
         .bind(sha256_hex(token.as_bytes()))
         .fetch_optional(self.db.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let role: String = row.try_get(2)?;
-        let lists: String = row.try_get(3)?;
-        Ok(Some(Principal {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            role: Role::parse(&role)
-                .ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
-            lists: lists
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            agency: row.try_get(4)?,
-        }))
+        row.as_ref().map(principal_from_row).transpose()
     }
+
+    /// Opens a web session for `principal` lasting `ttl`; returns the session id for the cookie (shown once, stored
+    /// as its sha256). Expired sessions are purged on the way.
+    pub async fn open_session(
+        &self,
+        principal: &Principal,
+        ttl: chrono::Duration,
+    ) -> Result<String, RegistryError> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let id = hex::encode(bytes);
+        let created = now();
+        let expires = (chrono::Utc::now() + ttl)
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string();
+        sqlx::query("DELETE FROM account_sessions WHERE expires_at < $1")
+            .bind(&created)
+            .execute(self.db.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO account_sessions (session_sha256, account_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(principal.id)
+        .bind(created)
+        .bind(expires)
+        .execute(self.db.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// The principal of an unexpired session whose account is not revoked.
+    pub async fn session(&self, id: &str) -> Result<Option<Principal>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT a.id, a.name, a.role, a.lists, a.agency FROM account_sessions s \
+             JOIN accounts a ON a.id = s.account_id \
+             WHERE s.session_sha256 = $1 AND s.expires_at > $2 AND a.revoked_at IS NULL",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(now())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(principal_from_row).transpose()
+    }
+
+    /// Ends a session (signing out): the cookie stops working at once, wherever it was copied.
+    pub async fn close_session(&self, id: &str) -> Result<(), RegistryError> {
+        sqlx::query("DELETE FROM account_sessions WHERE session_sha256 = $1")
+            .bind(sha256_hex(id.as_bytes()))
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+/// A principal from `id, name, role, lists, agency`.
+fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal, RegistryError> {
+    let role: String = row.try_get(2)?;
+    let lists: String = row.try_get(3)?;
+    Ok(Principal {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
+        lists: lists
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        agency: row.try_get(4)?,
+    })
 }

@@ -46,7 +46,7 @@ pub fn upload_router() -> Router<AppState> {
 }
 
 /// May `principal` see and edit drafts of `agency`'s datasets?
-fn may_edit(principal: &Principal, agency: &str) -> bool {
+pub(crate) fn may_edit(principal: &Principal, agency: &str) -> bool {
     match principal.role {
         Role::Admin => true,
         Role::Publisher | Role::Approver => principal.agency.as_deref() == Some(agency),
@@ -54,7 +54,8 @@ fn may_edit(principal: &Principal, agency: &str) -> bool {
     }
 }
 
-fn may_approve(principal: &Principal, agency: &str) -> bool {
+/// May `principal` publish, return and withdraw `agency`'s datasets?
+pub(crate) fn may_approve(principal: &Principal, agency: &str) -> bool {
     match principal.role {
         Role::Admin => true,
         Role::Approver => principal.agency.as_deref() == Some(agency),
@@ -424,15 +425,7 @@ async fn upload(
         .files
         .store(body.into_data_stream(), state.upload_limit)
         .await
-        .map_err(|e| match e {
-            catalog::files::UploadError::TooLarge { .. } => {
-                ApiError::PayloadTooLarge(e.to_string())
-            }
-            catalog::files::UploadError::Interrupted(m) => {
-                ApiError::BadRequest(vec![InputProblem::field("body", m)])
-            }
-            catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
-        })?;
+        .map_err(upload_error)?;
     // A CSV becomes a typed table for the data API first: a ragged row or bad encoding refuses the upload, naming
     // the line, and the dataset is left as it was.
     let declared_csv = state
@@ -463,6 +456,17 @@ async fn upload(
         )
         .await?;
     Ok(axum::Json(serde_json::json!({ "file": stored, "dataset": record })).into_response())
+}
+
+/// A failed upload as an API error (also the curation pages').
+pub(crate) fn upload_error(e: catalog::files::UploadError) -> ApiError {
+    match e {
+        catalog::files::UploadError::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
+        catalog::files::UploadError::Interrupted(m) => {
+            ApiError::BadRequest(vec![InputProblem::field("body", m)])
+        }
+        catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
+    }
 }
 
 #[derive(Deserialize)]

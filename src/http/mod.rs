@@ -23,6 +23,7 @@ pub mod datasets;
 pub mod dcat;
 pub mod health;
 pub mod lgsp;
+pub mod manage;
 pub mod metrics;
 pub mod pages;
 pub mod ratelimit;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ckan::router())
         .merge(sparql::router())
         .merge(pages::router())
+        .merge(manage::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))
@@ -127,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         // 100,000-reference validation batch.
         .layer(axum::extract::DefaultBodyLimit::max(REQUEST_BODY_LIMIT))
         .merge(datasets::upload_router())
+        .merge(manage::upload_router())
         .layer(cors);
     Router::new()
         .merge(limited)
