@@ -49,3 +49,44 @@
     });
   }
 })();
+
+// 3. File uploads on the curation pages show their progress: the form is sent by XMLHttpRequest (the same multipart
+//    post the browser would send), and the page it leads to is then opened. Without the script the form posts as is.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var box = form.querySelector(".upload-progress");
+    var bar = form.querySelector("progress");
+    var percent = form.querySelector(".upload-percent");
+    if (!box || !bar || !window.FormData || !window.XMLHttpRequest) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      box.hidden = false;
+      var button = form.querySelector('button[type="submit"]');
+      if (button) button.disabled = true;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var p = Math.round((e.loaded / e.total) * 100);
+        bar.value = p;
+        bar.textContent = p + " %";
+        percent.textContent = p + " %";
+      });
+      xhr.addEventListener("load", function () {
+        // Redirects were followed: show where they led (the dataset with its checksum, or the form's problems).
+        if (xhr.status < 400 && xhr.responseURL) {
+          window.location.assign(xhr.responseURL);
+        } else {
+          // A refusal (too large, a bad CSV line) is shown by posting the form the ordinary way.
+          form.submit();
+        }
+      });
+      xhr.addEventListener("error", function () {
+        if (button) button.disabled = false;
+        percent.textContent = "!";
+      });
+      xhr.send(new FormData(form));
+    });
+  });
+})();
