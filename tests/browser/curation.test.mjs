@@ -297,7 +297,7 @@ describe('curation pages', { timeout: 300_000 }, () => {
     await signIn(p, tokens.publisher);
     await visit(p, 'dashboard (publisher)', '/manage');
     await visit(p, 'datasets', '/manage/datasets');
-    const first = await p.locator('table.datasets a').first().getAttribute('href');
+    const first = await p.locator('table.datasets a').filter({ hasText: /Hải Đăng|Hai Dang/ }).getAttribute('href');
     await visit(p, 'new dataset', '/manage/datasets/new');
     await visit(p, 'dataset', first);
     await visit(p, 'revision diff', await p.locator('table.revisions a').first().getAttribute('href'));
