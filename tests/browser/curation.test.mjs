@@ -4,77 +4,21 @@
 // target/screenshots/curation-*.png, breaks no Content-Security-Policy rule, and axe-core finds no serious or critical
 // violation on it.
 //
-// Like site.test.mjs, the test starts the `opendata` binary itself ($OPENDATA_BIN, else $CARGO_TARGET_DIR/debug/opendata,
-// else ~/.cache/opendata-target/debug/opendata) with a temporary data directory, the seed data and a bootstrap admin
-// token, whose admin API then issues the stewards', the publisher's and the approver's tokens.
+// Like site.test.mjs, the test starts the `opendata` binary itself (see support.mjs) with a temporary data directory,
+// the seed data and a bootstrap admin token, whose admin API then issues the stewards', the publisher's and the
+// approver's tokens.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
-import { tmpdir, homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { axePath, launchChromium, shot as curationShot, startServer, watchedPage } from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const screenshots = join(repo, 'target', 'screenshots');
-const axePath = require.resolve('axe-core/axe.min.js');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const ADMIN = 'curation-browser-test';
 
-function binary() {
-  if (process.env.OPENDATA_BIN) return process.env.OPENDATA_BIN;
-  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'opendata-target');
-  for (const profile of ['debug', 'release']) {
-    const path = resolve(repo, target, profile, 'opendata');
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`no opendata binary under ${target}: run cargo build first`);
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
-
 let server;
-let serverLog = '';
-let dataDir;
 let base;
 let browser;
 const tokens = {};
-
-async function waitReady(url, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`opendata exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const r = await fetch(`${url}/readyz`);
-      if (r.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`opendata was not ready within ${ms} ms:\n${serverLog}`);
-}
 
 async function issueToken(account) {
   const r = await fetch(`${base}/api/v1/admin/tokens`, {
@@ -87,23 +31,8 @@ async function issueToken(account) {
   return JSON.parse(body).token;
 }
 
-/** A page that records what the browser complains about (CSP violations, script errors, failed requests). */
-async function watchedPage(context) {
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    const error = r.failure()?.errorText;
-    if (error !== 'net::ERR_ABORTED') page.problems.push(`request failed: ${r.url()} ${error}`);
-  });
-  return page;
-}
-
 async function shot(page, name) {
-  await page.screenshot({ path: join(screenshots, `curation-${name}.png`), fullPage: true });
+  await curationShot(page, `curation-${name}`);
 }
 
 /** Signs in from a curation address: it sends to /login, which comes back after the token is accepted. */
@@ -124,30 +53,18 @@ async function submitAndWait(page, button, url) {
 
 describe('curation pages', { timeout: 300_000 }, () => {
   before(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'opendata-curation-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(binary(), [
-      'serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`, '--base-uri', base, '--no-rate-limits',
-    ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENDATA_ADMIN_TOKEN: ADMIN } });
-    server.stdout.on('data', (d) => { serverLog += d; });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    await waitReady(base, 180_000);
+    server = await startServer(ADMIN);
+    base = server.base;
     tokens.anna = await issueToken({ name: 'anna', role: 'steward', lists: ['themes'] });
     tokens.binh = await issueToken({ name: 'binh', role: 'steward', lists: ['themes'] });
     tokens.publisher = await issueToken({ name: 'chi', role: 'publisher', agency: 'G12' });
     tokens.approver = await issueToken({ name: 'dung', role: 'approver', agency: 'G12' });
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   test('a steward proposes a code and another steward approves it', async () => {

@@ -34,12 +34,13 @@ struct QueueEntry {
     rows: Vec<DiffRow>,
 }
 
+/// The agency whose datasets `p` approves: `None` for an admin (every agency), refused for other roles.
 fn approver_agency(p: &Principal) -> Result<Option<String>, ApiError> {
-    match p.role {
-        Role::Admin => Ok(None),
-        Role::Approver => Ok(p.agency.clone()),
+    match (p.role, &p.agency) {
+        (Role::Admin, _) => Ok(None),
+        (Role::Approver, Some(a)) => Ok(Some(a.clone())),
         _ => Err(ApiError::Forbidden(format!(
-            "{} does not approve datasets",
+            "{} does not approve an agency's datasets",
             p.name
         ))),
     }
@@ -133,14 +134,11 @@ struct PlanRow {
     state: &'static str,
 }
 
+/// The approver's own agency: the yearly list and the plan are an agency's, so an admin has none here.
 fn own_agency(p: &Principal) -> Result<String, ApiError> {
-    match (p.role, &p.agency) {
-        (Role::Approver, Some(a)) => Ok(a.clone()),
-        _ => Err(ApiError::Forbidden(format!(
-            "only an agency's approver issues its open-data list; {} is not one",
-            p.name
-        ))),
-    }
+    approver_agency(p)?.ok_or_else(|| {
+        ApiError::Forbidden("only an agency's approver issues its open-data list".into())
+    })
 }
 
 /// `GET /manage/agency`: the yearly open-data lists and the plan of the approver's agency.

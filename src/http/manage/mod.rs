@@ -185,6 +185,21 @@ pub fn see(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// After a refused write: the form again with the problems when the input was at fault, else an error page.
+pub async fn form_again<Fut>(
+    ctx: &Ctx,
+    e: super::ApiError,
+    again: impl FnOnce(Vec<String>) -> Fut,
+) -> Response
+where
+    Fut: std::future::Future<Output = Result<Response, super::ApiError>>,
+{
+    match input_problems(&e) {
+        Some(problems) => ctx.respond(again(problems).await),
+        None => ctx.error(e),
+    }
+}
+
 /// The problems of a refused write, as lines to show beside the form; `None` when it is not the user's input.
 pub fn input_problems(e: &super::ApiError) -> Option<Vec<String>> {
     use registry::RegistryError as R;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::form::FormData;
 use super::session::{Posted, SignedIn};
 use super::texts::ManageText;
-use super::{DiffRow, Frame, input_problems, parts, render, render_problems, see, workflow_label};
+use super::{DiffRow, Frame, form_again, parts, render, render_problems, see, workflow_label};
 use crate::accounts::{Principal, Role};
 use crate::http::datasets::{may_approve, may_edit};
 use crate::http::pages::{Chrome, Ctx, Link, Txt};
@@ -586,13 +586,12 @@ pub async fn create(
     .await;
     match attempt {
         Ok(id) => see(&format!("/manage/datasets/{id}")),
-        Err(e) => match input_problems(&e) {
-            Some(problems) => {
-                let result = dataset_page(&state, &ctx, &me, None, Some(form), problems).await;
-                ctx.respond(result)
-            }
-            None => ctx.error(e),
-        },
+        Err(e) => {
+            form_again(&ctx, e, |problems| {
+                dataset_page(&state, &ctx, &me, None, Some(form), problems)
+            })
+            .await
+        }
     }
 }
 
@@ -632,15 +631,15 @@ where
     let kept = form.clone();
     match write(record.clone(), me.principal.clone(), form).await {
         Ok(to) => see(&to),
-        Err(e) => match input_problems(&e) {
-            Some(problems) => {
+        Err(e) => {
+            form_again(ctx, e, |problems| async move {
                 let current = state.catalog.get(id, None, false).await.unwrap_or(record);
+                // Only the dataset form itself is shown again as typed.
                 let typed = kept.get("title_vi").is_some().then_some(kept);
-                let result = dataset_page(state, ctx, &me, Some(&current), typed, problems).await;
-                ctx.respond(result)
-            }
-            None => ctx.error(e),
-        },
+                dataset_page(state, ctx, &me, Some(&current), typed, problems).await
+            })
+            .await
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use registry::changelog::sha256_hex;
 use super::form::FormData;
 use super::texts::ManageText;
 use crate::accounts::{Principal, Role};
-use crate::http::pages::{Chrome, Ctx};
+use crate::http::pages::{Chrome, Ctx, cookie};
 use crate::http::{ApiError, AppState};
 
 /// The session cookie.
@@ -19,19 +19,6 @@ pub const SESSION_COOKIE: &str = "od_session";
 const LOGIN_COOKIE: &str = "od_login";
 /// How long a session lasts.
 const SESSION_HOURS: i64 = 8;
-
-/// A cookie's value.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
 
 /// The CSRF token of a session: the session id cannot be read back from it, and another site cannot know it.
 fn csrf_for(session_id: &str) -> String {

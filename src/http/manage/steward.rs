@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::form::FormData;
 use super::session::{Posted, SignedIn};
 use super::texts::ManageText;
-use super::{DiffRow, Frame, input_problems, parts, readable, render, render_problems, see};
+use super::{DiffRow, Frame, form_again, parts, readable, render, render_problems, see};
 use crate::http::pages::{Chrome, Ctx, Link, Txt};
 use crate::http::{ApiError, AppState};
 
@@ -267,73 +267,52 @@ pub async fn propose_form(
 
 /// The change a proposal form describes, in the API's wire form so that the registry checks it the same way.
 fn change_from_form(form: &FormData) -> Value {
-    let text = |k: &str| form.get(k).map(|v| json!(v));
-    let mut labels = Map::new();
-    for (lang, key) in [("vi", "label_vi"), ("en", "label_en")] {
-        if let Some(v) = text(key) {
-            labels.insert(lang.into(), v);
-        }
-    }
-    let mut legal = Map::new();
-    for (field, key) in [
+    // The named form fields that are filled, as a JSON object.
+    let object = |pairs: &[(&str, &str)]| -> Map<String, Value> {
+        pairs
+            .iter()
+            .filter_map(|(field, key)| form.get(key).map(|v| ((*field).to_owned(), json!(v))))
+            .collect()
+    };
+    let legal = object(&[
         ("decision", "legal_decision"),
         ("date", "legal_date"),
         ("issuer", "legal_issuer"),
-    ] {
-        if let Some(v) = text(key) {
-            legal.insert(field.into(), v);
-        }
-    }
+    ]);
     let legal = (!legal.is_empty()).then_some(Value::Object(legal));
     let op = form.get("op").unwrap_or("add");
+    // What an added item is, and what a modification sets.
+    let mut fields = object(&[("parent", "parent"), ("validFrom", "valid_from")]);
+    let labels = object(&[("vi", "label_vi"), ("en", "label_en")]);
+    if op == "add" || !labels.is_empty() {
+        fields.insert("labels".into(), Value::Object(labels));
+    }
+    if let Some(l) = &legal {
+        fields.insert("legalBasis".into(), l.clone());
+    }
+    let code = json!(form.get("code").unwrap_or(""));
     let mut change = Map::new();
     change.insert("op".into(), json!(op));
-    let mut put = |k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            change.insert(k.into(), v);
-        }
-    };
     match op {
         "add" => {
-            let mut item = Map::new();
-            item.insert("code".into(), json!(form.get("code").unwrap_or("")));
-            item.insert("labels".into(), Value::Object(labels));
-            for (field, key) in [("parent", "parent"), ("validFrom", "valid_from")] {
-                if let Some(v) = text(key) {
-                    item.insert(field.into(), v);
-                }
-            }
-            if let Some(l) = legal {
-                item.insert("legalBasis".into(), l);
-            }
-            put("item", Some(Value::Object(item)));
+            fields.insert("code".into(), code);
+            change.insert("item".into(), Value::Object(fields));
         }
         "modify" => {
-            put("code", text("code"));
-            let mut set = Map::new();
-            if !labels.is_empty() {
-                set.insert("labels".into(), Value::Object(labels));
-            }
-            for (field, key) in [("parent", "parent"), ("validFrom", "valid_from")] {
-                if let Some(v) = text(key) {
-                    set.insert(field.into(), v);
-                }
-            }
-            if let Some(l) = legal {
-                set.insert("legalBasis".into(), l);
-            }
-            put("set", Some(Value::Object(set)));
-        }
-        "supersede" => {
-            put("code", text("code"));
-            put("successors", Some(json!(form.list("successors"))));
-            put("validTo", text("valid_to"));
-            put("legalBasis", legal);
+            change.insert("code".into(), code);
+            change.insert("set".into(), Value::Object(fields));
         }
         _ => {
-            put("code", text("code"));
-            put("validTo", text("valid_to"));
-            put("legalBasis", legal);
+            change.insert("code".into(), code);
+            if op == "supersede" {
+                change.insert("successors".into(), json!(form.list("successors")));
+            }
+            if let Some(v) = form.get("valid_to") {
+                change.insert("validTo".into(), json!(v));
+            }
+            if let Some(l) = legal {
+                change.insert("legalBasis".into(), l);
+            }
         }
     }
     Value::Object(change)
@@ -367,13 +346,12 @@ pub async fn propose(
     .await;
     match attempt {
         Ok(id) => see(&format!("/manage/lists/{list}/change-requests/{id}")),
-        Err(e) => match input_problems(&e) {
-            Some(problems) => {
-                let result = propose_page(&state, &ctx, &me, &list, form, problems).await;
-                ctx.respond(result)
-            }
-            None => ctx.error(e),
-        },
+        Err(e) => {
+            form_again(&ctx, e, |problems| {
+                propose_page(&state, &ctx, &me, &list, form, problems)
+            })
+            .await
+        }
     }
 }
 
@@ -527,13 +505,12 @@ async fn decide(
     .await;
     match attempt {
         Ok(()) => see(&format!("/manage/lists/{list}/change-requests/{id}")),
-        Err(e) => match input_problems(&e) {
-            Some(problems) => {
-                let result = request_page(&state, &ctx, &me, &list, id, problems).await;
-                ctx.respond(result)
-            }
-            None => ctx.error(e),
-        },
+        Err(e) => {
+            form_again(&ctx, e, |problems| {
+                request_page(&state, &ctx, &me, &list, id, problems)
+            })
+            .await
+        }
     }
 }
 
