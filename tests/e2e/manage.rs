@@ -15,6 +15,8 @@ on_both_backends!(
     issue9_publisher_cannot_open_another_agencys_dataset_form,
     issue9_steward_proposes_and_another_steward_approves,
     issue9_publisher_uploads_and_submits_and_approver_publishes,
+    issue9_session_cookie_is_secure_behind_tls,
+    issue9_approver_issues_the_yearly_list_and_edits_the_plan,
 );
 
 const SEEDS: &[&str] = &[
@@ -490,4 +492,121 @@ async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Ba
     let record = app.get_json("/api/v1/datasets/schools").await;
     assert_eq!(record["status"], "published");
     assert_eq!(record["distributions"][0]["fileSha256"], sha);
+}
+
+async fn issue9_session_cookie_is_secure_behind_tls(backend: Backend) {
+    let app = crate::support::spawn_app_with(backend, &["agencies"], |c| c.hsts = true).await;
+    let publisher = token(
+        &app,
+        json!({"name": "p", "role": "publisher", "agency": "G12"}),
+    )
+    .await;
+    let mut browser = Browser::new(&app);
+    let r = browser.sign_in(&publisher).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cookie = r
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("od_session="))
+        .expect("a session cookie");
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+}
+
+async fn issue9_approver_issues_the_yearly_list_and_edits_the_plan(backend: Backend) {
+    let app = spawn_app(backend, SEEDS).await;
+    let publisher = token(
+        &app,
+        json!({"name": "p", "role": "publisher", "agency": "G12"}),
+    )
+    .await;
+    let approver = token(
+        &app,
+        json!({"name": "a", "role": "approver", "agency": "G12"}),
+    )
+    .await;
+    let mut p = Browser::new(&app);
+    assert_eq!(p.sign_in(&publisher).await.status, 303);
+    let csrf = p.csrf("/manage/datasets/new").await;
+    assert_eq!(
+        p.post("/manage/datasets", &dataset_form(&csrf, "schools"))
+            .await
+            .status,
+        303
+    );
+    // Without a file or link the dataset can still be described; the publisher submits it.
+    assert_eq!(
+        p.post(
+            "/manage/datasets/schools/submit",
+            &[("csrf", csrf.as_str())]
+        )
+        .await
+        .status,
+        303
+    );
+    let mut a = Browser::new(&app);
+    assert_eq!(a.sign_in(&approver).await.status, 303);
+    let csrf = a.csrf("/manage/queue").await;
+    // Returning needs a reason.
+    let r = a
+        .post(
+            "/manage/datasets/schools/return",
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        a.post(
+            "/manage/datasets/schools/publish",
+            &[("csrf", csrf.as_str())]
+        )
+        .await
+        .status,
+        303
+    );
+    // The publisher cannot issue the list.
+    let publisher_csrf = p.csrf("/manage").await;
+    let r = p
+        .post(
+            "/manage/agency/open-data-lists",
+            &[
+                ("csrf", publisher_csrf.as_str()),
+                ("year", "2026"),
+                ("datasets", "schools"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = a
+        .post(
+            "/manage/agency/open-data-lists",
+            &[
+                ("csrf", csrf.as_str()),
+                ("year", "2026"),
+                ("datasets", "schools"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let lists = app.get_json("/api/v1/agencies/G12/open-data-lists").await;
+    assert_eq!(lists["items"][0]["datasets"][0]["id"], "schools", "{lists}");
+    let r = a
+        .post(
+            "/manage/agency/plan",
+            &[
+                ("csrf", csrf.as_str()),
+                ("item", "schools-plan"),
+                ("title_vi", "Danh sách trường học"),
+                ("target_date", "2026-12-31"),
+                ("dataset", "schools"),
+                ("status", "in-progress"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = a.get("/manage/agency").await;
+    assert!(page.body.contains("schools-plan"), "{}", page.body);
+    let plan = app.get_json("/api/v1/agencies/G12/plan").await;
+    assert_eq!(plan["published"], 1, "{plan}");
 }

@@ -228,11 +228,27 @@ pub fn workflow_label(m: &ManageText, status: WorkflowStatus) -> (&'static str, 
     }
 }
 
-/// A JSON value as a person reads it in a diff: text as is, anything else as compact JSON; nothing as a dash.
+/// A JSON value as a person reads it in a diff: text as is, lists joined, objects as `key: value` pairs; nothing as a
+/// dash.
 pub fn readable(value: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
     match value {
-        None | Some(serde_json::Value::Null) => "—".to_owned(),
-        Some(serde_json::Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| readable(Some(v)))
+            .collect::<Vec<_>>()
+            .join(if items.iter().all(Value::is_string) {
+                ", "
+            } else {
+                " | "
+            }),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", readable(Some(v))))
+            .collect::<Vec<_>>()
+            .join("; "),
         Some(other) => other.to_string(),
     }
 }
@@ -279,5 +295,19 @@ pub fn problems_shown(e: super::ApiError) -> super::ApiError {
             super::ApiError::Unprocessable(p)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_values_read_as_text() {
+        let v = serde_json::json!({"vi": "Vũ trụ", "en": "Space"});
+        assert_eq!(readable(Some(&v)), "vi: Vũ trụ; en: Space");
+        assert_eq!(readable(Some(&serde_json::json!(["a", "b"]))), "a, b");
+        assert_eq!(readable(None), "—");
+        assert_eq!(readable(Some(&serde_json::json!(3))), "3");
     }
 }

@@ -210,7 +210,12 @@ async fn form_view(
             .map(str::to_owned)
             .or_else(|| principal.agency.clone())
             .unwrap_or_default(),
-        agencies: choices(state, ctx, m, "agencies", &p.agencies, &one("publisher")).await,
+        // Only an admin picks the publisher (the others publish for their agency, shown as text).
+        agencies: if admin {
+            choices(state, ctx, m, "agencies", &p.agencies, &one("publisher")).await
+        } else {
+            Vec::new()
+        },
         themes: choices(state, ctx, m, "themes", &p.themes, &form.all("themes")).await,
         provinces: choices(
             state,
