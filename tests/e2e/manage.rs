@@ -457,6 +457,23 @@ async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Ba
     let sha = registry::changelog::sha256_hex(csv.as_bytes());
     assert!(page.body.contains(&sha), "the checksum is shown");
 
+    // The upload script streams the file as the body, with the CSRF token in a header.
+    let raw = "/manage/datasets/schools/files/raw?name=notes.txt&title=Ghi%20ch%C3%BA";
+    let req = p
+        .client
+        .post(format!("{}{raw}", p.base))
+        .header("content-type", "text/plain")
+        .body("ghi chú");
+    assert_eq!(p.answer(req).await.status, 403, "no CSRF header");
+    let req = p
+        .client
+        .post(format!("{}{raw}", p.base))
+        .header("content-type", "text/plain")
+        .header("x-csrf-token", &csrf)
+        .body("ghi chú");
+    let r = p.answer(req).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/manage/datasets/schools?uploaded=notes");
     let r = p
         .post(
             "/manage/datasets/schools/submit",

@@ -95,6 +95,10 @@ pub fn upload_router() -> Router<AppState> {
     Router::new()
         .route("/manage/datasets/{id}/files", post(publisher::upload))
         .route("/manage/lists/{list}/import", post(steward::import_preview))
+        .route(
+            "/manage/datasets/{id}/files/raw",
+            post(publisher::upload_raw),
+        )
 }
 
 /// What every curation page shows around its content: who is signed in, the curation menu, the sign-out form.

@@ -723,8 +723,70 @@ fn distribution_id(file_name: &str, taken: &[Distribution]) -> String {
     candidate
 }
 
-/// `POST /manage/datasets/{id}/files` (multipart): stores the file by its sha256 and records it as a new
-/// distribution in one revision; a CSV is checked line by line first.
+/// A file sent by the upload form, with what the form says about it.
+struct Upload {
+    file_name: String,
+    content_type: Option<String>,
+    title: Option<String>,
+    format: Option<String>,
+}
+
+/// Records a stored file as a new distribution in one revision (a CSV is checked line by line first); returns where
+/// to see it.
+async fn attach(
+    state: &AppState,
+    record: &DatasetRecord,
+    principal: &Principal,
+    stored: catalog::files::StoredFile,
+    upload: Upload,
+) -> Result<String, ApiError> {
+    let lower = upload.file_name.to_ascii_lowercase();
+    let media_type = upload
+        .content_type
+        .filter(|t| !t.is_empty() && t != "application/octet-stream");
+    let is_csv = upload.format.as_deref() == Some("CSV")
+        || lower.ends_with(".csv")
+        || media_type.as_deref() == Some("text/csv");
+    if is_csv {
+        let path = state
+            .files
+            .path(&stored.sha256)
+            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
+        state.catalog.ingest_csv(&stored.sha256, &path).await?;
+    }
+    let mut distributions = record.content.distributions.clone();
+    let did = distribution_id(&upload.file_name, &distributions);
+    distributions.push(Distribution {
+        id: did.clone(),
+        title: LangText {
+            vi: Some(upload.title.unwrap_or_else(|| upload.file_name.clone())),
+            en: None,
+        },
+        description: LangText::default(),
+        access_url: None,
+        download_url: None,
+        file_sha256: Some(stored.sha256.clone()),
+        byte_size: Some(stored.byte_size),
+        format: upload.format.or_else(|| is_csv.then(|| "CSV".to_owned())),
+        media_type: media_type.or_else(|| is_csv.then(|| "text/csv".to_owned())),
+        licence: None,
+    });
+    state
+        .catalog
+        .update(
+            &record.id,
+            &json!({ "distributions": distributions }),
+            Some(&format!("file {did} uploaded ({} bytes)", stored.byte_size)),
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok(format!("/manage/datasets/{}?uploaded={did}", record.id))
+}
+
+/// `POST /manage/datasets/{id}/files` (multipart, the form without JavaScript): stores the file by its sha256 and
+/// records it as a new distribution.
 pub async fn upload(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -752,53 +814,69 @@ pub async fn upload(
                 )
                 .await
                 .map_err(crate::http::datasets::upload_error)?;
-            let format = form.get("format").map(str::to_owned);
-            let lower = file.file_name.to_ascii_lowercase();
-            let media_type = file
-                .content_type
-                .clone()
-                .filter(|t| t != "application/octet-stream");
-            let is_csv = format.as_deref() == Some("CSV")
-                || lower.ends_with(".csv")
-                || media_type.as_deref() == Some("text/csv");
-            if is_csv {
-                let path = s
-                    .files
-                    .path(&stored.sha256)
-                    .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-                s.catalog.ingest_csv(&stored.sha256, &path).await?;
-            }
-            let mut distributions = record.content.distributions.clone();
-            let did = distribution_id(&file.file_name, &distributions);
-            distributions.push(Distribution {
-                id: did.clone(),
-                title: LangText {
-                    vi: Some(form.get("file_title").unwrap_or(&file.file_name).to_owned()),
-                    en: None,
-                },
-                description: LangText::default(),
-                access_url: None,
-                download_url: None,
-                file_sha256: Some(stored.sha256.clone()),
-                byte_size: Some(stored.byte_size),
-                format: format.or_else(|| is_csv.then(|| "CSV".to_owned())),
-                media_type: media_type.or_else(|| is_csv.then(|| "text/csv".to_owned())),
-                licence: None,
-            });
-            s.catalog
-                .update(
-                    &record.id,
-                    &json!({ "distributions": distributions }),
-                    Some(&format!("file {did} uploaded ({} bytes)", stored.byte_size)),
-                    &Actor {
-                        name: &principal.name,
-                    },
-                )
-                .await?;
-            Ok(format!("/manage/datasets/{}?uploaded={did}", record.id))
+            let upload = Upload {
+                file_name: file.file_name.clone(),
+                content_type: file.content_type.clone(),
+                title: form.get("file_title").map(str::to_owned),
+                format: form.get("format").map(str::to_owned),
+            };
+            attach(&s, &record, &principal, stored, upload).await
         },
     )
     .await
+}
+
+/// What the upload script sends beside the file.
+#[derive(serde::Deserialize)]
+pub struct RawUpload {
+    name: String,
+    title: Option<String>,
+    format: Option<String>,
+}
+
+/// `POST /manage/datasets/{id}/files/raw?name=&title=&format=` (the upload script): the body is the file itself,
+/// streamed into the store like the API's upload, so large files never sit in memory; the CSRF token comes in the
+/// `X-CSRF-Token` header. Answers like the form (a redirect to the dataset).
+pub async fn upload_raw(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    me: SignedIn,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<RawUpload>,
+    body: axum::body::Body,
+) -> Response {
+    let result = async {
+        let token = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !super::session::same(token, &me.csrf) {
+            return Err(ApiError::Forbidden(
+                "the upload's CSRF token is missing or wrong; reload the page".into(),
+            ));
+        }
+        let record = staff_record(&state, &me.principal, &id).await?;
+        let stored = state
+            .files
+            .store(body.into_data_stream(), state.upload_limit)
+            .await
+            .map_err(crate::http::datasets::upload_error)?;
+        let upload = Upload {
+            file_name: q.name,
+            content_type: headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned()),
+            title: q.title.filter(|t| !t.trim().is_empty()),
+            format: q.format.filter(|f| !f.is_empty()),
+        };
+        attach(&state, &record, &me.principal, stored, upload)
+            .await
+            .map(|to| see(&to))
+    }
+    .await;
+    ctx.respond(result.map_err(super::problems_shown))
 }
 
 /// Moves a dataset through the workflow (`submit`, `publish`, `return`), with the API's role checks; then goes to

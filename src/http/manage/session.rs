@@ -26,7 +26,7 @@ fn csrf_for(session_id: &str) -> String {
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about a token.
-fn same(a: &str, b: &str) -> bool {
+pub(super) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -91,8 +91,12 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// The most a posted form may hold: forms are read whole, so files sent without the upload script are limited to this
+/// (the script streams them, up to the upload limit).
+pub const FORM_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// A form posted by someone signed in, with its CSRF token checked (403 otherwise). Both URL-encoded and multipart
-/// bodies are read, up to the upload limit.
+/// bodies are read, up to [`FORM_LIMIT`] (and the upload limit).
 pub struct Posted {
     /// Who posted.
     pub me: SignedIn,
@@ -107,7 +111,7 @@ impl FromRequest<AppState> for Posted {
         let (mut parts, body) = req.into_parts();
         let me = SignedIn::from_request_parts(&mut parts, state).await?;
         let ctx = Ctx::new(&parts.uri, &parts.headers);
-        let form = FormData::read(&parts.headers, body, state.upload_limit)
+        let form = FormData::read(&parts.headers, body, state.upload_limit.min(FORM_LIMIT))
             .await
             .map_err(|e| ctx.error(e))?;
         if !form.get("csrf").is_some_and(|t| same(t, &me.csrf)) {
