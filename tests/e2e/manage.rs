@@ -17,6 +17,7 @@ on_both_backends!(
     issue9_publisher_uploads_and_submits_and_approver_publishes,
     issue9_session_cookie_is_secure_behind_tls,
     issue9_approver_issues_the_yearly_list_and_edits_the_plan,
+    issue9_password_sign_in_for_accounts_that_have_one,
 );
 
 const SEEDS: &[&str] = &[
@@ -626,4 +627,66 @@ async fn issue9_approver_issues_the_yearly_list_and_edits_the_plan(backend: Back
     assert!(page.body.contains("schools-plan"), "{}", page.body);
     let plan = app.get_json("/api/v1/agencies/G12/plan").await;
     assert_eq!(plan["published"], 1, "{plan}");
+}
+
+async fn issue9_password_sign_in_for_accounts_that_have_one(backend: Backend) {
+    let app = spawn_app(backend, &["agencies"]).await;
+    token(
+        &app,
+        json!({"name": "chi", "role": "publisher", "agency": "G12"}),
+    )
+    .await;
+    let mut browser = Browser::new(&app);
+    let form = browser.get("/login").await;
+    assert!(
+        !form.body.contains("name=\"password\""),
+        "no account has a password yet"
+    );
+
+    let mut config = opendata::app::Config::new(&app.data_dir);
+    config.database_url = app.database_url.clone();
+    let accounts =
+        opendata::accounts::Accounts::new(opendata::app::open_database(&config).await.unwrap());
+    assert!(accounts.set_password("chi", "short").await.is_err());
+    accounts
+        .set_password("chi", "một mật khẩu đủ dài")
+        .await
+        .unwrap();
+
+    let form = browser.get("/login").await;
+    assert!(form.body.contains("name=\"password\""));
+    for (name, password) in [
+        ("chi", "sai mật khẩu rồi"),
+        ("nobody", "một mật khẩu đủ dài"),
+    ] {
+        // Each sign-in page pairs its form with a fresh cookie.
+        let csrf = hidden(&browser.get("/login").await.body, "csrf");
+        let r = browser
+            .post(
+                "/login",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("username", name),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 401, "{name}: {}", r.body);
+    }
+    let csrf = hidden(&browser.get("/login").await.body, "csrf");
+    let r = browser
+        .post(
+            "/login",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "chi"),
+                ("password", "một mật khẩu đủ dài"),
+                ("next", "/manage/datasets"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/manage/datasets");
+    let page = browser.get("/manage").await;
+    assert!(page.body.contains("chi · người công bố · G12"));
 }

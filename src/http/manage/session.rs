@@ -1,5 +1,6 @@
-//! Signing in to the curation pages: `/login` takes an API token and opens a server-side session (a random id in an
-//! HttpOnly, SameSite=Lax cookie, stored only as its sha256, with an expiry); `/logout` deletes it. Every form post
+//! Signing in to the curation pages: `/login` takes an API token (or an account name and password, for accounts that
+//! have one) and opens a server-side session (a random id in an HttpOnly, SameSite=Lax cookie, stored only as its
+//! sha256, with an expiry); `/logout` deletes it. Every form post
 //! carries a CSRF token derived from the session id, and is refused with 403 without it.
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
@@ -148,9 +149,11 @@ struct LoginPage {
     csrf: String,
     next: String,
     error: Option<&'static str>,
+    /// Some account has a password: offer that way in too.
+    passwords: bool,
 }
 
-fn login_page(
+async fn login_page(
     state: &AppState,
     ctx: &Ctx,
     status: StatusCode,
@@ -158,6 +161,7 @@ fn login_page(
     error: Option<&'static str>,
 ) -> Response {
     let m = super::texts::of(ctx.lang);
+    let passwords = state.accounts.has_passwords().await.unwrap_or(false);
     let csrf = crate::accounts::generate_token();
     let page = LoginPage {
         c: ctx.chrome(m.login_title, ""),
@@ -165,6 +169,7 @@ fn login_page(
         csrf: csrf.clone(),
         next: next.to_owned(),
         error,
+        passwords,
     };
     let mut response = super::no_store(ctx.html(status, &page));
     set_cookie(
@@ -190,7 +195,7 @@ pub async fn login_form(State(state): State<AppState>, ctx: Ctx, headers: Header
     {
         return Redirect::to(&next).into_response();
     }
-    login_page(&state, &ctx, StatusCode::OK, &next, None)
+    login_page(&state, &ctx, StatusCode::OK, &next, None).await
 }
 
 /// `POST /login`: an API token becomes a session.
@@ -213,8 +218,24 @@ pub async fn login(
     }
     let next = next_or_dashboard(form.get("next"));
     let m = super::texts::of(ctx.lang);
-    let token = form.get("token").unwrap_or("").trim();
-    let principal = match state.accounts.authenticate(token).await {
+    // A password when the form has an account name, else a token.
+    let (found, failed) = match form.get("username") {
+        Some(name) => (
+            state
+                .accounts
+                .authenticate_password(name, form.get("password").unwrap_or(""))
+                .await,
+            m.login_password_failed,
+        ),
+        None => (
+            state
+                .accounts
+                .authenticate(form.get("token").unwrap_or(""))
+                .await,
+            m.login_failed,
+        ),
+    };
+    let principal = match found {
         Ok(Some(p)) if p.role != Role::Consumer => p,
         Ok(Some(_)) => {
             return login_page(
@@ -223,16 +244,11 @@ pub async fn login(
                 StatusCode::FORBIDDEN,
                 &next,
                 Some(m.login_consumer),
-            );
+            )
+            .await;
         }
         Ok(None) => {
-            return login_page(
-                &state,
-                &ctx,
-                StatusCode::UNAUTHORIZED,
-                &next,
-                Some(m.login_failed),
-            );
+            return login_page(&state, &ctx, StatusCode::UNAUTHORIZED, &next, Some(failed)).await;
         }
         Err(e) => return ctx.error(e.into()),
     };
