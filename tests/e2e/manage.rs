@@ -154,6 +154,25 @@ async fn token(app: &TestApp, body: Value) -> String {
     app.token(body).await
 }
 
+/// A browser signed in as a new account.
+async fn signed_in(app: &TestApp, account: Value) -> Browser {
+    let token = app.token(account).await;
+    let mut browser = Browser::new(app);
+    let r = browser.sign_in(&token).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    browser
+}
+
+/// Creates the `schools` draft with the dataset form; returns the form's CSRF token.
+async fn create_schools(browser: &mut Browser) -> String {
+    let csrf = browser.csrf("/manage/datasets/new").await;
+    let r = browser
+        .post("/manage/datasets", &dataset_form(&csrf, "schools"))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    csrf
+}
+
 fn dataset_form<'a>(csrf: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
@@ -282,26 +301,18 @@ async fn issue9_form_posts_without_the_csrf_token_are_refused(backend: Backend) 
 
 async fn issue9_publisher_cannot_open_another_agencys_dataset_form(backend: Backend) {
     let app = spawn_app(backend, SEEDS).await;
-    let mof = token(
+    let mut mof = signed_in(
         &app,
         json!({"name": "mof", "role": "publisher", "agency": "G12"}),
     )
     .await;
-    let mps = token(
+    create_schools(&mut mof).await;
+
+    let mut other = signed_in(
         &app,
         json!({"name": "mps", "role": "publisher", "agency": "G01"}),
     )
     .await;
-    let mut browser = Browser::new(&app);
-    assert_eq!(browser.sign_in(&mof).await.status, 303);
-    let csrf = browser.csrf("/manage/datasets/new").await;
-    let r = browser
-        .post("/manage/datasets", &dataset_form(&csrf, "schools"))
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-
-    let mut other = Browser::new(&app);
-    assert_eq!(other.sign_in(&mps).await.status, 303);
     let r = other.get("/manage/datasets/schools").await;
     assert_eq!(r.status, 403, "{}", r.body);
     let csrf = other.csrf("/manage/datasets/new").await;
@@ -419,23 +430,12 @@ async fn issue9_steward_proposes_and_another_steward_approves(backend: Backend) 
 
 async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Backend) {
     let app = spawn_app(backend, SEEDS).await;
-    let publisher = token(
+    let mut p = signed_in(
         &app,
         json!({"name": "p", "role": "publisher", "agency": "G12"}),
     )
     .await;
-    let approver = token(
-        &app,
-        json!({"name": "a", "role": "approver", "agency": "G12"}),
-    )
-    .await;
-    let mut p = Browser::new(&app);
-    assert_eq!(p.sign_in(&publisher).await.status, 303);
-    let csrf = p.csrf("/manage/datasets/new").await;
-    let r = p
-        .post("/manage/datasets", &dataset_form(&csrf, "schools"))
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    let csrf = create_schools(&mut p).await;
 
     let csv = "ten,so_hoc_sinh\nTrường A,120\nTrường B,340\n";
     let form = reqwest::multipart::Form::new()
@@ -491,8 +491,11 @@ async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Ba
         .await;
     assert_eq!(r.status, 403);
 
-    let mut a = Browser::new(&app);
-    assert_eq!(a.sign_in(&approver).await.status, 303);
+    let mut a = signed_in(
+        &app,
+        json!({"name": "a", "role": "approver", "agency": "G12"}),
+    )
+    .await;
     let queue = a.get("/manage/queue").await;
     assert!(
         queue.body.contains("Danh sách trường học"),
@@ -534,25 +537,12 @@ async fn issue9_session_cookie_is_secure_behind_tls(backend: Backend) {
 
 async fn issue9_approver_issues_the_yearly_list_and_edits_the_plan(backend: Backend) {
     let app = spawn_app(backend, SEEDS).await;
-    let publisher = token(
+    let mut p = signed_in(
         &app,
         json!({"name": "p", "role": "publisher", "agency": "G12"}),
     )
     .await;
-    let approver = token(
-        &app,
-        json!({"name": "a", "role": "approver", "agency": "G12"}),
-    )
-    .await;
-    let mut p = Browser::new(&app);
-    assert_eq!(p.sign_in(&publisher).await.status, 303);
-    let csrf = p.csrf("/manage/datasets/new").await;
-    assert_eq!(
-        p.post("/manage/datasets", &dataset_form(&csrf, "schools"))
-            .await
-            .status,
-        303
-    );
+    let csrf = create_schools(&mut p).await;
     // Without a file or link the dataset can still be described; the publisher submits it.
     assert_eq!(
         p.post(
@@ -563,8 +553,11 @@ async fn issue9_approver_issues_the_yearly_list_and_edits_the_plan(backend: Back
         .status,
         303
     );
-    let mut a = Browser::new(&app);
-    assert_eq!(a.sign_in(&approver).await.status, 303);
+    let mut a = signed_in(
+        &app,
+        json!({"name": "a", "role": "approver", "agency": "G12"}),
+    )
+    .await;
     let csrf = a.csrf("/manage/queue").await;
     // Returning needs a reason.
     let r = a

@@ -7,7 +7,6 @@ use axum::response::Response;
 use catalog::agency::PlanItem;
 use catalog::model::WorkflowStatus;
 use catalog::store::{Actor, DatasetQuery, diff_fields};
-use registry::model::LangText;
 
 use super::publisher::transition;
 use super::session::{Posted, SignedIn};
@@ -230,10 +229,7 @@ pub async fn issue_list(
 ) -> Response {
     let result = async {
         let agency = own_agency(&me.principal)?;
-        let title = form.get("title_vi").map(|t| LangText {
-            vi: Some(t.to_owned()),
-            en: form.get("title_en").map(str::to_owned),
-        });
+        let title = Some(form.lang_text("title")).filter(|t| t.vi.is_some());
         state
             .catalog
             .issue_open_data_list(
@@ -270,10 +266,7 @@ pub async fn put_plan_item(
                 )])
             })?;
         let item = PlanItem {
-            title: LangText {
-                vi: form.get("title_vi").map(str::to_owned),
-                en: form.get("title_en").map(str::to_owned),
-            },
+            title: form.lang_text("title"),
             target_date,
             dataset: form.get("dataset").map(str::to_owned),
             status: form.get("status").unwrap_or("planned").to_owned(),

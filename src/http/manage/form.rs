@@ -171,6 +171,14 @@ impl FormData {
             .collect()
     }
 
+    /// A text in both languages from the fields `{prefix}_vi` and `{prefix}_en`.
+    pub fn lang_text(&self, prefix: &str) -> registry::model::LangText {
+        registry::model::LangText {
+            vi: self.get(&format!("{prefix}_vi")).map(str::to_owned),
+            en: self.get(&format!("{prefix}_en")).map(str::to_owned),
+        }
+    }
+
     /// The first file sent under `name`.
     pub fn file(&self, name: &str) -> Option<&FilePart> {
         self.files.iter().find(|f| f.name == name)

@@ -949,10 +949,7 @@ pub async fn mark_release(
         posted,
         &id,
         |record, principal, form| async move {
-            let notes = LangText {
-                vi: form.get("notes_vi").map(str::to_owned),
-                en: form.get("notes_en").map(str::to_owned),
-            };
+            let notes = form.lang_text("notes");
             s.catalog
                 .create_release(
                     &record.id,

@@ -719,10 +719,7 @@ pub async fn issue_release(
 ) -> Response {
     let result = async {
         curator(&me, &list)?;
-        let notes = LangText {
-            vi: form.get("notes_vi").map(str::to_owned),
-            en: form.get("notes_en").map(str::to_owned),
-        };
+        let notes = form.lang_text("notes");
         let release = state
             .registry
             .create_release(&list, notes, &me.principal.name)
