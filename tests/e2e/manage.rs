@@ -620,6 +620,18 @@ async fn issue9_approver_issues_the_yearly_list_and_edits_the_plan(backend: Back
     assert!(page.body.contains("schools-plan"), "{}", page.body);
     let plan = app.get_json("/api/v1/agencies/G12/plan").await;
     assert_eq!(plan["published"], 1, "{plan}");
+
+    // The approver withdraws it, with a reason; its address then answers 410.
+    let page = a.get("/manage/datasets/schools").await;
+    assert!(page.body.contains("/manage/datasets/schools/withdraw"));
+    let r = a
+        .post(
+            "/manage/datasets/schools/withdraw",
+            &[("csrf", csrf.as_str()), ("reason", "Dữ liệu đã cũ")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(app.get("/api/v1/datasets/schools").await.status(), 410);
 }
 
 async fn issue9_password_sign_in_for_accounts_that_have_one(backend: Backend) {

@@ -112,6 +112,17 @@ pub async fn return_(
     transition(&state, &ctx, posted, &id, "return", "/manage/queue").await
 }
 
+/// `POST /manage/datasets/{id}/withdraw`: no longer public (its address answers 410 with the metadata), with a reason.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let to = format!("/manage/datasets/{id}");
+    transition(&state, &ctx, posted, &id, "withdraw", &to).await
+}
+
 #[derive(Template)]
 #[template(path = "manage_agency.html")]
 struct AgencyPage {

@@ -84,6 +84,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/manage/datasets/{id}/publish", post(approver::publish))
         .route("/manage/datasets/{id}/return", post(approver::return_))
+        .route("/manage/datasets/{id}/withdraw", post(approver::withdraw))
         .route("/manage/queue", get(approver::queue))
         .route("/manage/agency", get(approver::agency))
         .route("/manage/agency/open-data-lists", post(approver::issue_list))

@@ -383,6 +383,7 @@ struct Existing {
     public_href: String,
     may_submit: bool,
     may_decide: bool,
+    may_withdraw: bool,
     may_release: bool,
     files: Vec<FileRow>,
     formats: Vec<Choice>,
@@ -469,6 +470,9 @@ async fn existing(
                 WorkflowStatus::Draft | WorkflowStatus::Returned
             ),
         may_decide: may_approve(principal, agency) && record.status == WorkflowStatus::Submitted,
+        may_withdraw: may_approve(principal, agency)
+            && record.published_revision.is_some()
+            && record.status != WorkflowStatus::Withdrawn,
         may_release: may_edit(principal, agency) && record.published_revision.is_some(),
         files: record
             .content
