@@ -475,6 +475,31 @@ async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Ba
     let r = p.answer(req).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location(), "/manage/datasets/schools?uploaded=notes");
+    // The text file is renamed, then removed again.
+    let r = p
+        .post(
+            "/manage/datasets/schools/distributions/notes",
+            &[
+                ("csrf", csrf.as_str()),
+                ("title_vi", "Ghi chú mới"),
+                ("format", "TXT"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = p.get("/manage/datasets/schools").await;
+    assert!(page.body.contains("value=\"Ghi chú mới\""), "{}", page.body);
+    let r = p
+        .post(
+            "/manage/datasets/schools/distributions/notes",
+            &[("csrf", csrf.as_str()), ("remove", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = p.get("/manage/datasets/schools").await;
+    assert!(!page.body.contains("/distributions/notes\""));
+    assert!(page.body.contains("/distributions/truong\""));
+
     let r = p
         .post(
             "/manage/datasets/schools/submit",

@@ -75,6 +75,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/manage/datasets/{id}/submit", post(publisher::submit))
         .route(
+            "/manage/datasets/{id}/distributions/{did}",
+            post(publisher::edit_distribution),
+        )
+        .route(
             "/manage/datasets/{id}/releases",
             post(publisher::mark_release),
         )

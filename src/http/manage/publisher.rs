@@ -395,9 +395,14 @@ struct Existing {
 struct FileRow {
     id: String,
     title: String,
+    title_vi: String,
+    title_en: String,
     format: String,
     size: String,
     sha256: String,
+    /// The format picker of the file's edit form.
+    formats: Vec<Choice>,
+    format_field: String,
 }
 
 struct RevisionRow {
@@ -455,6 +460,21 @@ async fn existing(
             )
         })
         .collect();
+    let mut files = Vec::new();
+    for d in &record.content.distributions {
+        let chosen: Vec<String> = d.format.iter().cloned().collect();
+        files.push(FileRow {
+            id: d.id.clone(),
+            title: Txt::pick(ctx.lang, &d.title, &d.id).text,
+            title_vi: d.title.vi.clone().unwrap_or_default(),
+            title_en: d.title.en.clone().unwrap_or_default(),
+            format: d.format.clone().unwrap_or_default(),
+            size: d.byte_size.map(|b| ctx.lang.size(b)).unwrap_or_default(),
+            sha256: d.file_sha256.clone().unwrap_or_default(),
+            formats: choices(state, ctx, m, "file-types", &formats, &chosen).await,
+            format_field: format!("format-{}", d.id),
+        });
+    }
     Ok(Existing {
         id: record.id.clone(),
         status: workflow_label(m, record.status),
@@ -474,18 +494,7 @@ async fn existing(
             && record.published_revision.is_some()
             && record.status != WorkflowStatus::Withdrawn,
         may_release: may_edit(principal, agency) && record.published_revision.is_some(),
-        files: record
-            .content
-            .distributions
-            .iter()
-            .map(|d| FileRow {
-                id: d.id.clone(),
-                title: Txt::pick(ctx.lang, &d.title, &d.id).text,
-                format: d.format.clone().unwrap_or_default(),
-                size: d.byte_size.map(|b| ctx.lang.size(b)).unwrap_or_default(),
-                sha256: d.file_sha256.clone().unwrap_or_default(),
-            })
-            .collect(),
+        files,
         formats: choices(state, ctx, m, "file-types", &formats, &["CSV".to_owned()]).await,
         uploaded: ctx.param("uploaded").unwrap_or("").to_owned(),
         revisions,
@@ -881,6 +890,51 @@ pub async fn upload_raw(
     }
     .await;
     ctx.respond(result.map_err(super::problems_shown))
+}
+
+/// `POST /manage/datasets/{id}/distributions/{did}`: renames a distribution or changes its format, or removes it
+/// (`remove`), as a new revision; its file stays in the store for older revisions.
+pub async fn edit_distribution(
+    State(state): State<AppState>,
+    Path((id, did)): Path<(String, String)>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            let mut distributions = record.content.distributions.clone();
+            let index = distributions
+                .iter()
+                .position(|d| d.id == did)
+                .ok_or_else(|| ApiError::NotFound(format!("no distribution {did:?}")))?;
+            let message = if form.get("remove").is_some() {
+                distributions.remove(index);
+                format!("distribution {did} removed")
+            } else {
+                let d = &mut distributions[index];
+                d.title = form.lang_text("title");
+                d.format = form.get("format").map(str::to_owned);
+                format!("distribution {did} edited")
+            };
+            s.catalog
+                .update(
+                    &record.id,
+                    &json!({ "distributions": distributions }),
+                    Some(&message),
+                    &Actor {
+                        name: &principal.name,
+                    },
+                )
+                .await?;
+            Ok(format!("/manage/datasets/{}", record.id))
+        },
+    )
+    .await
 }
 
 /// Moves a dataset through the workflow (`submit`, `publish`, `return`), with the API's role checks; then goes to
