@@ -37,7 +37,6 @@ struct Pickers {
     licences: Vec<ItemData>,
     frequencies: Vec<ItemData>,
     access_rights: Vec<ItemData>,
-    formats: Vec<ItemData>,
     agencies: Vec<ItemData>,
 }
 
@@ -74,7 +73,6 @@ impl Pickers {
             licences: all("licences").await?,
             frequencies: all("frequencies").await?,
             access_rights: all("access-rights").await?,
-            formats: all("file-types").await?,
             // Only an admin chooses the publisher; everyone else publishes for their own agency.
             agencies: if admin {
                 all("agencies").await?
@@ -421,7 +419,7 @@ async fn existing(
 ) -> Result<Existing, ApiError> {
     let m = super::texts::of(ctx.lang);
     let agency = &record.content.publisher;
-    let formats = Pickers::load(state, false).await?.formats;
+    let formats = valid_today(state.registry.all_items("file-types").await?);
     let revisions = state
         .catalog
         .revisions(&record.id)
