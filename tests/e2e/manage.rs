@@ -475,6 +475,33 @@ async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Ba
     let r = p.answer(req).await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location(), "/manage/datasets/schools?uploaded=notes");
+    // A file held elsewhere is a link; a link that is not http(s) is refused beside the form.
+    let r = p
+        .post(
+            "/manage/datasets/schools/links",
+            &[("csrf", csrf.as_str()), ("url", "javascript:alert(1)")],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = p
+        .post(
+            "/manage/datasets/schools/links",
+            &[
+                ("csrf", csrf.as_str()),
+                ("url", "https://example.org/data/truong-2023.csv"),
+                ("link_title_vi", "Năm 2023"),
+                ("format", "CSV"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = p.get("/manage/datasets/schools").await;
+    assert!(
+        page.body.contains("/distributions/truong-2023\""),
+        "{}",
+        page.body
+    );
+
     // The text file is renamed, then removed again.
     let r = p
         .post(

@@ -74,6 +74,7 @@ pub fn router() -> Router<AppState> {
             get(publisher::dataset).post(publisher::update),
         )
         .route("/manage/datasets/{id}/submit", post(publisher::submit))
+        .route("/manage/datasets/{id}/links", post(publisher::add_link))
         .route(
             "/manage/datasets/{id}/distributions/{did}",
             post(publisher::edit_distribution),

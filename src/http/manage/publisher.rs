@@ -385,6 +385,7 @@ struct Existing {
     may_release: bool,
     files: Vec<FileRow>,
     formats: Vec<Choice>,
+    link_formats: Vec<Choice>,
     uploaded: String,
     revisions: Vec<RevisionRow>,
     releases: Vec<String>,
@@ -494,6 +495,7 @@ async fn existing(
         may_release: may_edit(principal, agency) && record.published_revision.is_some(),
         files,
         formats: choices(state, ctx, m, "file-types", &formats, &["CSV".to_owned()]).await,
+        link_formats: choices(state, ctx, m, "file-types", &formats, &[]).await,
         uploaded: ctx.param("uploaded").unwrap_or("").to_owned(),
         revisions,
         releases,
@@ -924,6 +926,52 @@ pub async fn edit_distribution(
                     &record.id,
                     &json!({ "distributions": distributions }),
                     Some(&message),
+                    &Actor {
+                        name: &principal.name,
+                    },
+                )
+                .await?;
+            Ok(format!("/manage/datasets/{}", record.id))
+        },
+    )
+    .await
+}
+
+/// `POST /manage/datasets/{id}/links`: a distribution held elsewhere (a download URL), as a new revision.
+pub async fn add_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            let url = form.get("url").unwrap_or("").to_owned();
+            let mut distributions = record.content.distributions.clone();
+            let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            let did = distribution_id(name, &distributions);
+            distributions.push(Distribution {
+                id: did.clone(),
+                title: form.lang_text("link_title"),
+                description: LangText::default(),
+                access_url: None,
+                download_url: Some(url),
+                file_sha256: None,
+                byte_size: None,
+                format: form.get("format").map(str::to_owned),
+                media_type: None,
+                licence: None,
+            });
+            s.catalog
+                .update(
+                    &record.id,
+                    &json!({ "distributions": distributions }),
+                    Some(&format!("link {did} added")),
                     &Actor {
                         name: &principal.name,
                     },
