@@ -736,6 +736,28 @@ fn distribution_id(file_name: &str, taken: &[Distribution]) -> String {
     candidate
 }
 
+/// Saves a dataset's new list of distributions as a revision with `message`.
+async fn save_distributions(
+    state: &AppState,
+    record: &DatasetRecord,
+    principal: &Principal,
+    distributions: Vec<Distribution>,
+    message: &str,
+) -> Result<(), ApiError> {
+    state
+        .catalog
+        .update(
+            &record.id,
+            &json!({ "distributions": distributions }),
+            Some(message),
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
 /// A file sent by the upload form, with what the form says about it.
 struct Upload {
     file_name: String,
@@ -784,17 +806,14 @@ async fn attach(
         media_type: media_type.or_else(|| is_csv.then(|| "text/csv".to_owned())),
         licence: None,
     });
-    state
-        .catalog
-        .update(
-            &record.id,
-            &json!({ "distributions": distributions }),
-            Some(&format!("file {did} uploaded ({} bytes)", stored.byte_size)),
-            &Actor {
-                name: &principal.name,
-            },
-        )
-        .await?;
+    save_distributions(
+        state,
+        record,
+        principal,
+        distributions,
+        &format!("file {did} uploaded ({} bytes)", stored.byte_size),
+    )
+    .await?;
     Ok(format!("/manage/datasets/{}?uploaded={did}", record.id))
 }
 
@@ -921,16 +940,7 @@ pub async fn edit_distribution(
                 d.format = form.get("format").map(str::to_owned);
                 format!("distribution {did} edited")
             };
-            s.catalog
-                .update(
-                    &record.id,
-                    &json!({ "distributions": distributions }),
-                    Some(&message),
-                    &Actor {
-                        name: &principal.name,
-                    },
-                )
-                .await?;
+            save_distributions(&s, &record, &principal, distributions, &message).await?;
             Ok(format!("/manage/datasets/{}", record.id))
         },
     )
@@ -967,16 +977,14 @@ pub async fn add_link(
                 media_type: None,
                 licence: None,
             });
-            s.catalog
-                .update(
-                    &record.id,
-                    &json!({ "distributions": distributions }),
-                    Some(&format!("link {did} added")),
-                    &Actor {
-                        name: &principal.name,
-                    },
-                )
-                .await?;
+            save_distributions(
+                &s,
+                &record,
+                &principal,
+                distributions,
+                &format!("link {did} added"),
+            )
+            .await?;
             Ok(format!("/manage/datasets/{}", record.id))
         },
     )
