@@ -1,5 +1,7 @@
 //! Accounts and roles: random API tokens shown once and stored as sha256 hashes; each account has one role, scoped to
-//! code lists (steward) or to one agency (publisher, approver).
+//! code lists (steward) or to one agency (publisher, approver). Web sessions of the curation pages: a random id in
+//! the cookie, stored as its sha256 with an expiry, so that signing out really revokes; an optional password per
+//! account for them, stored as an argon2id hash.
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -10,12 +12,26 @@ use registry::{Database, InputProblem, RegistryError};
 
 /// The migrations of this module.
 pub const ACCOUNT_MIGRATIONS: Migrations = Migrations {
-    steps: &[(
-        9001,
-        "accounts",
-        include_str!("../migrations/sqlite/9001_accounts.sql"),
-        include_str!("../migrations/postgres/9001_accounts.sql"),
-    )],
+    steps: &[
+        (
+            9001,
+            "accounts",
+            include_str!("../migrations/sqlite/9001_accounts.sql"),
+            include_str!("../migrations/postgres/9001_accounts.sql"),
+        ),
+        (
+            9003,
+            "sessions",
+            include_str!("../migrations/sqlite/9003_sessions.sql"),
+            include_str!("../migrations/postgres/9003_sessions.sql"),
+        ),
+        (
+            9004,
+            "passwords",
+            include_str!("../migrations/sqlite/9004_passwords.sql"),
+            include_str!("../migrations/postgres/9004_passwords.sql"),
+        ),
+    ],
 };
 
 /// What an account may do.
@@ -237,20 +253,195 @@ impl Accounts {
         .bind(sha256_hex(token.as_bytes()))
         .fetch_optional(self.db.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let role: String = row.try_get(2)?;
-        let lists: String = row.try_get(3)?;
-        Ok(Some(Principal {
-            id: row.try_get(0)?,
-            name: row.try_get(1)?,
-            role: Role::parse(&role)
-                .ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
-            lists: lists
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            agency: row.try_get(4)?,
-        }))
+        row.as_ref().map(principal_from_row).transpose()
+    }
+
+    /// Opens a web session for `principal` lasting `ttl`; returns the session id for the cookie (shown once, stored
+    /// as its sha256). Expired sessions are purged on the way.
+    pub async fn open_session(
+        &self,
+        principal: &Principal,
+        ttl: chrono::Duration,
+    ) -> Result<String, RegistryError> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let id = hex::encode(bytes);
+        let created = now();
+        let expires = (chrono::Utc::now() + ttl)
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string();
+        sqlx::query("DELETE FROM account_sessions WHERE expires_at < $1")
+            .bind(&created)
+            .execute(self.db.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO account_sessions (session_sha256, account_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(principal.id)
+        .bind(created)
+        .bind(expires)
+        .execute(self.db.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// The principal of an unexpired session whose account is not revoked.
+    pub async fn session(&self, id: &str) -> Result<Option<Principal>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT a.id, a.name, a.role, a.lists, a.agency FROM account_sessions s \
+             JOIN accounts a ON a.id = s.account_id \
+             WHERE s.session_sha256 = $1 AND s.expires_at > $2 AND a.revoked_at IS NULL",
+        )
+        .bind(sha256_hex(id.as_bytes()))
+        .bind(now())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(principal_from_row).transpose()
+    }
+
+    /// Ends a session (signing out): the cookie stops working at once, wherever it was copied.
+    pub async fn close_session(&self, id: &str) -> Result<(), RegistryError> {
+        sqlx::query("DELETE FROM account_sessions WHERE session_sha256 = $1")
+            .bind(sha256_hex(id.as_bytes()))
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+impl Accounts {
+    /// Sets (or replaces) the password `name` signs in to the curation pages with.
+    pub async fn set_password(&self, name: &str, password: &str) -> Result<(), RegistryError> {
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(RegistryError::invalid(InputProblem::field(
+                "password",
+                format!("at least {MIN_PASSWORD_CHARS} characters"),
+            )));
+        }
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| RegistryError::Storage(e.to_string()))??;
+        let updated = sqlx::query(
+            "UPDATE accounts SET password_hash = $1 WHERE name = $2 AND revoked_at IS NULL",
+        )
+        .bind(hash)
+        .bind(name)
+        .execute(self.db.pool())
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(RegistryError::invalid(InputProblem::field(
+                "name",
+                format!("no account {name:?}"),
+            )));
+        }
+        Ok(())
+    }
+
+    /// True when some account has a password (the sign-in page then offers it).
+    pub async fn has_passwords(&self) -> Result<bool, RegistryError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM accounts WHERE password_hash IS NOT NULL AND revoked_at IS NULL",
+        )
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
+    }
+
+    /// The principal whose name and password these are. An unknown name costs the same hashing as a wrong password,
+    /// so the time taken does not tell which names exist.
+    pub async fn authenticate_password(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<Option<Principal>, RegistryError> {
+        let row = sqlx::query(
+            "SELECT id, name, role, lists, agency, password_hash FROM accounts \
+             WHERE name = $1 AND revoked_at IS NULL",
+        )
+        .bind(name)
+        .fetch_optional(self.db.pool())
+        .await?;
+        let stored: Option<String> = match &row {
+            Some(r) => r.try_get(5)?,
+            None => None,
+        };
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || {
+            let hash = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
+            let ok = verify_password(&hash, &password);
+            ok && hash != DUMMY_HASH
+        })
+        .await
+        .map_err(|e| RegistryError::Storage(e.to_string()))?;
+        match row {
+            Some(r) if matches => Ok(Some(principal_from_row(&r)?)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A hash of a password nobody has, verified when the name is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Rd9bkrxUWvB26s6MW0BVwhUuvLsyCsFYQNNuCTtRMqk";
+
+/// An argon2id PHC string of `password` with a fresh random salt (argon2's default, OWASP-recommended parameters).
+fn hash_password(password: &str) -> Result<String, RegistryError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| RegistryError::Storage(e.to_string()))?;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| RegistryError::Storage(e.to_string()))
+}
+
+fn verify_password(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// A principal from `id, name, role, lists, agency`.
+fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal, RegistryError> {
+    let role: String = row.try_get(2)?;
+    let lists: String = row.try_get(3)?;
+    Ok(Principal {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        role: Role::parse(&role)
+            .ok_or_else(|| RegistryError::Storage(format!("unknown role {role:?}")))?,
+        lists: lists
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        agency: row.try_get(4)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_a_fresh_salt_and_verify() {
+        let a = hash_password("correct horse battery").unwrap();
+        let b = hash_password("correct horse battery").unwrap();
+        assert!(a.starts_with("$argon2id$"), "{a}");
+        assert_ne!(a, b, "each hash has its own salt");
+        assert!(verify_password(&a, "correct horse battery"));
+        assert!(!verify_password(&a, "correct horse batterY"));
+        assert!(!verify_password("not a hash", "x"));
+        // The dummy hash parses, so an unknown name costs a full verification.
+        assert!(argon2::password_hash::PasswordHash::new(DUMMY_HASH).is_ok());
     }
 }

@@ -162,6 +162,11 @@ enum Command {
     MockPortal(MockPortalArgs),
     /// Sync a CKAN portal with a source (an opendata server's change feed, a DCAT catalogue or a CKAN portal).
     Harvest(HarvestArgs),
+    /// Set an account's password for the curation pages' sign-in (read from standard input).
+    Password {
+        #[command(subcommand)]
+        command: PasswordCommand,
+    },
     /// Manage API tokens.
     Token {
         #[command(subcommand)]
@@ -338,6 +343,18 @@ enum AuditCommand {
     Verify {
         #[command(flatten)]
         store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum PasswordCommand {
+    /// Set (or replace) the password: the first line of standard input.
+    Set {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The account's name.
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -525,6 +542,19 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
         }
         Command::MockPortal(args) => mock_portal(args).await,
         Command::Harvest(args) => harvest(args).await,
+        Command::Password {
+            command: PasswordCommand::Set { store, name },
+        } => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let mut config = Config::new(store.data_dir);
+            config.database_url = store.database_url;
+            let db = app::open_database(&config).await?;
+            Accounts::new(db).set_password(&name, password).await?;
+            println!("password set for {name}");
+            Ok(())
+        }
         Command::Token {
             command:
                 TokenCommand::Create {

@@ -49,3 +49,56 @@
     });
   }
 })();
+
+// 3. File uploads on the curation pages show their progress: the chosen file is sent by XMLHttpRequest as the request
+//    body (streamed by the server, with the form's CSRF token in a header), and the page it leads to is then opened.
+//    Without the script the form posts as multipart, as is.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var box = form.querySelector(".upload-progress");
+    var bar = form.querySelector("progress");
+    var percent = form.querySelector(".upload-percent");
+    var input = form.querySelector('input[type="file"]');
+    if (!box || !bar || !input || !window.XMLHttpRequest) return;
+    form.addEventListener("submit", function (event) {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      event.preventDefault();
+      var query = new URLSearchParams();
+      query.set("name", file.name);
+      var title = form.elements.namedItem("file_title");
+      if (title && title.value) query.set("title", title.value);
+      var format = form.elements.namedItem("format");
+      if (format && format.value) query.set("format", format.value);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("data-upload") + "?" + query.toString());
+      xhr.setRequestHeader("X-CSRF-Token", form.elements.namedItem("csrf").value);
+      xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+      box.hidden = false;
+      var button = form.querySelector('button[type="submit"]');
+      if (button) button.disabled = true;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        var p = Math.round((e.loaded / e.total) * 100);
+        bar.value = p;
+        bar.textContent = p + " %";
+        percent.textContent = p + " %";
+      });
+      xhr.addEventListener("load", function () {
+        // Redirects were followed: show where they led (the dataset with its checksum).
+        if (xhr.status < 400 && xhr.responseURL) {
+          window.location.assign(xhr.responseURL);
+        } else {
+          // A refusal (a bad CSV line, too large) is shown by posting the form the ordinary way.
+          form.submit();
+        }
+      });
+      xhr.addEventListener("error", function () {
+        if (button) button.disabled = false;
+        percent.textContent = "!";
+      });
+      xhr.send(file);
+    });
+  });
+})();

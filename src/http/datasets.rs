@@ -56,7 +56,7 @@ pub fn upload_router() -> Router<AppState> {
 }
 
 /// May `principal` see and edit drafts of `agency`'s datasets?
-fn may_edit(principal: &Principal, agency: &str) -> bool {
+pub(crate) fn may_edit(principal: &Principal, agency: &str) -> bool {
     match principal.role {
         Role::Admin => true,
         Role::Publisher | Role::Approver => principal.agency.as_deref() == Some(agency),
@@ -64,7 +64,8 @@ fn may_edit(principal: &Principal, agency: &str) -> bool {
     }
 }
 
-fn may_approve(principal: &Principal, agency: &str) -> bool {
+/// May `principal` publish, return and withdraw `agency`'s datasets?
+pub(crate) fn may_approve(principal: &Principal, agency: &str) -> bool {
     match principal.role {
         Role::Admin => true,
         Role::Approver => principal.agency.as_deref() == Some(agency),
@@ -626,15 +627,7 @@ pub(crate) async fn upload(
         .files
         .store(body.into_data_stream(), state.upload_limit)
         .await
-        .map_err(|e| match e {
-            catalog::files::UploadError::TooLarge { .. } => {
-                ApiError::PayloadTooLarge(e.to_string())
-            }
-            catalog::files::UploadError::Interrupted(m) => {
-                ApiError::BadRequest(vec![InputProblem::field("body", m)])
-            }
-            catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
-        })?;
+        .map_err(upload_error)?;
     // A CSV becomes a typed table for the data API first: a ragged row or bad encoding refuses the upload, naming
     // the line, and the dataset is left as it was.
     let current = state.catalog.get(&id, None, false).await?.content;
@@ -664,6 +657,17 @@ pub(crate) async fn upload(
         )
         .await?;
     Ok(axum::Json(serde_json::json!({ "file": stored, "dataset": record })).into_response())
+}
+
+/// A failed upload as an API error (also the curation pages').
+pub(crate) fn upload_error(e: catalog::files::UploadError) -> ApiError {
+    match e {
+        catalog::files::UploadError::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
+        catalog::files::UploadError::Interrupted(m) => {
+            ApiError::BadRequest(vec![InputProblem::field("body", m)])
+        }
+        catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

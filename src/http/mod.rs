@@ -23,6 +23,7 @@ pub mod datasets;
 pub mod dcat;
 pub mod health;
 pub mod lgsp;
+pub mod manage;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ckan::router())
         .merge(sparql::router())
         .merge(pages::router())
+        .merge(manage::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))
@@ -133,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         // 100,000-reference validation batch.
         .layer(axum::extract::DefaultBodyLimit::max(REQUEST_BODY_LIMIT))
         .merge(datasets::upload_router())
+        .merge(manage::upload_router())
         .layer(cors);
     Router::new()
         .merge(limited)

@@ -3,117 +3,27 @@
 // 360 px wide screen, start with a skip link, break no Content-Security-Policy rule, and axe-core finds no serious or
 // critical accessibility violation on them.
 //
-// The test starts the `opendata` binary itself (debug build by default: $OPENDATA_BIN, else
-// $CARGO_TARGET_DIR/debug/opendata, else ~/.cache/opendata-target/debug/opendata) on a free loopback port with a
-// temporary data directory and the seed data.
+// The test starts the `opendata` binary itself (see support.mjs) on a free loopback port with a temporary data
+// directory and the seed data.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { createRequire } from 'node:module';
-import { tmpdir, homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const screenshots = join(repo, 'target', 'screenshots');
-const axePath = require.resolve('axe-core/axe.min.js');
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
-
-function binary() {
-  if (process.env.OPENDATA_BIN) return process.env.OPENDATA_BIN;
-  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'opendata-target');
-  for (const profile of ['debug', 'release']) {
-    const path = resolve(repo, target, profile, 'opendata');
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`no opendata binary under ${target}: run cargo build first`);
-}
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => ok(port));
-    });
-  });
-}
+import { axePath, launchChromium, shot, startServer, watchedPage } from './support.mjs';
 
 let server;
-let serverLog = '';
-let dataDir;
 let base;
 let browser;
 
-async function waitReady(url, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`opendata exited with ${server.exitCode}:\n${serverLog}`);
-    try {
-      const r = await fetch(`${url}/readyz`);
-      if (r.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`opendata was not ready within ${ms} ms:\n${serverLog}`);
-}
-
-/** A page that records what the browser complains about (CSP violations, script errors, failed requests). */
-async function watchedPage(context) {
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') page.problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    // A navigation cancels what the previous page was still loading (the icon): that is no fault.
-    const error = r.failure()?.errorText;
-    if (error !== 'net::ERR_ABORTED') page.problems.push(`request failed: ${r.url()} ${error}`);
-  });
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
-}
-
 describe('public web site', { timeout: 300_000 }, () => {
   before(async () => {
-    mkdirSync(screenshots, { recursive: true });
-    dataDir = mkdtempSync(join(tmpdir(), 'opendata-browser-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(binary(), [
-      'serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`, '--base-uri', base, '--no-rate-limits',
-    ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENDATA_ADMIN_TOKEN: 'browser-test' } });
-    server.stdout.on('data', (d) => { serverLog += d; });
-    server.stderr.on('data', (d) => { serverLog += d; });
-    await waitReady(base, 180_000);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+    server = await startServer('browser-test');
+    base = server.base;
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.once('exit', r));
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await server?.stop();
   });
 
   test('search without diacritics, narrow by a facet, open a dataset, switch to English', async () => {

@@ -11,6 +11,7 @@ mod dcat;
 mod generate;
 mod harvest;
 mod limits;
+mod manage;
 mod multinode;
 mod openapi;
 mod pages;

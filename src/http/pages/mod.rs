@@ -63,14 +63,20 @@ pub async fn fallback(ctx: Ctx, headers: HeaderMap) -> Response {
 
 /// The `lang` cookie's value, if it names a language of the site.
 pub fn cookie_lang(headers: &HeaderMap) -> Option<Lang> {
+    cookie(headers, "lang").and_then(|value| Lang::parse(&value))
+}
+
+/// A cookie's value (the first one of that name), if not empty.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == "lang")
-        .and_then(|(_, value)| Lang::parse(value.trim()))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// True when the client's most preferred specific media type is HTML (browsers); `*/*` alone is not a preference.

@@ -1,0 +1,1152 @@
+//! The publishers' pages: their agency's datasets, the dataset form (Vietnamese and English, with pickers fed by the
+//! registry that offer only codes valid today and name the successors of a closed code already chosen), file upload
+//! with the checksum shown, submission for approval, revision history with diffs, and releases. Same checks as the
+//! catalog API: a publisher (or approver) acts on their own agency's datasets only.
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use catalog::model::{DatasetContent, Distribution, WorkflowStatus};
+use catalog::store::{Actor, DatasetQuery, DatasetRecord};
+use registry::model::{ItemData, LangText};
+use registry::store::ItemQuery;
+use serde_json::{Value, json};
+
+use super::form::FormData;
+use super::session::{Posted, SignedIn};
+use super::texts::ManageText;
+use super::{DiffRow, Frame, form_again, parts, render, render_problems, see, workflow_label};
+use crate::accounts::{Principal, Role};
+use crate::http::datasets::{may_approve, may_edit};
+use crate::http::pages::{Chrome, Ctx, Link, Txt};
+use crate::http::{ApiError, AppState};
+
+/// A code offered by a picker.
+pub struct Choice {
+    /// The code.
+    pub code: String,
+    /// Its name in the page's language.
+    pub label: String,
+    /// Chosen.
+    pub selected: bool,
+}
+
+/// The registry's codes for the dataset form, valid today.
+struct Pickers {
+    themes: Vec<ItemData>,
+    provinces: Vec<ItemData>,
+    licences: Vec<ItemData>,
+    frequencies: Vec<ItemData>,
+    access_rights: Vec<ItemData>,
+    agencies: Vec<ItemData>,
+}
+
+fn valid_today(items: Vec<ItemData>) -> Vec<ItemData> {
+    let today = chrono::Utc::now().date_naive();
+    items
+        .into_iter()
+        .filter(|i| i.status_at(today) == registry::model::StatusAt::Valid)
+        .collect()
+}
+
+impl Pickers {
+    async fn load(state: &AppState, admin: bool) -> Result<Self, ApiError> {
+        let all = |list: &'static str| async move {
+            Ok::<_, ApiError>(valid_today(state.registry.all_items(list).await?))
+        };
+        let provinces = state
+            .registry
+            .items(
+                "administrative-units",
+                &ItemQuery {
+                    level: Some("province".into()),
+                    valid_at: Some(chrono::Utc::now().date_naive()),
+                    limit: 1000,
+                    ..ItemQuery::default()
+                },
+            )
+            .await
+            .map(|p| p.items.into_iter().map(|v| v.data).collect())
+            .unwrap_or_default();
+        Ok(Self {
+            themes: all("themes").await?,
+            provinces,
+            licences: all("licences").await?,
+            frequencies: all("frequencies").await?,
+            access_rights: all("access-rights").await?,
+            // Only an admin chooses the publisher; everyone else publishes for their own agency.
+            agencies: if admin {
+                all("agencies").await?
+            } else {
+                vec![]
+            },
+        })
+    }
+}
+
+/// The options of a picker: the valid codes, plus any chosen code that has closed, named with its successors.
+async fn choices(
+    state: &AppState,
+    ctx: &Ctx,
+    m: &ManageText,
+    list: &str,
+    valid: &[ItemData],
+    chosen: &[String],
+) -> Vec<Choice> {
+    let mut out: Vec<Choice> = valid
+        .iter()
+        .map(|i| Choice {
+            code: i.code.clone(),
+            label: format!(
+                "{} ({})",
+                Txt::pick(ctx.lang, &i.labels, &i.code).text,
+                i.code
+            ),
+            selected: chosen.contains(&i.code),
+        })
+        .collect();
+    for code in chosen {
+        if valid.iter().any(|i| &i.code == code) {
+            continue;
+        }
+        let label = match state.registry.item(list, code, None, None).await {
+            Ok(view) => {
+                let name = Txt::pick(ctx.lang, &view.data.labels, code).text;
+                let successors = if view.data.successors.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} {}", m.use_instead, view.data.successors.join(", "))
+                };
+                format!("{name} ({code}: {}{successors})", m.closed_code)
+            }
+            Err(_) => code.clone(),
+        };
+        out.insert(
+            0,
+            Choice {
+                code: code.clone(),
+                label,
+                selected: true,
+            },
+        );
+    }
+    out
+}
+
+/// The dataset form's values, as typed or as stored.
+pub struct FormView {
+    /// Identifier (new datasets).
+    pub id: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub description_vi: String,
+    pub description_en: String,
+    pub keywords_vi: String,
+    pub keywords_en: String,
+    pub lang_vi: bool,
+    pub lang_en: bool,
+    pub publisher: String,
+    pub agencies: Vec<Choice>,
+    pub themes: Vec<Choice>,
+    pub provinces: Vec<Choice>,
+    pub licences: Vec<Choice>,
+    pub frequencies: Vec<Choice>,
+    pub access_rights: Vec<Choice>,
+}
+
+/// A stored dataset as the form's fields.
+fn form_of(content: &DatasetContent) -> FormData {
+    let mut pairs = vec![
+        ("publisher", content.publisher.clone()),
+        ("title_vi", content.title.vi.clone().unwrap_or_default()),
+        ("title_en", content.title.en.clone().unwrap_or_default()),
+        (
+            "description_vi",
+            content.description.vi.clone().unwrap_or_default(),
+        ),
+        (
+            "description_en",
+            content.description.en.clone().unwrap_or_default(),
+        ),
+        ("keywords_vi", content.keywords.vi.join(", ")),
+        ("keywords_en", content.keywords.en.join(", ")),
+        ("licence", content.licence.clone().unwrap_or_default()),
+        ("frequency", content.frequency.clone().unwrap_or_default()),
+        (
+            "access_right",
+            content.access_right.clone().unwrap_or_default(),
+        ),
+    ];
+    pairs.extend(content.themes.iter().map(|t| ("themes", t.clone())));
+    pairs.extend(content.spatial.iter().map(|s| ("spatial", s.clone())));
+    pairs.extend(content.languages.iter().map(|l| ("languages", l.clone())));
+    FormData::from_pairs(pairs)
+}
+
+async fn form_view(
+    state: &AppState,
+    ctx: &Ctx,
+    principal: &Principal,
+    form: &FormData,
+) -> Result<FormView, ApiError> {
+    let m = super::texts::of(ctx.lang);
+    let admin = principal.role == Role::Admin;
+    let p = Pickers::load(state, admin).await?;
+    let one = |k: &str| form.get(k).map(|v| vec![v.to_owned()]).unwrap_or_default();
+    let languages = form.all("languages");
+    Ok(FormView {
+        id: form.get("id").unwrap_or("").to_owned(),
+        title_vi: form.get("title_vi").unwrap_or("").to_owned(),
+        title_en: form.get("title_en").unwrap_or("").to_owned(),
+        description_vi: form.get("description_vi").unwrap_or("").to_owned(),
+        description_en: form.get("description_en").unwrap_or("").to_owned(),
+        keywords_vi: form.get("keywords_vi").unwrap_or("").to_owned(),
+        keywords_en: form.get("keywords_en").unwrap_or("").to_owned(),
+        lang_vi: languages.iter().any(|l| l == "vi"),
+        lang_en: languages.iter().any(|l| l == "en"),
+        publisher: form
+            .get("publisher")
+            .map(str::to_owned)
+            .or_else(|| principal.agency.clone())
+            .unwrap_or_default(),
+        // Only an admin picks the publisher (the others publish for their agency, shown as text).
+        agencies: if admin {
+            choices(state, ctx, m, "agencies", &p.agencies, &one("publisher")).await
+        } else {
+            Vec::new()
+        },
+        themes: choices(state, ctx, m, "themes", &p.themes, &form.all("themes")).await,
+        provinces: choices(
+            state,
+            ctx,
+            m,
+            "administrative-units",
+            &p.provinces,
+            &form.all("spatial"),
+        )
+        .await,
+        licences: choices(state, ctx, m, "licences", &p.licences, &one("licence")).await,
+        frequencies: choices(
+            state,
+            ctx,
+            m,
+            "frequencies",
+            &p.frequencies,
+            &one("frequency"),
+        )
+        .await,
+        access_rights: choices(
+            state,
+            ctx,
+            m,
+            "access-rights",
+            &p.access_rights,
+            &one("access_right"),
+        )
+        .await,
+    })
+}
+
+/// The form's fields as JSON: a full content for a new dataset, a merge patch for an edit (a blank field is `null`,
+/// which removes it; distributions are not the form's and stay as they are).
+fn content_json(form: &FormData, publisher: &str) -> Value {
+    let text = |k: &str| form.get(k).map_or(Value::Null, |v| json!(v));
+    json!({
+        "title": { "vi": text("title_vi"), "en": text("title_en") },
+        "description": { "vi": text("description_vi"), "en": text("description_en") },
+        "publisher": publisher,
+        "themes": form.all("themes"),
+        "keywords": { "vi": form.list("keywords_vi"), "en": form.list("keywords_en") },
+        "spatial": form.all("spatial"),
+        "languages": form.all("languages"),
+        "licence": text("licence"),
+        "frequency": text("frequency"),
+        "accessRight": text("access_right"),
+    })
+}
+
+/// Drops `null`s and empty texts so that the result parses as a new dataset's content.
+fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// The agency a principal publishes for on the form: their own, or any for an admin.
+fn publisher_for(principal: &Principal, form: &FormData) -> Result<String, ApiError> {
+    match principal.role {
+        Role::Admin => Ok(form.get("publisher").unwrap_or("").to_owned()),
+        Role::Publisher => principal
+            .agency
+            .clone()
+            .ok_or_else(|| ApiError::Forbidden("a publisher without agency".into())),
+        _ => Err(ApiError::Forbidden(format!(
+            "{} does not publish datasets",
+            principal.name
+        ))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "manage_datasets.html")]
+struct DatasetsPage {
+    c: Chrome,
+    m: &'static ManageText,
+    f: Frame,
+    rows: Vec<DatasetRow>,
+    may_create: bool,
+}
+
+struct DatasetRow {
+    link: Link,
+    status: (&'static str, &'static str),
+    updated: String,
+    revision: i64,
+}
+
+/// `GET /manage/datasets`: the agency's datasets in every state.
+pub async fn datasets(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> Response {
+    let result = async {
+        let p = &me.principal;
+        if !matches!(p.role, Role::Admin | Role::Publisher | Role::Approver) {
+            return Err(ApiError::Forbidden(format!("{} has no datasets", p.name)));
+        }
+        let m = super::texts::of(ctx.lang);
+        let page = state
+            .catalog
+            .list(&DatasetQuery {
+                publisher: if p.role == Role::Admin {
+                    None
+                } else {
+                    p.agency.clone()
+                },
+                public: false,
+                limit: 1000,
+                ..DatasetQuery::default()
+            })
+            .await?;
+        let rows = page
+            .items
+            .into_iter()
+            .map(|d| DatasetRow {
+                link: Link::new(
+                    Txt::pick(ctx.lang, &d.content.title, &d.id).text,
+                    format!("/manage/datasets/{}", d.id),
+                ),
+                status: workflow_label(m, d.status),
+                updated: ctx.lang.day_of(&d.updated_at),
+                revision: d.current_revision,
+            })
+            .collect();
+        let (c, m, f) = parts(&ctx, &me, m.my_datasets, "datasets");
+        Ok(render(
+            &ctx,
+            &DatasetsPage {
+                c,
+                m,
+                f,
+                rows,
+                may_create: matches!(p.role, Role::Admin | Role::Publisher),
+            },
+        ))
+    }
+    .await;
+    ctx.respond(result)
+}
+
+#[derive(Template)]
+#[template(path = "manage_dataset.html")]
+struct DatasetPage {
+    c: Chrome,
+    m: &'static ManageText,
+    f: Frame,
+    heading: String,
+    /// `/manage/datasets` for a new dataset, `/manage/datasets/{id}` for an edit.
+    action: String,
+    v: FormView,
+    problems: Vec<String>,
+    existing: Option<Existing>,
+}
+
+/// What the page shows of a dataset that exists.
+struct Existing {
+    id: String,
+    status: (&'static str, &'static str),
+    reason: String,
+    public_href: String,
+    may_submit: bool,
+    may_decide: bool,
+    may_withdraw: bool,
+    may_release: bool,
+    files: Vec<FileRow>,
+    formats: Vec<Choice>,
+    link_formats: Vec<Choice>,
+    uploaded: String,
+    revisions: Vec<RevisionRow>,
+    releases: Vec<String>,
+}
+
+struct FileRow {
+    id: String,
+    title: String,
+    title_vi: String,
+    title_en: String,
+    format: String,
+    size: String,
+    sha256: String,
+    /// The format picker of the file's edit form.
+    formats: Vec<Choice>,
+    format_field: String,
+}
+
+struct RevisionRow {
+    number: i64,
+    author: String,
+    message: String,
+    when: String,
+    diff_href: String,
+}
+
+async fn existing(
+    state: &AppState,
+    ctx: &Ctx,
+    principal: &Principal,
+    record: &DatasetRecord,
+) -> Result<Existing, ApiError> {
+    let m = super::texts::of(ctx.lang);
+    let agency = &record.content.publisher;
+    let formats = valid_today(state.registry.all_items("file-types").await?);
+    let revisions = state
+        .catalog
+        .revisions(&record.id)
+        .await?
+        .into_iter()
+        .rev()
+        .map(|r| RevisionRow {
+            diff_href: if r.number > 1 {
+                format!(
+                    "/manage/datasets/{}/revisions/{}/diff/{}",
+                    record.id,
+                    r.number - 1,
+                    r.number
+                )
+            } else {
+                String::new()
+            },
+            number: r.number,
+            author: r.author,
+            message: r.message,
+            when: r.created_at.replace('T', " ").chars().take(19).collect(),
+        })
+        .collect();
+    let releases = state
+        .catalog
+        .releases(&record.id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{} · {} {} · {}",
+                r.version,
+                m.revision,
+                r.revision,
+                ctx.lang.day_of(&r.created_at)
+            )
+        })
+        .collect();
+    let mut files = Vec::new();
+    for d in &record.content.distributions {
+        let chosen: Vec<String> = d.format.iter().cloned().collect();
+        files.push(FileRow {
+            id: d.id.clone(),
+            title: Txt::pick(ctx.lang, &d.title, &d.id).text,
+            title_vi: d.title.vi.clone().unwrap_or_default(),
+            title_en: d.title.en.clone().unwrap_or_default(),
+            format: d.format.clone().unwrap_or_default(),
+            size: d.byte_size.map(|b| ctx.lang.size(b)).unwrap_or_default(),
+            sha256: d.file_sha256.clone().unwrap_or_default(),
+            formats: choices(state, ctx, m, "file-types", &formats, &chosen).await,
+            format_field: format!("format-{}", d.id),
+        });
+    }
+    Ok(Existing {
+        id: record.id.clone(),
+        status: workflow_label(m, record.status),
+        reason: record.status_reason.clone().unwrap_or_default(),
+        public_href: if record.published_revision.is_some() {
+            format!("/dataset/{}", record.id)
+        } else {
+            String::new()
+        },
+        may_submit: may_edit(principal, agency)
+            && matches!(
+                record.status,
+                WorkflowStatus::Draft | WorkflowStatus::Returned
+            ),
+        may_decide: may_approve(principal, agency) && record.status == WorkflowStatus::Submitted,
+        may_withdraw: may_approve(principal, agency)
+            && record.published_revision.is_some()
+            && record.status != WorkflowStatus::Withdrawn,
+        may_release: may_edit(principal, agency) && record.published_revision.is_some(),
+        files,
+        formats: choices(state, ctx, m, "file-types", &formats, &["CSV".to_owned()]).await,
+        link_formats: choices(state, ctx, m, "file-types", &formats, &[]).await,
+        uploaded: ctx.param("uploaded").unwrap_or("").to_owned(),
+        revisions,
+        releases,
+    })
+}
+
+/// Renders the dataset page: the new-dataset form (`record` none) or an existing dataset with its form, files,
+/// workflow and history; `form` keeps what was typed when a save was refused.
+async fn dataset_page(
+    state: &AppState,
+    ctx: &Ctx,
+    me: &SignedIn,
+    record: Option<&DatasetRecord>,
+    form: Option<FormData>,
+    problems: Vec<String>,
+) -> Result<Response, ApiError> {
+    let m = super::texts::of(ctx.lang);
+    let form = match (form, record) {
+        (Some(f), _) => f,
+        (None, Some(r)) => form_of(&r.content),
+        (None, None) => FormData::from_pairs(vec![("languages", "vi".to_owned())]),
+    };
+    let v = form_view(state, ctx, &me.principal, &form).await?;
+    let (heading, action, existing) = match record {
+        Some(r) => (
+            Txt::pick(ctx.lang, &r.content.title, &r.id).text,
+            format!("/manage/datasets/{}", r.id),
+            Some(existing(state, ctx, &me.principal, r).await?),
+        ),
+        None => (
+            m.new_dataset.to_owned(),
+            "/manage/datasets".to_owned(),
+            None,
+        ),
+    };
+    let (c, m, f) = parts(ctx, me, heading.clone(), "datasets");
+    let page = DatasetPage {
+        c,
+        m,
+        f,
+        heading,
+        action,
+        v,
+        problems: problems.clone(),
+        existing,
+    };
+    Ok(if problems.is_empty() {
+        render(ctx, &page)
+    } else {
+        render_problems(ctx, &page)
+    })
+}
+
+/// The dataset, if `principal` may see its curation pages (403 for another agency's).
+pub async fn staff_record(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<DatasetRecord, ApiError> {
+    let record = state.catalog.get(id, None, false).await?;
+    if may_edit(principal, &record.content.publisher) {
+        Ok(record)
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} may not edit datasets of {}",
+            principal.name, record.content.publisher
+        )))
+    }
+}
+
+/// `GET /manage/datasets/new`.
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> Response {
+    let result = async {
+        publisher_for(&me.principal, &FormData::default())?;
+        dataset_page(&state, &ctx, &me, None, None, vec![]).await
+    }
+    .await;
+    ctx.respond(result)
+}
+
+/// `POST /manage/datasets`: a new draft.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Posted { me, form }: Posted,
+) -> Response {
+    let attempt = async {
+        let publisher = publisher_for(&me.principal, &form)?;
+        let content: DatasetContent = crate::http::parse_json(
+            without_nulls(content_json(&form, &publisher))
+                .to_string()
+                .as_bytes(),
+        )?;
+        let record = state
+            .catalog
+            .create(
+                form.get("id").map(str::to_owned),
+                content,
+                &Actor {
+                    name: &me.principal.name,
+                },
+            )
+            .await?;
+        Ok::<_, ApiError>(record.id)
+    }
+    .await;
+    match attempt {
+        Ok(id) => see(&format!("/manage/datasets/{id}")),
+        Err(e) => {
+            form_again(&ctx, e, |problems| {
+                dataset_page(&state, &ctx, &me, None, Some(form), problems)
+            })
+            .await
+        }
+    }
+}
+
+/// `GET /manage/datasets/{id}`.
+pub async fn dataset(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    me: SignedIn,
+) -> Response {
+    let result = async {
+        let record = staff_record(&state, &me.principal, &id).await?;
+        dataset_page(&state, &ctx, &me, Some(&record), None, vec![]).await
+    }
+    .await;
+    ctx.respond(result)
+}
+
+/// Runs a write on a dataset the poster may edit, then shows the dataset again: refused input beside the form, other
+/// failures as an error page.
+async fn on_dataset<F, Fut>(
+    state: &AppState,
+    ctx: &Ctx,
+    posted: Posted,
+    id: &str,
+    write: F,
+) -> Response
+where
+    F: FnOnce(DatasetRecord, Principal, FormData) -> Fut,
+    Fut: std::future::Future<Output = Result<String, ApiError>>,
+{
+    let Posted { me, form } = posted;
+    let record = match staff_record(state, &me.principal, id).await {
+        Ok(r) => r,
+        Err(e) => return ctx.error(e),
+    };
+    let kept = form.clone();
+    match write(record.clone(), me.principal.clone(), form).await {
+        Ok(to) => see(&to),
+        Err(e) => {
+            form_again(ctx, e, |problems| async move {
+                let current = state.catalog.get(id, None, false).await.unwrap_or(record);
+                // Only the dataset form itself is shown again as typed.
+                let typed = kept.get("title_vi").is_some().then_some(kept);
+                dataset_page(state, ctx, &me, Some(&current), typed, problems).await
+            })
+            .await
+        }
+    }
+}
+
+/// `POST /manage/datasets/{id}`: saves the form as a new revision.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            // The publisher field only moves a dataset for an admin.
+            let publisher = if principal.role == Role::Admin {
+                form.get("publisher")
+                    .unwrap_or(&record.content.publisher)
+                    .to_owned()
+            } else {
+                record.content.publisher.clone()
+            };
+            let mut patch = content_json(&form, &publisher);
+            // No keywords in a language: remove the language (an empty list is not what the store keeps).
+            for lang in ["vi", "en"] {
+                if patch["keywords"][lang]
+                    .as_array()
+                    .is_some_and(Vec::is_empty)
+                {
+                    patch["keywords"][lang] = Value::Null;
+                }
+            }
+            s.catalog
+                .update(
+                    &record.id,
+                    &patch,
+                    form.get("message"),
+                    &Actor {
+                        name: &principal.name,
+                    },
+                )
+                .await?;
+            Ok(format!("/manage/datasets/{}", record.id))
+        },
+    )
+    .await
+}
+
+/// A distribution id from a file name: its stem in letters, digits, `-` and `_`, unique in the dataset.
+fn distribution_id(file_name: &str, taken: &[Distribution]) -> String {
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    let mut base: String = registry::text::fold(stem)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(60)
+        .collect();
+    base = base.trim_matches('-').to_owned();
+    if base.is_empty() {
+        base = "file".into();
+    }
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while taken.iter().any(|d| d.id == candidate) {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    candidate
+}
+
+/// Saves a dataset's new list of distributions as a revision with `message`.
+async fn save_distributions(
+    state: &AppState,
+    record: &DatasetRecord,
+    principal: &Principal,
+    distributions: Vec<Distribution>,
+    message: &str,
+) -> Result<(), ApiError> {
+    state
+        .catalog
+        .update(
+            &record.id,
+            &json!({ "distributions": distributions }),
+            Some(message),
+            &Actor {
+                name: &principal.name,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// A file sent by the upload form, with what the form says about it.
+struct Upload {
+    file_name: String,
+    content_type: Option<String>,
+    title: Option<String>,
+    format: Option<String>,
+}
+
+/// Records a stored file as a new distribution in one revision (a CSV is checked line by line first); returns where
+/// to see it.
+async fn attach(
+    state: &AppState,
+    record: &DatasetRecord,
+    principal: &Principal,
+    stored: catalog::files::StoredFile,
+    upload: Upload,
+) -> Result<String, ApiError> {
+    let lower = upload.file_name.to_ascii_lowercase();
+    let media_type = upload
+        .content_type
+        .filter(|t| !t.is_empty() && t != "application/octet-stream");
+    let is_csv = upload.format.as_deref() == Some("CSV")
+        || lower.ends_with(".csv")
+        || media_type.as_deref() == Some("text/csv");
+    if is_csv {
+        let path = state
+            .files
+            .path(&stored.sha256)
+            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
+        // A new distribution: no declared column types yet (the API's merge patch can add them).
+        state
+            .catalog
+            .ingest_csv(&stored.sha256, &path, &Default::default())
+            .await?;
+    }
+    let mut distributions = record.content.distributions.clone();
+    let did = distribution_id(&upload.file_name, &distributions);
+    distributions.push(Distribution {
+        id: did.clone(),
+        title: LangText {
+            vi: Some(upload.title.unwrap_or_else(|| upload.file_name.clone())),
+            en: None,
+        },
+        description: LangText::default(),
+        access_url: None,
+        download_url: None,
+        file_sha256: Some(stored.sha256.clone()),
+        byte_size: Some(stored.byte_size),
+        format: upload.format.or_else(|| is_csv.then(|| "CSV".to_owned())),
+        media_type: media_type.or_else(|| is_csv.then(|| "text/csv".to_owned())),
+        licence: None,
+        column_types: Default::default(),
+    });
+    save_distributions(
+        state,
+        record,
+        principal,
+        distributions,
+        &format!("file {did} uploaded ({} bytes)", stored.byte_size),
+    )
+    .await?;
+    Ok(format!("/manage/datasets/{}?uploaded={did}", record.id))
+}
+
+/// `POST /manage/datasets/{id}/files` (multipart, the form without JavaScript): stores the file by its sha256 and
+/// records it as a new distribution.
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            let file = form.file("file").ok_or_else(|| {
+                ApiError::Unprocessable(vec![registry::InputProblem::field(
+                    "file",
+                    "choose a file to upload",
+                )])
+            })?;
+            let stored = s
+                .files
+                .store(
+                    futures_util::stream::iter([Ok::<_, std::io::Error>(file.bytes.clone())]),
+                    s.upload_limit,
+                )
+                .await
+                .map_err(crate::http::datasets::upload_error)?;
+            let upload = Upload {
+                file_name: file.file_name.clone(),
+                content_type: file.content_type.clone(),
+                title: form.get("file_title").map(str::to_owned),
+                format: form.get("format").map(str::to_owned),
+            };
+            attach(&s, &record, &principal, stored, upload).await
+        },
+    )
+    .await
+}
+
+/// What the upload script sends beside the file.
+#[derive(serde::Deserialize)]
+pub struct RawUpload {
+    name: String,
+    title: Option<String>,
+    format: Option<String>,
+}
+
+/// `POST /manage/datasets/{id}/files/raw?name=&title=&format=` (the upload script): the body is the file itself,
+/// streamed into the store like the API's upload, so large files never sit in memory; the CSRF token comes in the
+/// `X-CSRF-Token` header. Answers like the form (a redirect to the dataset).
+pub async fn upload_raw(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    me: SignedIn,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<RawUpload>,
+    body: axum::body::Body,
+) -> Response {
+    let result = async {
+        let token = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !super::session::same(token, &me.csrf) {
+            return Err(ApiError::Forbidden(
+                "the upload's CSRF token is missing or wrong; reload the page".into(),
+            ));
+        }
+        let record = staff_record(&state, &me.principal, &id).await?;
+        let stored = state
+            .files
+            .store(body.into_data_stream(), state.upload_limit)
+            .await
+            .map_err(crate::http::datasets::upload_error)?;
+        let upload = Upload {
+            file_name: q.name,
+            content_type: headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned()),
+            title: q.title.filter(|t| !t.trim().is_empty()),
+            format: q.format.filter(|f| !f.is_empty()),
+        };
+        attach(&state, &record, &me.principal, stored, upload)
+            .await
+            .map(|to| see(&to))
+    }
+    .await;
+    ctx.respond(result.map_err(super::problems_shown))
+}
+
+/// `POST /manage/datasets/{id}/distributions/{did}`: renames a distribution or changes its format, or removes it
+/// (`remove`), as a new revision; its file stays in the store for older revisions.
+pub async fn edit_distribution(
+    State(state): State<AppState>,
+    Path((id, did)): Path<(String, String)>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            let mut distributions = record.content.distributions.clone();
+            let index = distributions
+                .iter()
+                .position(|d| d.id == did)
+                .ok_or_else(|| ApiError::NotFound(format!("no distribution {did:?}")))?;
+            let message = if form.get("remove").is_some() {
+                distributions.remove(index);
+                format!("distribution {did} removed")
+            } else {
+                let d = &mut distributions[index];
+                d.title = form.lang_text("title");
+                d.format = form.get("format").map(str::to_owned);
+                format!("distribution {did} edited")
+            };
+            save_distributions(&s, &record, &principal, distributions, &message).await?;
+            Ok(format!("/manage/datasets/{}", record.id))
+        },
+    )
+    .await
+}
+
+/// `POST /manage/datasets/{id}/links`: a distribution held elsewhere (a download URL), as a new revision.
+pub async fn add_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            let url = form.get("url").unwrap_or("").to_owned();
+            let mut distributions = record.content.distributions.clone();
+            let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            let did = distribution_id(name, &distributions);
+            distributions.push(Distribution {
+                id: did.clone(),
+                title: form.lang_text("link_title"),
+                description: LangText::default(),
+                access_url: None,
+                download_url: Some(url),
+                file_sha256: None,
+                byte_size: None,
+                format: form.get("format").map(str::to_owned),
+                media_type: None,
+                licence: None,
+                column_types: Default::default(),
+            });
+            save_distributions(
+                &s,
+                &record,
+                &principal,
+                distributions,
+                &format!("link {did} added"),
+            )
+            .await?;
+            Ok(format!("/manage/datasets/{}", record.id))
+        },
+    )
+    .await
+}
+
+/// Moves a dataset through the workflow (`submit`, `publish`, `return`), with the API's role checks; then goes to
+/// `to`.
+pub async fn transition(
+    state: &AppState,
+    ctx: &Ctx,
+    posted: Posted,
+    id: &str,
+    action: &'static str,
+    to: &str,
+) -> Response {
+    let s = state.clone();
+    let to = to.to_owned();
+    on_dataset(
+        state,
+        ctx,
+        posted,
+        id,
+        |record, principal, form| async move {
+            let agency = &record.content.publisher;
+            let allowed = match action {
+                "submit" => may_edit(&principal, agency),
+                _ => may_approve(&principal, agency),
+            };
+            if !allowed {
+                return Err(ApiError::Forbidden(format!(
+                    "{} may not {action} datasets of {agency}",
+                    principal.name
+                )));
+            }
+            s.catalog
+                .transition(
+                    &record.id,
+                    action,
+                    form.get("reason"),
+                    &Actor {
+                        name: &principal.name,
+                    },
+                )
+                .await?;
+            Ok(to)
+        },
+    )
+    .await
+}
+
+/// `POST /manage/datasets/{id}/submit`.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let to = format!("/manage/datasets/{id}");
+    transition(&state, &ctx, posted, &id, "submit", &to).await
+}
+
+/// `POST /manage/datasets/{id}/releases`: marks the published revision as a version.
+pub async fn mark_release(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+    posted: Posted,
+) -> Response {
+    let s = state.clone();
+    on_dataset(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        |record, principal, form| async move {
+            let notes = form.lang_text("notes");
+            s.catalog
+                .create_release(
+                    &record.id,
+                    form.get("version").unwrap_or(""),
+                    &notes,
+                    &Actor {
+                        name: &principal.name,
+                    },
+                )
+                .await?;
+            Ok(format!("/manage/datasets/{}", record.id))
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "manage_diff.html")]
+struct DiffPage {
+    c: Chrome,
+    m: &'static ManageText,
+    f: Frame,
+    id: String,
+    from: i64,
+    to: i64,
+    rows: Vec<DiffRow>,
+}
+
+/// `GET /manage/datasets/{id}/revisions/{from}/diff/{to}`.
+pub async fn diff(
+    State(state): State<AppState>,
+    Path((id, from, to)): Path<(String, i64, i64)>,
+    ctx: Ctx,
+    me: SignedIn,
+) -> Response {
+    let result = async {
+        staff_record(&state, &me.principal, &id).await?;
+        let diff = state.catalog.diff(&id, from, to).await?;
+        let rows = DiffRow::from_catalog(diff["changes"].as_array().map_or(&[][..], |v| v));
+        let m = super::texts::of(ctx.lang);
+        let (c, m, f) = parts(&ctx, &me, format!("{id} · {}", m.diff_title), "datasets");
+        Ok(render(
+            &ctx,
+            &DiffPage {
+                c,
+                m,
+                f,
+                id: id.clone(),
+                from,
+                to,
+                rows,
+            },
+        ))
+    }
+    .await;
+    ctx.respond(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distribution_ids_come_from_file_names_and_stay_unique() {
+        let taken = vec![Distribution {
+            id: "dan-so-2024".into(),
+            title: LangText::default(),
+            description: LangText::default(),
+            access_url: None,
+            download_url: None,
+            file_sha256: None,
+            byte_size: None,
+            format: None,
+            media_type: None,
+            licence: None,
+            column_types: Default::default(),
+        }];
+        assert_eq!(distribution_id("Dân số 2024.csv", &taken), "dan-so-2024-2");
+        assert_eq!(distribution_id("data.csv", &taken), "data");
+        assert_eq!(distribution_id("???.csv", &taken), "file");
+    }
+}
