@@ -249,21 +249,6 @@ impl Catalog {
         }))
     }
 
-    /// Checks that a stored CSV file can be ingested with `declared` types, writing nothing (what a change of a
-    /// distribution's `columnTypes` is checked with before it is saved).
-    pub async fn check_csv(&self, path: &Path, declared: &ColumnTypes) -> Result<(), CatalogError> {
-        let declared = declared.clone();
-        let path = path.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let bytes = std::fs::read(&path).map_err(|e| {
-                CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
-            })?;
-            resolve_columns(&parse_csv(&bytes)?, &declared).map(drop)
-        })
-        .await
-        .map_err(|e| CatalogError::Registry(registry::RegistryError::Storage(e.to_string())))?
-    }
-
     /// Ingests a stored CSV file with the publisher's `declared` column types (idempotent: a table already ingested
     /// for the same file and declaration is left as it is).
     pub async fn ingest_csv(

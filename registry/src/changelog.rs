@@ -229,11 +229,12 @@ mod tests {
 
 /// One change-log entry as the change feed shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FeedEntry {
     /// The sequence (the feed's cursor).
     pub seq: i64,
-    /// When.
+    /// When (RFC 3339).
     pub recorded_at: String,
     /// What kind of change.
     pub action: String,
@@ -241,6 +242,7 @@ pub struct FeedEntry {
     pub subject: String,
     /// Content hash after, when there is content.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
     pub after_sha256: Option<String>,
 }
 

@@ -6,6 +6,8 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use registry::changelog::FeedEntry;
+
 use super::openapi::Problem;
 use super::{ApiError, ApiQuery, AppState};
 
@@ -24,24 +26,6 @@ pub struct FeedQuery {
     /// Entries per page, 1 to 10000 (default 1000).
     #[param(minimum = 1, maximum = 10000)]
     limit: Option<i64>,
-}
-
-/// One change as the feed shows it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct FeedEntry {
-    /// The sequence (the feed's cursor).
-    pub seq: i64,
-    /// When (RFC 3339).
-    pub recorded_at: String,
-    /// What kind of change.
-    pub action: String,
-    /// The URI of what changed.
-    pub subject: String,
-    /// Content hash after, when there is content.
-    #[schema(nullable = false)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after_sha256: Option<String>,
 }
 
 /// A page of the change feed.
@@ -76,15 +60,5 @@ pub async fn changes(
     let items = registry::changelog::feed(state.registry.database().pool(), after, limit).await?;
     let next = items.last().map(|e| e.seq.to_string());
     let head = state.registry.version_tag().await?;
-    let items = items
-        .into_iter()
-        .map(|e| FeedEntry {
-            seq: e.seq,
-            recorded_at: e.recorded_at,
-            action: e.action,
-            subject: e.subject,
-            after_sha256: e.after_sha256,
-        })
-        .collect();
     Ok(axum::Json(FeedPage { items, next, head }))
 }

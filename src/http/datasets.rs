@@ -939,8 +939,9 @@ pub(crate) async fn usage(
     Ok(axum::Json(state.usage.report(&id, from, to).await?).into_response())
 }
 
-/// A patch that declares column types for a distribution whose CSV file is already uploaded is checked against that
-/// file before anything is saved: a value that does not fit is refused naming its line and the field.
+/// A patch that declares column types for a distribution whose CSV file is already uploaded is ingested with them
+/// before anything is saved: a value that does not fit is refused naming its line and the field, and otherwise the
+/// table the data API will read is ready (a patch refused later leaves an unused table, keyed by its declaration).
 async fn check_column_types(state: &AppState, id: &str, patch: &Value) -> Result<(), ApiError> {
     let Some(Value::Array(new)) = patch.get("distributions") else {
         return Ok(());
@@ -973,8 +974,9 @@ async fn check_column_types(state: &AppState, id: &str, patch: &Value) -> Result
             .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
         state
             .catalog
-            .check_csv(&path, &types)
+            .ingest_csv(&sha, &path, &types)
             .await
+            .map(drop)
             .map_err(|e| match e {
                 catalog::CatalogError::Invalid(problems) => ApiError::Unprocessable(
                     problems

@@ -4,15 +4,7 @@ use serde_json::{Value, json};
 
 use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app};
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 const ROLES: &[&str] = &[
     "anonymous",
     "bad-token",

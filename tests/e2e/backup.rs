@@ -7,15 +7,7 @@ use crate::support::{ADMIN_TOKEN, Backend, TestApp, fresh_pg_database, spawn_app
 
 on_both_backends!(backup_and_restore_round_trip);
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 
 async fn fingerprint(app: &TestApp) -> Value {
     let mut lists = Vec::new();

@@ -10,15 +10,7 @@ on_both_backends!(
     files_are_content_addressed_and_old_releases_stay_downloadable,
 );
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 
 fn sample(publisher: &str) -> Value {
     json!({

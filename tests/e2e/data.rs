@@ -10,19 +10,12 @@ on_both_backends!(
     declared_column_types_override_inference
 );
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 
-async fn upload(app: &TestApp, body: &str) -> reqwest::Response {
+/// Uploads `body` as the CSV file of distribution `csv` of dataset `id`.
+async fn upload(app: &TestApp, id: &str, body: &str) -> reqwest::Response {
     app.client
-        .put(app.url("/api/v1/datasets/measurements/distributions/csv/file"))
+        .put(app.url(&format!("/api/v1/datasets/{id}/distributions/csv/file")))
         .bearer_auth(ADMIN_TOKEN)
         .header("content-type", "text/csv")
         .body(body.to_owned())
@@ -47,6 +40,7 @@ async fn data_api_filters_pages_and_streams(backend: Backend) {
     // A ragged row: refused with its line, and the dataset keeps no file.
     let r = upload(
         &app,
+        "measurements",
         "station,day,value\nHN01,2025-01-01,12.5\nHN02,2025-01-01\n",
     )
     .await;
@@ -77,7 +71,7 @@ async fn data_api_filters_pages_and_streams(backend: Backend) {
             i % 10
         ));
     }
-    assert_eq!(upload(&app, &csv).await.status(), 200);
+    assert_eq!(upload(&app, "measurements", &csv).await.status(), 200);
     for action in ["submit", "publish"] {
         app.post_json(
             &format!("/api/v1/datasets/measurements/{action}"),
@@ -212,18 +206,13 @@ async fn declared_column_types_override_inference(backend: Backend) {
         .post_json("/api/v1/datasets", Some(ADMIN_TOKEN), &dataset)
         .await;
     assert_eq!(r.status(), 201);
-    let put = |body: &'static str| {
-        app.client
-            .put(app.url("/api/v1/datasets/typed/distributions/csv/file"))
-            .bearer_auth(ADMIN_TOKEN)
-            .header("content-type", "text/csv")
-            .body(body)
-            .send()
-    };
     // A value that is not the declared date: refused with its line and column, nothing stored.
-    let r = put("year,day,count\n2025,2025-01-01,3\n2026,soon,4\n")
-        .await
-        .unwrap();
+    let r = upload(
+        &app,
+        "typed",
+        "year,day,count\n2025,2025-01-01,3\n2026,soon,4\n",
+    )
+    .await;
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["line"], 3, "{p}");
@@ -242,9 +231,12 @@ async fn declared_column_types_override_inference(backend: Backend) {
         .unwrap();
     assert_eq!(record["currentRevision"], 1);
 
-    let r = put("year,day,count\n2025,2025-01-01,3\n2026,2025-01-02,4\n")
-        .await
-        .unwrap();
+    let r = upload(
+        &app,
+        "typed",
+        "year,day,count\n2025,2025-01-01,3\n2026,2025-01-02,4\n",
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let rows: Value = get("/api/v1/data/typed/csv")
         .await

@@ -10,15 +10,7 @@ on_both_backends!(
     seed_catalog_conforms_with_lists_plans_and_attention
 );
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 
 fn dataset(id: &str, publisher: &str, theme: &str) -> Value {
     json!({

@@ -26,15 +26,7 @@ on_both_backends!(
     runs_are_recorded_in_the_catalog_and_private_sources_are_refused
 );
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 const AGENCIES: &[&str] = &["G01", "G02", "G03", "G12"];
 const PORTAL_TOKEN: &str = "portal-test-token";
 const BIN: &str = env!("CARGO_BIN_EXE_opendata");

@@ -20,15 +20,7 @@ on_both_backends!(
     issue9_password_sign_in_for_accounts_that_have_one,
 );
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 
 const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 

@@ -9,6 +9,17 @@ use serde_json::Value;
 
 pub const ADMIN_TOKEN: &str = "test-admin-token";
 
+/// The code lists a dataset's codes are checked against: enough to create and publish datasets.
+pub const CATALOG_SEEDS: &[&str] = &[
+    "agencies",
+    "themes",
+    "licences",
+    "frequencies",
+    "access-rights",
+    "file-types",
+    "data-classes",
+];
+
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,

@@ -11,15 +11,7 @@ use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app, spawn_app_with};
 
 on_both_backends!(usage_counts_views_downloads_and_api_calls);
 
-const SEEDS: &[&str] = &[
-    "agencies",
-    "themes",
-    "licences",
-    "frequencies",
-    "access-rights",
-    "file-types",
-    "data-classes",
-];
+use crate::support::CATALOG_SEEDS as SEEDS;
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
