@@ -161,6 +161,7 @@ pub async fn generate(
                 rng.random_range(1..=12),
                 rng.random_range(1..=28),
             ),
+            modified: None,
             reference_date: None,
             distributions,
         };

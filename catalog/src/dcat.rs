@@ -611,7 +611,8 @@ impl<'c, 'a> Export<'c, 'a> {
         if let Some(issued) = issued {
             self.graph.add(node.clone(), dct::ISSUED, issued);
         }
-        if let Some(modified) = date_time(d.modified) {
+        // Likewise the source's date of its latest change wins over the time of our latest revision.
+        if let Some(modified) = c.modified.map(date).or_else(|| date_time(d.modified)) {
             self.graph.add(node.clone(), dct::MODIFIED, modified);
         }
         if let Some(version) = d.version {

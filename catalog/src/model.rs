@@ -161,6 +161,10 @@ pub struct DatasetContent {
     /// Date of formal issuance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issued: Option<NaiveDate>,
+    /// Date of the latest change of the data as its source records it (a dataset loaded today from a 2025 source
+    /// was modified in 2025); without it, `dct:modified` is the catalog's latest published revision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<NaiveDate>,
     /// The date the codes are checked at (a 2024 dataset may keep a province closed in 2025); default: today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference_date: Option<NaiveDate>,
@@ -279,6 +283,14 @@ impl DatasetContent {
             problems.push(InputProblem::field(
                 "temporal/end",
                 "the end is before the start",
+            ));
+        }
+        if let (Some(issued), Some(modified)) = (self.issued, self.modified)
+            && modified < issued
+        {
+            problems.push(InputProblem::field(
+                "modified",
+                "the data cannot be modified before it was issued",
             ));
         }
         let mut ids = std::collections::HashSet::new();

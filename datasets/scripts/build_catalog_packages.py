@@ -61,7 +61,7 @@ from catalog_seedlib import (  # noqa: E402
     write_json,
 )
 
-ISSUED = "2026-11-23"  # the date these seed catalogue entries were compiled
+COMPILED = "2026-11-23"  # the day these seed entries were compiled: their `referenceDate` (codes checked then)
 SCRIPT = "datasets/scripts/build_catalog_packages.py"
 HOLIDAY_YEARS = range(2010, 2027)
 
@@ -121,7 +121,7 @@ def files_table(rows: list[tuple[str, int, str]]) -> str:
 
 TAIL = f"""
 ## Catalogue metadata choices
-- `issued` is {ISSUED}, the date this seed catalogue entry was compiled (not a date of the source).
+- @SOURCE_DATES@
 - `publisher` is the agency this seed catalogue files the dataset under (a `valid` code of the
   `agencies` list at `referenceDate`); the files are **not** an official publication of that agency.
 - No `contactPoint`: no verified contact address is known.
@@ -236,8 +236,7 @@ def build_holidays(work: Path) -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
-        "referenceDate": ISSUED,
+        "referenceDate": COMPILED,
         "distributions": [
             distribution("holidays-csv", "public-holidays.csv", "CSV", "Ngày nghỉ lễ, tết (CSV)",
                          "Public holidays (CSV)"),
@@ -374,8 +373,7 @@ def build_banks(work: Path) -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
-        "referenceDate": ISSUED,
+        "referenceDate": COMPILED,
         "distributions": [
             distribution("banks-csv", "banks.csv", "CSV", "Danh sách ngân hàng và mã BIN (CSV)",
                          "Banks and BINs (CSV)"),
@@ -529,7 +527,6 @@ def build_iso(work: Path) -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
         "referenceDate": "2025-06-30",
         "distributions": [
             distribution("crosswalk-csv", "iso-3166-2-vn-provinces.csv", "CSV",

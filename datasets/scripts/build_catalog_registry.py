@@ -44,8 +44,9 @@ from catalog_seedlib import (  # noqa: E402
     write_json,
 )
 
-# The date these seed catalogue entries were compiled; used as ``issued`` (see the READMEs).
-ISSUED = "2026-11-23"
+# The day these seed entries were compiled: the date their codes are checked at (`referenceDate`) where no other
+# date applies. Never shown as a date of the data (see SOURCE_DATES in catalog_seedlib.py).
+COMPILED = "2026-11-23"
 REFORM = "2025-07-01"
 BEFORE_REFORM = "2025-06-30"
 RESTRUCTURING = "2025-03-01"
@@ -86,7 +87,7 @@ def files_table(rows: list[tuple[str, int, str]]) -> str:
 
 COMMON_README_TAIL = f"""
 ## Catalogue metadata choices
-- `issued` is {ISSUED}, the date this seed catalogue entry was compiled (not a date of the source).
+- @SOURCE_DATES@
 - `publisher` is the agency this seed catalogue files the dataset under (a `valid` code of the
   `agencies` list at `referenceDate`); the files are **not** an official publication of that agency.
 - No `contactPoint`: no verified contact address is known.
@@ -173,7 +174,6 @@ def build_units_before() -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
         "referenceDate": BEFORE_REFORM,
         "distributions": [
             distribution("provinces-csv", "provinces.csv", "CSV", "Danh sách 63 tỉnh, thành phố",
@@ -320,7 +320,6 @@ def build_units_after(mergers: list[dict]) -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
         "referenceDate": REFORM,
         "distributions": [
             distribution("provinces-csv", "provinces.csv", "CSV", "Danh sách 34 tỉnh, thành phố",
@@ -441,7 +440,6 @@ def build_mergers(mergers: list[dict]) -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
         "referenceDate": BEFORE_REFORM,
         "distributions": [
             distribution("mergers-csv", "province-mergers-2025.csv", "CSV", "Bảng tỉnh cũ – tỉnh mới",
@@ -560,7 +558,6 @@ def build_agencies() -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
         "referenceDate": RESTRUCTURING,
         "distributions": [
             distribution("identifiers-csv", "agency-identifiers.csv", "CSV", "Mã định danh cấp 1 (CSV)",
@@ -645,8 +642,7 @@ def build_ethnic_groups() -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "master",
-        "issued": ISSUED,
-        "referenceDate": ISSUED,
+        "referenceDate": COMPILED,
         "distributions": [
             distribution("ethnic-groups-csv", "ethnic-groups.csv", "CSV", "Danh mục dân tộc (CSV)",
                          "Ethnic groups (CSV)"),
@@ -764,7 +760,6 @@ def build_restructuring() -> None:
         "licence": "CC-BY-4.0",
         "accessRight": "public",
         "dataClass": "transaction",
-        "issued": ISSUED,
         "referenceDate": RESTRUCTURING,
         "distributions": [
             distribution("restructuring-csv", "ministry-restructuring-2025.csv", "CSV",

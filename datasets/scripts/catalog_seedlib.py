@@ -27,6 +27,48 @@ REGISTRY_DIR = DATASETS_DIR / "registry"
 CATALOG_DIR = DATASETS_DIR / "catalog"
 REFERENCE_DIR = Path("/work/shared/reference")
 
+# Each seed dataset's `issued` and `modified`: the dates of its source, never the day the seed was compiled
+# (a catalogue that shows today's date on a 2025 list misleads). (issued, modified, where the dates come from).
+SOURCE_DATES: dict[str, tuple[str, str, str]] = {
+    "administrative-units-2025-06-30": (
+        "2025-01-04", "2025-01-04",
+        "the `__data_version__` of PyPI `vietnam-provinces` 0.6.0, the state of the GSO catalogue it transcribes",
+    ),
+    "administrative-units-2025-07-01": (
+        "2025-10-18", "2025-10-18",
+        "the `__data_version__` of PyPI `vietnam-provinces` 2025.10.1 (uploaded to PyPI on 2025-10-18)",
+    ),
+    "province-mergers-2025": (
+        "2025-10-18", "2025-10-18",
+        "the `__data_version__` of PyPI `vietnam-provinces` 2025.10.1, the source of the post-reform codes",
+    ),
+    "agency-identifiers-level-1": (
+        "2020-07-22", "2025-03-01",
+        "Decision 20/2020/QĐ-TTg of 2020-07-22 (the level-1 identifiers) and the restructuring effective "
+        "2025-03-01 (`ministry-restructuring-2025.csv`, column `effective`)",
+    ),
+    "ministry-restructuring-2025": (
+        "2025-03-01", "2025-03-01",
+        "the `effective` date of every row of `ministry-restructuring-2025.csv`",
+    ),
+    "ethnic-groups": (
+        "1979-03-02", "1979-03-02",
+        "Decision 121-TCTK/PPCĐ of 1979-03-02, which issued the list",
+    ),
+    "bank-identification-numbers": (
+        "2026-08-24", "2026-08-24",
+        "the day npm `vietnam-qr-pay` 1.5.1 was published (the npm registry's `time` of that version)",
+    ),
+    "iso-3166-2-vn-provinces": (
+        "2026-02-17", "2026-02-17",
+        "the day PyPI `pycountry` 26.2.16 was uploaded (the PyPI simple index's `upload-time` of its wheel)",
+    ),
+    "public-holidays": (
+        "2026-11-17", "2026-11-17",
+        "the day PyPI `holidays` 0.109 was uploaded (the PyPI simple index's `upload-time` of its wheel)",
+    ),
+}
+
 # Order of the DatasetContent fields (catalog/src/model.rs), camelCase as in its JSON.
 DATASET_FIELDS = [
     "title",
@@ -45,6 +87,7 @@ DATASET_FIELDS = [
     "landingPage",
     "conformsTo",
     "issued",
+    "modified",
     "referenceDate",
     "distributions",
 ]
@@ -149,6 +192,9 @@ def write_dataset(dataset_id: str, content: dict, readme: str) -> Path:
     unknown = set(content) - set(DATASET_FIELDS)
     if unknown:
         raise ValueError(f"{dataset_id}: unknown dataset fields {sorted(unknown)}")
+    issued, modified, why = SOURCE_DATES[dataset_id]
+    content = {**content, "issued": issued, "modified": modified}
+    readme = readme.replace("@SOURCE_DATES@", f"`issued` is {issued} and `modified` {modified}: {why}.")
     doc = {"id": dataset_id}
     for f in DATASET_FIELDS:
         if f in content and content[f] not in (None, [], {}):

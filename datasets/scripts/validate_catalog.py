@@ -167,9 +167,11 @@ def main() -> int:
         langs = doc.get("languages")
         if not isinstance(langs, list) or not langs or set(langs) - LANGS or len(set(langs)) != len(langs):
             err("languages: a non-empty list of vi/en")
-        for f in ("issued", "referenceDate"):
+        for f in ("issued", "modified", "referenceDate"):
             if f in doc and not is_date(doc[f]):
                 err(f"{f}: not a YYYY-MM-DD date")
+        if is_date(doc.get("issued")) and is_date(doc.get("modified")) and doc["modified"] < doc["issued"]:
+            err("modified: before issued")
         temporal = doc.get("temporal")
         if temporal is not None:
             if not isinstance(temporal, dict) or set(temporal) - {"start", "end"} or not temporal:

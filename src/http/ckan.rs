@@ -416,6 +416,7 @@ async fn package(
         Some(c.languages.join(",")).filter(|s| !s.is_empty()),
     ));
     extras.push(("issued", c.issued.map(|d| d.to_string())));
+    extras.push(("modified", c.modified.map(|d| d.to_string())));
     extras.push((
         "contact_name",
         c.contact_point.as_ref().map(|p| p.name.clone()),

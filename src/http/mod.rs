@@ -153,8 +153,32 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
+}
+
+/// Logs a failed request. A 503 is an answer, not a fault: `/readyz` gives it while the store or the projections are
+/// still starting, and load balancers poll it then, so it is logged at debug; any other 5xx is an error.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass;
+    let latency_ms = latency.as_millis();
+    match class {
+        ServerErrorsFailureClass::StatusCode(status)
+            if status == StatusCode::SERVICE_UNAVAILABLE =>
+        {
+            tracing::debug!(%status, latency_ms, "service unavailable");
+        }
+        ServerErrorsFailureClass::StatusCode(status) => {
+            tracing::error!(%status, latency_ms, "response failed");
+        }
+        ServerErrorsFailureClass::Error(error) => {
+            tracing::error!(%error, latency_ms, "response failed")
+        }
+    }
 }
 
 /// Every error an API call can end with.

@@ -4,7 +4,9 @@
 # limiter), then fails on any 5xx, undocumented status or content type, or response that violates the OpenAPI document.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-bin="${OPENDATA_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/opendata-target}/debug/opendata}"
+# The binary scripts/test built ($OPENDATA_BIN), else the debug build where cargo says this workspace's target is.
+target_dir() { (cd "$repo" && cargo metadata --format-version 1 --no-deps) | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'; }
+bin="${OPENDATA_BIN:-$(target_dir)/debug/opendata}"
 data="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 token="schemathesis-admin-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"

@@ -1,13 +1,13 @@
 // What the browser tests share: the `opendata` binary started on a free loopback port with a temporary data directory
 // and the seed data, Debian's Chromium through playwright-core, and pages that record what the browser complains about.
 //
-// The binary is $OPENDATA_BIN, else $CARGO_TARGET_DIR/debug/opendata, else ~/.cache/opendata-target/debug/opendata
-// (a release build when there is no debug one).
-import { spawn } from 'node:child_process';
+// The binary is $OPENDATA_BIN (scripts/test sets it to the one it built), else the debug (or release) build in the
+// target directory cargo reports for this workspace, so running these tests by hand needs no variable either.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
-import { tmpdir, homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +33,8 @@ export function launchChromium() {
 
 function binary() {
   if (process.env.OPENDATA_BIN) return process.env.OPENDATA_BIN;
-  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'opendata-target');
+  const metadata = execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'], { cwd: repo, maxBuffer: 1 << 26 });
+  const target = JSON.parse(metadata).target_directory;
   for (const profile of ['debug', 'release']) {
     const path = resolve(repo, target, profile, 'opendata');
     if (existsSync(path)) return path;

@@ -8,6 +8,7 @@ mod ckan;
 mod crash;
 mod data;
 mod dcat;
+mod first_run;
 mod generate;
 mod harvest;
 mod limits;

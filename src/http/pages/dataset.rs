@@ -191,7 +191,9 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
     if let Some(d) = &record.first_published_at {
         fact(t.first_published, vec![Link::text(lang.day_of(d))]);
     }
-    if let Some(d) = &record.published_at {
+    if let Some(d) = c.modified {
+        fact(t.modified, vec![Link::text(lang.date(d))]);
+    } else if let Some(d) = &record.published_at {
         fact(t.modified, vec![Link::text(lang.day_of(d))]);
     }
     if let Some(cp) = &c.contact_point {
