@@ -6,7 +6,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use registry::changelog::{now, sha256_hex};
+use registry::changelog::{Appender, NewEntry, now, sha256_hex};
 use registry::db::Migrations;
 use registry::{Database, InputProblem, RegistryError};
 
@@ -30,6 +30,12 @@ pub const ACCOUNT_MIGRATIONS: Migrations = Migrations {
             "passwords",
             include_str!("../migrations/sqlite/9004_passwords.sql"),
             include_str!("../migrations/postgres/9004_passwords.sql"),
+        ),
+        (
+            9102,
+            "sign-in failures",
+            include_str!("../migrations/sqlite/9102_sign_in_failures.sql"),
+            include_str!("../migrations/postgres/9102_sign_in_failures.sql"),
         ),
     ],
 };
@@ -148,11 +154,22 @@ impl Accounts {
         Self { db }
     }
 
-    /// Creates an account with a fresh token (or `token` when given, for the bootstrap admin).
+    /// Creates an account with a fresh token (or `token` when given, for the bootstrap admin), recorded in the change
+    /// log as done by the system.
     pub async fn create(
         &self,
         new: NewAccount,
         token: Option<String>,
+    ) -> Result<IssuedToken, RegistryError> {
+        self.create_by(new, token, "system").await
+    }
+
+    /// Creates an account, recording `actor` in the change log.
+    pub async fn create_by(
+        &self,
+        new: NewAccount,
+        token: Option<String>,
+        actor: &str,
     ) -> Result<IssuedToken, RegistryError> {
         let mut problems = Vec::new();
         let name = new.name.trim();
@@ -204,6 +221,7 @@ impl Accounts {
         .bind(now())
         .execute(&mut *w.tx)
         .await?;
+        log_account(&mut w.tx, id, actor, "account.create").await?;
         w.commit().await?;
         let principal = Principal {
             id,
@@ -217,13 +235,29 @@ impl Accounts {
 
     /// Makes `token` the bootstrap admin's token, creating the `admin` account when missing.
     pub async fn ensure_admin_token(&self, token: &str) -> Result<(), RegistryError> {
-        let updated = sqlx::query(
-            "UPDATE accounts SET token_sha256 = $1 WHERE name = 'admin' AND role = 'admin'",
+        let hash = sha256_hex(token.as_bytes());
+        let mut w = self.db.write().await?;
+        let row = sqlx::query(
+            "SELECT id, token_sha256 FROM accounts WHERE name = 'admin' AND role = 'admin'",
         )
-        .bind(sha256_hex(token.as_bytes()))
-        .execute(self.db.pool())
+        .fetch_optional(&mut *w.tx)
         .await?;
-        if updated.rows_affected() == 0 {
+        let found = match row {
+            Some(r) => Some((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)),
+            None => None,
+        };
+        if let Some((id, current)) = &found
+            && *current != hash
+        {
+            sqlx::query("UPDATE accounts SET token_sha256 = $1 WHERE id = $2")
+                .bind(&hash)
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+            log_account(&mut w.tx, *id, "system", "account.token").await?;
+        }
+        w.commit().await?;
+        if found.is_none() {
             let new = NewAccount {
                 name: "admin".into(),
                 role: Role::Admin,
@@ -324,19 +358,23 @@ impl Accounts {
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
             .map_err(|e| RegistryError::Storage(e.to_string()))??;
-        let updated = sqlx::query(
-            "UPDATE accounts SET password_hash = $1 WHERE name = $2 AND revoked_at IS NULL",
-        )
-        .bind(hash)
-        .bind(name)
-        .execute(self.db.pool())
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(RegistryError::invalid(InputProblem::field(
-                "name",
-                format!("no account {name:?}"),
-            )));
-        }
+        let mut w = self.db.write().await?;
+        let id = sqlx::query("SELECT id FROM accounts WHERE name = $1 AND revoked_at IS NULL")
+            .bind(name)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .map(|r| r.try_get::<i64, _>(0))
+            .transpose()?
+            .ok_or_else(|| {
+                RegistryError::invalid(InputProblem::field("name", format!("no account {name:?}")))
+            })?;
+        sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+        log_account(&mut w.tx, id, name, "account.password").await?;
+        w.commit().await?;
         Ok(())
     }
 
@@ -381,6 +419,117 @@ impl Accounts {
             _ => Ok(None),
         }
     }
+}
+
+impl Accounts {
+    /// The store (for the sign-in lock-out, [`crate::lockout`]).
+    pub(crate) fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Records every account in the change log once, when the log has never recorded one (a store from before the
+    /// change log covered accounts); afterwards every account change is recorded as it happens.
+    pub async fn adopt_into_log(&self) -> Result<usize, RegistryError> {
+        let mut w = self.db.write().await?;
+        let logged = sqlx::query("SELECT 1 FROM change_log WHERE action LIKE 'account.%' LIMIT 1")
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if logged.is_some() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM accounts ORDER BY id")
+            .fetch_all(&mut *w.tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+        for id in &ids {
+            log_account(&mut w.tx, *id, "system", "account.adopt").await?;
+        }
+        w.commit().await?;
+        Ok(ids.len())
+    }
+}
+
+/// The change-log subject of an account: by id, so that the public change feed shows no names.
+pub fn account_subject(id: i64) -> String {
+    format!("urn:opendata:account:{id}")
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "id, name, role, lists, agency, token_sha256, password_hash, created_at, revoked_at";
+
+/// The hash of an account row as the change log records it: sha256 of the canonical JSON of every column (the token
+/// and password only as the hashes stored).
+fn account_hash(row: &sqlx::any::AnyRow) -> Result<String, RegistryError> {
+    let doc = serde_json::json!({
+        "id": row.try_get::<i64, _>(0)?,
+        "name": row.try_get::<String, _>(1)?,
+        "role": row.try_get::<String, _>(2)?,
+        "lists": row.try_get::<String, _>(3)?,
+        "agency": row.try_get::<Option<String>, _>(4)?,
+        "tokenSha256": row.try_get::<String, _>(5)?,
+        "passwordHash": row.try_get::<Option<String>, _>(6)?,
+        "createdAt": row.try_get::<String, _>(7)?,
+        "revokedAt": row.try_get::<Option<String>, _>(8)?,
+    });
+    Ok(sha256_hex(doc.to_string().as_bytes()))
+}
+
+/// Appends a change-log entry recording account `id` as it now is in the transaction.
+async fn log_account(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: i64,
+    actor: &str,
+    action: &str,
+) -> Result<(), RegistryError> {
+    let row = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let hash = account_hash(&row)?;
+    let mut log = Appender::start(tx).await?;
+    log.append(
+        tx,
+        &NewEntry {
+            actor,
+            action,
+            subject: &account_subject(id),
+            before: None,
+            after: Some(&hash),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Checks every account row against the hash the change log recorded for it last.
+pub async fn verify_accounts(
+    pool: &sqlx::AnyPool,
+    log: &registry::verify::LogIndex,
+) -> Result<Vec<registry::verify::Finding>, RegistryError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    let mut findings = Vec::new();
+    for row in &rows {
+        let id: i64 = row.try_get(0)?;
+        let name: String = row.try_get(1)?;
+        if let Some(problem) = log.check(&format!("account/{id}"), "account.", &account_hash(row)?)
+        {
+            findings.push(registry::verify::Finding::new(
+                "account",
+                format!("{name} (id {id})"),
+                problem,
+            ));
+        }
+    }
+    Ok(findings)
 }
 
 /// The shortest password accepted.

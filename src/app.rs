@@ -45,6 +45,8 @@ pub struct Config {
     pub hsts: bool,
     /// Per-client rate limits.
     pub rate_limits: RateLimits,
+    /// How often the server audits itself and signs a checkpoint of the change log.
+    pub audit: crate::audit::AuditSchedule,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -81,6 +83,7 @@ impl Config {
             catalog_info: default_catalog_info(),
             hsts: false,
             rate_limits: RateLimits::default(),
+            audit: Default::default(),
         }
     }
 }
@@ -106,6 +109,8 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
     db.migrate(crate::accounts::ACCOUNT_MIGRATIONS).await?;
     db.migrate(crate::harvest_runs::HARVEST_RUN_MIGRATIONS)
         .await?;
+    db.migrate(crate::checkpoints::CHECKPOINT_MIGRATIONS)
+        .await?;
     Ok(db)
 }
 
@@ -113,6 +118,7 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    audit: crate::audit::AuditSchedule,
     /// A token generated for the bootstrap admin on this start, to show once.
     pub generated_admin_token: Option<String>,
 }
@@ -136,6 +142,7 @@ impl Application {
             }
         }
         let accounts = Accounts::new(db.clone());
+        accounts.adopt_into_log().await?;
         let mut generated_admin_token = None;
         match &config.admin_token {
             Some(token) => accounts.ensure_admin_token(token).await?,
@@ -194,10 +201,16 @@ impl Application {
                 .map(std::sync::Arc::new),
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
+            checkpoints: crate::checkpoints::Checkpoints::new(
+                crate::checkpoints::load_or_create_key(&config.data_dir)?,
+                db.clone(),
+                config.base_uri.clone(),
+            ),
         };
         Ok(Self {
             listener,
             state,
+            audit: config.audit,
             generated_admin_token,
         })
     }
@@ -223,6 +236,7 @@ impl Application {
             .map(|limiter| tokio::spawn(http::ratelimit::keep_tidy(limiter)));
         let usage = self.state.usage.clone();
         let flusher = tokio::spawn(http::usage::keep_flushing(usage.clone()));
+        let auditor = tokio::spawn(crate::audit::keep_watch(self.state.clone(), self.audit));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -235,6 +249,7 @@ impl Application {
             tidy.abort();
         }
         flusher.abort();
+        auditor.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
         }

@@ -3,7 +3,10 @@
 
 pub mod accounts;
 pub mod app;
+pub mod audit;
 pub mod backup;
+pub mod checkpoints;
 pub mod generate;
 pub mod harvest_runs;
 pub mod http;
+pub mod lockout;

@@ -115,6 +115,10 @@ enum Command {
         /// Send Strict-Transport-Security (only when served over TLS, e.g. behind a TLS proxy).
         #[arg(long, env = "OPENDATA_HSTS")]
         hsts: bool,
+        /// How often to verify the change log's chain and the projections' counts and sign a checkpoint of the head
+        /// (30s, 10m, 1h); every registry release is signed at once anyway.
+        #[arg(long, default_value = "10m", env = "OPENDATA_AUDIT_EVERY", value_parser = harvester::parse_duration)]
+        audit_every: std::time::Duration,
         #[command(flatten)]
         limits: RateLimitArgs,
     },
@@ -339,10 +343,21 @@ async fn harvest(args: HarvestArgs) -> app::anyhow_like::Result<()> {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute every hash of the change-log chain; exit 1 naming the first entry that does not verify.
+    /// Check the change-log chain, every registry item, list and release, dataset revision, open-data list, plan item
+    /// and account against the hash the change log recorded for it, every stored file against its sha256, and the
+    /// search index's count against SQL; exit 1 naming every bad subject.
     Verify {
         #[command(flatten)]
         store: StoreArgs,
+        /// Print the report as JSON (for monitoring).
+        #[arg(long)]
+        json: bool,
+        /// Also prove that the log extends this checkpoint, saved earlier from /api/v1/audit/checkpoints/latest.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// Do not re-hash the stored files.
+        #[arg(long)]
+        skip_files: bool,
     },
 }
 
@@ -415,6 +430,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             log_json,
             max_upload_mb,
             hsts,
+            audit_every,
             limits,
         } => {
             init_logs(log_json);
@@ -432,6 +448,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             };
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             config.hsts = hsts;
+            config.audit.every = audit_every;
             limits.apply(&mut config.rate_limits);
             config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN")
                 .ok()
@@ -502,22 +519,39 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { store },
+            command:
+                AuditCommand::Verify {
+                    store,
+                    json,
+                    checkpoint,
+                    skip_files,
+                },
         } => {
-            let mut config = Config::new(store.data_dir);
+            let checkpoint = match checkpoint {
+                Some(path) => Some(
+                    serde_json::from_slice(&std::fs::read(&path)?)
+                        .map_err(|e| format!("{} is not a checkpoint: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let mut config = Config::new(store.data_dir.clone());
             config.database_url = store.database_url;
             let db = app::open_database(&config).await?;
-            let check = registry::changelog::verify(db.pool()).await?;
-            match check.first_bad_seq {
-                None => {
-                    println!("change log verified: {} entries, head {}", check.entries, check.head);
-                    Ok(())
-                }
-                Some(seq) => Err(format!(
-                    "change log entry {seq} does not verify: the chain was altered at or before it ({} entries)",
-                    check.entries
-                )
-                .into()),
+            let options = opendata::audit::AuditOptions {
+                data_dir: store.data_dir,
+                skip_files,
+                checkpoint,
+            };
+            let report = opendata::audit::verify(&db, &options).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            if report.ok {
+                Ok(())
+            } else {
+                Err(format!("the audit found {} problem(s)", report.findings.len()).into())
             }
         }
         Command::Reindex { store } => {

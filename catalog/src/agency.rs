@@ -245,6 +245,7 @@ impl Catalog {
             manifest_sha256: String::new(),
         };
         list.manifest_sha256 = sha256_hex(list.manifest().as_bytes());
+        let content = serde_json::to_string(&list).expect("list serializes");
         sqlx::query(
             "INSERT INTO catalog_open_data_lists (agency, year, number, content, manifest_sha256, issued_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -252,7 +253,7 @@ impl Catalog {
         .bind(agency)
         .bind(year)
         .bind(number)
-        .bind(serde_json::to_string(&list).expect("list serializes"))
+        .bind(&content)
         .bind(&list.manifest_sha256)
         .bind(&list.issued_at)
         .execute(&mut *w.tx)
@@ -269,7 +270,12 @@ impl Catalog {
                 subject: &subject,
                 before: None,
                 after: Some(&list.manifest_sha256),
-                detail: json!({ "datasets": list.datasets.len() }),
+                // The manifest covers the datasets; the whole stored document (title, issuer) is hashed too, so
+                // that an audit catches any change to it.
+                detail: json!({
+                    "datasets": list.datasets.len(),
+                    "contentSha256": sha256_hex(content.as_bytes())
+                }),
             },
         )
         .await?;

@@ -80,6 +80,31 @@ impl Projection {
         self.store.len().unwrap_or(0)
     }
 
+    /// Datasets in the projection: the `dcat:dataset` links of the catalog node, one per projected dataset. Walks
+    /// those links: call it off the async threads.
+    pub fn dataset_count(&self) -> usize {
+        let catalog =
+            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        self.store
+            .quads_for_pattern(
+                Some(catalog.as_ref().into()),
+                Some(DCAT_DATASET),
+                None,
+                None,
+            )
+            .count()
+    }
+
+    /// Code lists in the projection: the named graphs under the registry's base (one per list with content).
+    pub fn list_count(&self) -> usize {
+        let prefix = format!("{}/registry/", self.catalog.registry().base_uri());
+        self.store
+            .named_graphs()
+            .filter_map(Result::ok)
+            .filter(|g| matches!(g, oxigraph::model::NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&prefix)))
+            .count()
+    }
+
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

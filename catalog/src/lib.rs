@@ -14,6 +14,7 @@ pub mod seed;
 pub mod store;
 pub mod tabular;
 pub mod usage;
+pub mod verify;
 
 pub use error::CatalogError;
 pub use store::Catalog;

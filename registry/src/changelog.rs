@@ -51,6 +51,17 @@ struct Hashed<'a> {
     entry: &'a NewEntry<'a>,
 }
 
+/// The hash of entry `seq` following the entry whose hash is `prev`: `sha256(prev ‖ canonical JSON of the entry)`.
+pub fn entry_hash(prev: &str, seq: i64, recorded_at: &str, entry: &NewEntry<'_>) -> String {
+    let body = serde_json::to_string(&Hashed {
+        seq,
+        recorded_at,
+        entry,
+    })
+    .expect("entry serializes");
+    sha256_hex(format!("{prev}{body}").as_bytes())
+}
+
 /// Appends entries and keeps the chain head in memory for the duration of one write transaction.
 pub struct Appender {
     next_seq: i64,

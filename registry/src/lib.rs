@@ -10,6 +10,7 @@ pub mod seed;
 pub mod skos;
 pub mod store;
 pub mod text;
+pub mod verify;
 
 pub use db::{Backend, Database};
 pub use error::{InputProblem, RegistryError};

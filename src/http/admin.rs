@@ -187,6 +187,9 @@ pub(crate) async fn create_token(
             })?;
         body.agency = Some(code);
     }
-    let issued = state.accounts.create(body, None).await?;
+    let issued = state
+        .accounts
+        .create_by(body, None, &principal.name)
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(issued)).into_response())
 }

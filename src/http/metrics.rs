@@ -50,6 +50,11 @@ pub struct Metrics {
     projection_lag: Gauge,
     rdf_quads: Gauge,
     search_documents: Gauge,
+    audit_ok: Gauge,
+    audit_findings: Gauge,
+    audit_chain_entries: Gauge,
+    audit_last_run: Gauge,
+    checkpoint_seq: Gauge,
 }
 
 impl Default for Metrics {
@@ -105,8 +110,44 @@ impl Metrics {
             "Datasets in the search index",
             search_documents.clone(),
         );
+        let audit_ok = Gauge::default();
+        registry.register(
+            "audit_ok",
+            "1 when the last periodic audit (change-log chain, projection counts) found nothing wrong, else 0",
+            audit_ok.clone(),
+        );
+        let audit_findings = Gauge::default();
+        registry.register(
+            "audit_findings",
+            "Problems the last periodic audit found (each is logged with its subject)",
+            audit_findings.clone(),
+        );
+        let audit_chain_entries = Gauge::default();
+        registry.register(
+            "audit_chain_entries",
+            "Change-log entries the last periodic audit verified",
+            audit_chain_entries.clone(),
+        );
+        let audit_last_run = Gauge::default();
+        registry.register_with_unit(
+            "audit_last_run_timestamp",
+            "When the last periodic audit ran (Unix time)",
+            Unit::Seconds,
+            audit_last_run.clone(),
+        );
+        let checkpoint_seq = Gauge::default();
+        registry.register(
+            "checkpoint_seq",
+            "The change-log sequence of the latest checkpoint this node signed",
+            checkpoint_seq.clone(),
+        );
         Self {
             registry,
+            audit_ok,
+            audit_findings,
+            audit_chain_entries,
+            audit_last_run,
+            checkpoint_seq,
             search_documents,
             requests,
             latency,
@@ -115,6 +156,20 @@ impl Metrics {
             projection_lag,
             rdf_quads,
         }
+    }
+
+    /// Publishes the outcome of a periodic audit.
+    pub fn record_audit(&self, report: &crate::audit::AuditReport) {
+        self.audit_ok.set(i64::from(report.ok));
+        self.audit_findings
+            .set(i64::try_from(report.findings.len()).unwrap_or(i64::MAX));
+        self.audit_chain_entries.set(report.chain.entries);
+        self.audit_last_run.set(chrono::Utc::now().timestamp());
+    }
+
+    /// Publishes the sequence of a checkpoint just signed.
+    pub fn record_checkpoint(&self, seq: i64) {
+        self.checkpoint_seq.set(seq);
     }
 
     /// Counts a request refused by `bucket`.

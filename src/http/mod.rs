@@ -16,6 +16,7 @@ use crate::accounts::{Accounts, Principal};
 
 pub mod admin;
 pub mod agencies;
+pub mod audit;
 pub mod changes;
 pub mod ckan;
 pub mod data;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Usage counts per dataset and day.
     pub usage: catalog::usage::Usage,
+    /// The change log's checkpoint signer.
+    pub checkpoints: crate::checkpoints::Checkpoints,
 }
 
 impl AppState {
@@ -121,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(health::router())
         .merge(metrics::router())
+        .merge(audit::router())
         .merge(openapi::router())
         .merge(datasets::public_router())
         .merge(datasets::usage_router())

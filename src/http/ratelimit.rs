@@ -558,6 +558,30 @@ fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAdd
     client
 }
 
+/// The client's address as the rate limiter sees it (the TCP peer, or the nearest untrusted `X-Forwarded-For` hop
+/// behind a trusted proxy), for handlers that count per address (the sign-in lock-out).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+impl axum::extract::FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+        let trusted = state
+            .rate_limits
+            .as_ref()
+            .map_or(&[][..], |l| &l.trusted_proxies[..]);
+        Ok(Self(client_address(peer, &parts.headers, trusted)))
+    }
+}
+
 /// The bearer token, when the header has one.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

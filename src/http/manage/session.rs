@@ -148,7 +148,7 @@ struct LoginPage {
     m: &'static ManageText,
     csrf: String,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     /// Some account has a password: offer that way in too.
     passwords: bool,
 }
@@ -158,7 +158,7 @@ async fn login_page(
     ctx: &Ctx,
     status: StatusCode,
     next: &str,
-    error: Option<&'static str>,
+    error: Option<String>,
 ) -> Response {
     let m = super::texts::of(ctx.lang);
     let passwords = state.accounts.has_passwords().await.unwrap_or(false);
@@ -198,10 +198,30 @@ pub async fn login_form(State(state): State<AppState>, ctx: Ctx, headers: Header
     login_page(&state, &ctx, StatusCode::OK, &next, None).await
 }
 
+/// A locked-out sign-in: `429` with `Retry-After` and the sign-in page saying how long to wait.
+async fn locked_out(state: &AppState, ctx: &Ctx, next: &str, seconds: u64) -> Response {
+    let m = super::texts::of(ctx.lang);
+    let message = m.login_locked.replace("{}", &seconds.to_string());
+    let mut response = login_page(
+        state,
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        next,
+        Some(message),
+    )
+    .await;
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from_str(&seconds.to_string()).expect("digits"),
+    );
+    response
+}
+
 /// `POST /login`: an API token becomes a session.
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
+    client: crate::http::ratelimit::ClientAddress,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
@@ -220,13 +240,32 @@ pub async fn login(
     let m = super::texts::of(ctx.lang);
     // A password when the form has an account name, else a token.
     let (found, failed) = match form.get("username") {
-        Some(name) => (
-            state
+        Some(name) => {
+            // Refused before the password is hashed, while the name or the address is locked out.
+            match state.accounts.sign_in_locked(name, client.0).await {
+                Ok(Some(seconds)) => return locked_out(&state, &ctx, &next, seconds).await,
+                Ok(None) => {}
+                Err(e) => return ctx.error(e.into()),
+            }
+            let found = state
                 .accounts
                 .authenticate_password(name, form.get("password").unwrap_or(""))
-                .await,
-            m.login_password_failed,
-        ),
+                .await;
+            match &found {
+                Ok(None) => match state.accounts.sign_in_failed(name, client.0).await {
+                    Ok(Some(seconds)) => return locked_out(&state, &ctx, &next, seconds).await,
+                    Ok(None) => {}
+                    Err(e) => return ctx.error(e.into()),
+                },
+                Ok(Some(_)) => {
+                    if let Err(e) = state.accounts.sign_in_succeeded(name).await {
+                        return ctx.error(e.into());
+                    }
+                }
+                Err(_) => {}
+            }
+            (found, m.login_password_failed)
+        }
         None => (
             state
                 .accounts
@@ -243,12 +282,19 @@ pub async fn login(
                 &ctx,
                 StatusCode::FORBIDDEN,
                 &next,
-                Some(m.login_consumer),
+                Some(m.login_consumer.to_owned()),
             )
             .await;
         }
         Ok(None) => {
-            return login_page(&state, &ctx, StatusCode::UNAUTHORIZED, &next, Some(failed)).await;
+            return login_page(
+                &state,
+                &ctx,
+                StatusCode::UNAUTHORIZED,
+                &next,
+                Some(failed.to_owned()),
+            )
+            .await;
         }
         Err(e) => return ctx.error(e.into()),
     };
