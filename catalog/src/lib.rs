@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod agency;
+pub mod curator;
 pub mod dcat;
 pub mod error;
 pub mod export;
@@ -15,5 +16,6 @@ pub mod store;
 pub mod tabular;
 pub mod usage;
 
+pub use curator::{Curator, CuratorRole, Expected, Transition};
 pub use error::CatalogError;
 pub use store::Catalog;
