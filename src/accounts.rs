@@ -98,6 +98,20 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// This account as the catalog's dataset rules judge it.
+    pub fn curator(&self) -> catalog::Curator<'_> {
+        catalog::Curator {
+            name: &self.name,
+            role: match self.role {
+                Role::Admin => catalog::CuratorRole::Admin,
+                Role::Publisher => catalog::CuratorRole::Publisher,
+                Role::Approver => catalog::CuratorRole::Approver,
+                Role::Steward | Role::Consumer => catalog::CuratorRole::Other,
+            },
+            agency: self.agency.as_deref(),
+        }
+    }
+
     /// May this principal change code list `list`?
     pub fn may_curate(&self, list: &str) -> bool {
         match self.role {

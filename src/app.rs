@@ -154,8 +154,8 @@ impl Application {
             None => {}
         }
         let listener = TcpListener::bind(config.bind).await?;
-        let catalog = catalog::Catalog::new(db.clone(), registry.clone());
         let files = catalog::files::FileStore::open(&config.data_dir)?;
+        let catalog = catalog::Catalog::new(db.clone(), registry.clone()).with_files(files.clone());
         let seed_catalog = match &config.seed {
             Seed::All => true,
             Seed::Only(lists) => lists.iter().any(|l| l == "catalog"),

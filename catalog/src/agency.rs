@@ -293,9 +293,8 @@ impl Catalog {
         .await?;
         rows.iter()
             .map(|r| {
-                serde_json::from_str(&r.try_get::<String, _>(0)?).map_err(|e| {
-                    CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
-                })
+                serde_json::from_str(&r.try_get::<String, _>(0)?)
+                    .map_err(|e| CatalogError::storage(e))
             })
             .collect()
     }
@@ -394,10 +393,8 @@ impl Catalog {
         let today = chrono::Utc::now().date_naive();
         let mut items = Vec::new();
         for r in &rows {
-            let item: PlanItem =
-                serde_json::from_str(&r.try_get::<String, _>(1)?).map_err(|e| {
-                    CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
-                })?;
+            let item: PlanItem = serde_json::from_str(&r.try_get::<String, _>(1)?)
+                .map_err(|e| CatalogError::storage(e))?;
             let published = match &item.dataset {
                 Some(d) => match self.get(d, None, false).await {
                     Ok(rec) => {

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod agency;
+pub mod curator;
 pub mod dcat;
 pub mod error;
 pub mod export;
@@ -16,5 +17,6 @@ pub mod tabular;
 pub mod usage;
 pub mod verify;
 
+pub use curator::{Curator, CuratorRole, Expected, Transition};
 pub use error::CatalogError;
 pub use store::Catalog;

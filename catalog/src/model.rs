@@ -111,6 +111,90 @@ pub struct Distribution {
     pub column_types: crate::tabular::ColumnTypes,
 }
 
+impl Distribution {
+    /// A distribution with only an id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            title: LangText::default(),
+            description: LangText::default(),
+            access_url: None,
+            download_url: None,
+            file_sha256: None,
+            byte_size: None,
+            format: None,
+            media_type: None,
+            licence: None,
+            column_types: Default::default(),
+        }
+    }
+
+    /// Is this distribution a CSV table, ingested for the tabular data API? The one rule every part of the product
+    /// asks: its format is `CSV` or its media type is `text/csv`.
+    pub fn is_csv(&self) -> bool {
+        self.format
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case("CSV"))
+            || self.media_type.as_deref().is_some_and(|m| {
+                m.split(';')
+                    .next()
+                    .unwrap_or(m)
+                    .trim()
+                    .eq_ignore_ascii_case("text/csv")
+            })
+    }
+
+    /// Is this a CSV table with an uploaded file, so the data API can serve it?
+    pub fn is_csv_file(&self) -> bool {
+        self.file_sha256.is_some() && self.is_csv()
+    }
+}
+
+/// A distribution id from a file name or URL tail: its stem in lowercase letters, digits, `-` and `_`, unique among
+/// `taken`.
+pub fn distribution_id(file_name: &str, taken: &[Distribution]) -> String {
+    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    let mut base: String = registry::text::fold(stem)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(60)
+        .collect();
+    base = base.trim_matches('-').to_owned();
+    if base.is_empty() {
+        base = "file".into();
+    }
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while taken.iter().any(|d| d.id == candidate) {
+        n += 1;
+        candidate = format!("{base}-{n}");
+    }
+    candidate
+}
+
+/// Checks a distribution id given by a caller: letters, digits, `-` or `_`.
+pub fn check_distribution_id(id: &str) -> Result<(), InputProblem> {
+    if !id.is_empty()
+        && id.len() <= 100
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(())
+    } else {
+        Err(InputProblem::field(
+            "did",
+            "use letters, digits, '-' or '_'",
+        ))
+    }
+}
+
 /// The editable description of a dataset: the content of one revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

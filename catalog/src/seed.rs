@@ -5,16 +5,14 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::curator::{Curator, Expected, Transition};
 use crate::error::CatalogError;
 use crate::files::FileStore;
 use crate::model::DatasetContent;
-use crate::store::{Actor, Catalog};
+use crate::store::Catalog;
 
 fn bad(path: &Path, what: impl std::fmt::Display) -> CatalogError {
-    CatalogError::Registry(registry::RegistryError::Storage(format!(
-        "seed {}: {what}",
-        path.display()
-    )))
+    CatalogError::Storage(format!("seed {}: {what}", path.display()))
 }
 
 /// Loads every dataset folder under `dir` (sorted), publishes each, then issues the open-data lists. Returns the
@@ -24,7 +22,8 @@ pub async fn load_dir(
     files: &FileStore,
     dir: &Path,
 ) -> Result<usize, CatalogError> {
-    let actor = Actor { name: "seed" };
+    let curator = Curator::system("seed");
+    let actor = curator.actor();
     let mut folders: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| bad(dir, e))?
         .filter_map(Result::ok)
@@ -64,12 +63,12 @@ pub async fn load_dir(
         }
         let content: DatasetContent = serde_json::from_value(doc).map_err(|e| bad(&path, e))?;
         let record = catalog
-            .create(id, content, &actor)
+            .create(&curator, id, content)
             .await
             .map_err(|e| bad(&path, e))?;
-        for action in ["submit", "publish"] {
+        for transition in [Transition::Submit, Transition::Publish] {
             catalog
-                .transition(&record.id, action, None, &actor)
+                .transition(&curator, &record.id, transition, None, &Expected::Any)
                 .await
                 .map_err(|e| bad(&path, e))?;
         }

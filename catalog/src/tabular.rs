@@ -242,11 +242,36 @@ impl Catalog {
         Ok(Some(TableInfo {
             sha256: key.split('+').next().unwrap_or(key).to_owned(),
             table: row.try_get(0)?,
-            columns: serde_json::from_str(&columns).map_err(|e| {
-                CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
-            })?,
+            columns: serde_json::from_str(&columns).map_err(|e| CatalogError::storage(e))?,
             row_count: row.try_get(2)?,
         }))
+    }
+
+    /// The table behind CSV distribution `did` of dataset `id` as `viewer` may see it (its published revision for
+    /// the public), ingested on first use if an older file never was.
+    pub async fn table_of(
+        &self,
+        viewer: Option<&crate::curator::Curator<'_>>,
+        id: &str,
+        did: &str,
+        revision: Option<i64>,
+    ) -> Result<TableInfo, CatalogError> {
+        let dist = self.visible_distribution(viewer, id, did, revision).await?;
+        let sha = dist.file_sha256.as_deref().ok_or_else(|| {
+            CatalogError::NotFound(format!(
+                "{id}/{did}: this distribution has no file in the catalog"
+            ))
+        })?;
+        if let Some(t) = self.table(&table_key(sha, &dist.column_types)).await? {
+            return Ok(t);
+        }
+        if !dist.is_csv() {
+            return Err(CatalogError::NotFound(format!(
+                "{id}/{did}: the data API serves CSV distributions only"
+            )));
+        }
+        let path = self.file_path(sha)?;
+        self.ingest_csv(sha, &path, &dist.column_types).await
     }
 
     /// Ingests a stored CSV file with the publisher's `declared` column types (idempotent: a table already ingested
@@ -263,7 +288,7 @@ impl Catalog {
         }
         let bytes = tokio::fs::read(path)
             .await
-            .map_err(|e| CatalogError::Registry(registry::RegistryError::Storage(e.to_string())))?;
+            .map_err(|e| CatalogError::storage(e))?;
         let declared_types = declared.clone();
         let (parsed, columns) = tokio::task::spawn_blocking(move || {
             let parsed = parse_csv(&bytes)?;
@@ -271,7 +296,7 @@ impl Catalog {
             Ok::<_, CatalogError>((parsed, columns))
         })
         .await
-        .map_err(|e| CatalogError::Registry(registry::RegistryError::Storage(e.to_string())))??;
+        .map_err(|e| CatalogError::storage(e))??;
         let (_, rows, _) = parsed;
         let postgres = self.database().backend() == registry::Backend::Postgres;
         // Undeclared tables keep the name they always had; declared ones are named after their key.

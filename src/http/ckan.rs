@@ -382,7 +382,7 @@ async fn package(
                 "position": i,
                 "state": "active",
                 "url_type": if d.file_sha256.is_some() { "upload" } else { "" },
-                "datastore_active": d.file_sha256.is_some() && d.format.as_deref() == Some("CSV"),
+                "datastore_active": d.is_csv_file(),
             })
         })
         .collect();

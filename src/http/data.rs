@@ -144,46 +144,11 @@ pub async fn table_of(
     revision: Option<i64>,
     caller: Caller,
 ) -> Result<TableInfo, ApiError> {
-    let staff = match caller.0 {
-        Some(p) => {
-            let agency = state
-                .catalog
-                .get(dataset, None, false)
-                .await?
-                .content
-                .publisher;
-            p.role == crate::accounts::Role::Admin || p.agency.as_deref() == Some(agency.as_str())
-        }
-        None => false,
-    };
-    let dist = state
+    let viewer = caller.0.as_ref().map(crate::accounts::Principal::curator);
+    Ok(state
         .catalog
-        .distribution(dataset, distribution, revision, !staff)
-        .await?;
-    let sha = dist
-        .file_sha256
-        .ok_or_else(|| ApiError::NotFound("this distribution has no file in the catalog".into()))?;
-    let key = catalog::tabular::table_key(&sha, &dist.column_types);
-    match state.catalog.table(&key).await? {
-        Some(t) => Ok(t),
-        None => {
-            let is_csv = dist.format.as_deref() == Some("CSV")
-                || dist.media_type.as_deref() == Some("text/csv");
-            if !is_csv {
-                return Err(ApiError::NotFound(
-                    "the data API serves CSV distributions only".into(),
-                ));
-            }
-            let path = state
-                .files
-                .path(&sha)
-                .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-            Ok(state
-                .catalog
-                .ingest_csv(&sha, &path, &dist.column_types)
-                .await?)
-        }
-    }
+        .table_of(viewer.as_ref(), dataset, distribution, revision)
+        .await?)
 }
 
 fn csv_line(values: impl Iterator<Item = String>) -> String {

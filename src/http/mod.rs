@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_TYPE,
             header::ACCEPT,
             header::IF_NONE_MATCH,
+            header::IF_MATCH,
         ])
         .expose_headers([
             header::ETAG,
@@ -275,6 +276,29 @@ impl ApiError {
                         p.clone(),
                     ),
                     C::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), vec![]),
+                    C::StaleRevision { .. } => (
+                        StatusCode::PRECONDITION_FAILED,
+                        "stale-revision",
+                        e.to_string(),
+                        vec![],
+                    ),
+                    C::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), vec![]),
+                    C::Upload(catalog::files::UploadError::TooLarge { .. }) => (
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too-large",
+                        e.to_string(),
+                        vec![],
+                    ),
+                    C::Upload(catalog::files::UploadError::Interrupted(m)) => {
+                        let p = vec![InputProblem::field("body", m.clone())];
+                        (StatusCode::BAD_REQUEST, "bad-request", summarize(&p), p)
+                    }
+                    C::Upload(catalog::files::UploadError::Io(_)) | C::Storage(_) => (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "internal error".into(),
+                        vec![],
+                    ),
                     C::Registry(r) => {
                         ApiError::Registry(RegistryError::Storage(r.to_string())).parts()
                     }
@@ -344,6 +368,13 @@ impl IntoResponse for ApiError {
         }
         if let Self::Registry(RegistryError::Storage(m)) | Self::Internal(m) = &self {
             tracing::error!(error = %m, "internal error");
+        }
+        if let Self::Catalog(
+            e @ (catalog::CatalogError::Storage(_)
+            | catalog::CatalogError::Upload(catalog::files::UploadError::Io(_))),
+        ) = &self
+        {
+            tracing::error!(error = %e, "internal error");
         }
         let (status, code, detail, errors) = self.parts();
         let mut body = json!({
@@ -563,10 +594,11 @@ async fn etag(State(state): State<AppState>, req: Request, next: Next) -> Respon
     }
     let mut response = next.run(req).await;
     if response.status().is_success() {
-        response.headers_mut().insert(
-            header::ETAG,
-            HeaderValue::from_str(&tag).expect("ascii tag"),
-        );
+        // A resource with its own validator (a dataset names its revision) keeps it.
+        response
+            .headers_mut()
+            .entry(header::ETAG)
+            .or_insert(HeaderValue::from_str(&tag).expect("ascii tag"));
         response
             .headers_mut()
             .entry(header::VARY)

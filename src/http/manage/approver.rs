@@ -27,6 +27,8 @@ struct QueuePage {
 
 struct QueueEntry {
     id: String,
+    /// The revision reviewed (sent back with the decision).
+    revision: i64,
     link: Link,
     submitted_by: String,
     never_published: bool,
@@ -79,6 +81,7 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> Res
                     Txt::pick(ctx.lang, &d.content.title, &d.id).text,
                     format!("/manage/datasets/{}", d.id),
                 ),
+                revision: d.current_revision,
                 id: d.id,
                 submitted_by,
                 never_published: d.published_revision.is_none(),
@@ -99,7 +102,15 @@ pub async fn publish(
     ctx: Ctx,
     posted: Posted,
 ) -> Response {
-    transition(&state, &ctx, posted, &id, "publish", "/manage/queue").await
+    transition(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        catalog::Transition::Publish,
+        "/manage/queue",
+    )
+    .await
 }
 
 /// `POST /manage/datasets/{id}/return`: back to the publisher, with a reason.
@@ -109,7 +120,15 @@ pub async fn return_(
     ctx: Ctx,
     posted: Posted,
 ) -> Response {
-    transition(&state, &ctx, posted, &id, "return", "/manage/queue").await
+    transition(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        catalog::Transition::Return,
+        "/manage/queue",
+    )
+    .await
 }
 
 /// `POST /manage/datasets/{id}/withdraw`: no longer public (its address answers 410 with the metadata), with a reason.
@@ -120,7 +139,15 @@ pub async fn withdraw(
     posted: Posted,
 ) -> Response {
     let to = format!("/manage/datasets/{id}");
-    transition(&state, &ctx, posted, &id, "withdraw", &to).await
+    transition(
+        &state,
+        &ctx,
+        posted,
+        &id,
+        catalog::Transition::Withdraw,
+        &to,
+    )
+    .await
 }
 
 #[derive(Template)]

@@ -52,6 +52,11 @@ impl FormData {
         }
     }
 
+    /// Every name-value pair, in order.
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.fields
+    }
+
     /// A form from name-value pairs (a stored record shown in its form).
     pub fn from_pairs(pairs: Vec<(&str, String)>) -> Self {
         Self {

@@ -17,7 +17,9 @@ use super::pages::{Chrome, Ctx};
 use crate::accounts::Role;
 
 pub mod approver;
+pub mod conflict;
 pub mod dashboard;
+pub mod edits;
 pub mod form;
 pub mod publisher;
 pub mod session;

@@ -5,18 +5,22 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use catalog::model::{DatasetContent, Distribution, WorkflowStatus};
-use catalog::store::{Actor, DatasetQuery, DatasetRecord};
-use registry::model::{ItemData, LangText};
+use catalog::Transition;
+use catalog::model::DatasetContent;
+use catalog::store::{DatasetQuery, DatasetRecord};
+use registry::model::ItemData;
 use registry::store::ItemQuery;
 use serde_json::{Value, json};
 
+pub use super::edits::{
+    add_link, create, edit_distribution, mark_release, submit, transition, update, upload,
+    upload_raw,
+};
 use super::form::FormData;
-use super::session::{Posted, SignedIn};
+use super::session::SignedIn;
 use super::texts::ManageText;
-use super::{DiffRow, Frame, form_again, parts, render, render_problems, see, workflow_label};
+use super::{DiffRow, Frame, parts, render, render_problems, workflow_label};
 use crate::accounts::{Principal, Role};
-use crate::http::datasets::{may_approve, may_edit};
 use crate::http::pages::{Chrome, Ctx, Link, Txt};
 use crate::http::{ApiError, AppState};
 
@@ -154,7 +158,7 @@ pub struct FormView {
 }
 
 /// A stored dataset as the form's fields.
-fn form_of(content: &DatasetContent) -> FormData {
+pub(super) fn form_of(content: &DatasetContent) -> FormData {
     let mut pairs = vec![
         ("publisher", content.publisher.clone()),
         ("title_vi", content.title.vi.clone().unwrap_or_default()),
@@ -248,7 +252,7 @@ async fn form_view(
 
 /// The form's fields as JSON: a full content for a new dataset, a merge patch for an edit (a blank field is `null`,
 /// which removes it; distributions are not the form's and stay as they are).
-fn content_json(form: &FormData, publisher: &str) -> Value {
+pub(super) fn content_json(form: &FormData, publisher: &str) -> Value {
     let text = |k: &str| form.get(k).map_or(Value::Null, |v| json!(v));
     json!({
         "title": { "vi": text("title_vi"), "en": text("title_en") },
@@ -265,7 +269,7 @@ fn content_json(form: &FormData, publisher: &str) -> Value {
 }
 
 /// Drops `null`s and empty texts so that the result parses as a new dataset's content.
-fn without_nulls(v: Value) -> Value {
+pub(super) fn without_nulls(v: Value) -> Value {
     match v {
         Value::Object(map) => Value::Object(
             map.into_iter()
@@ -278,7 +282,7 @@ fn without_nulls(v: Value) -> Value {
 }
 
 /// The agency a principal publishes for on the form: their own, or any for an admin.
-fn publisher_for(principal: &Principal, form: &FormData) -> Result<String, ApiError> {
+pub(super) fn publisher_for(principal: &Principal, form: &FormData) -> Result<String, ApiError> {
     match principal.role {
         Role::Admin => Ok(form.get("publisher").unwrap_or("").to_owned()),
         Role::Publisher => principal
@@ -376,6 +380,8 @@ struct DatasetPage {
 /// What the page shows of a dataset that exists.
 struct Existing {
     id: String,
+    /// The revision the page's forms edit (sent back with them, so a change made meanwhile is caught).
+    revision: i64,
     status: (&'static str, &'static str),
     reason: String,
     public_href: String,
@@ -474,8 +480,13 @@ async fn existing(
             format_field: format!("format-{}", d.id),
         });
     }
+    let curator = principal.curator();
+    let may = |t: Transition| {
+        curator.may(t, agency) && t.target(record.status, record.published_revision).is_some()
+    };
     Ok(Existing {
         id: record.id.clone(),
+        revision: record.current_revision,
         status: workflow_label(m, record.status),
         reason: record.status_reason.clone().unwrap_or_default(),
         public_href: if record.published_revision.is_some() {
@@ -483,16 +494,10 @@ async fn existing(
         } else {
             String::new()
         },
-        may_submit: may_edit(principal, agency)
-            && matches!(
-                record.status,
-                WorkflowStatus::Draft | WorkflowStatus::Returned
-            ),
-        may_decide: may_approve(principal, agency) && record.status == WorkflowStatus::Submitted,
-        may_withdraw: may_approve(principal, agency)
-            && record.published_revision.is_some()
-            && record.status != WorkflowStatus::Withdrawn,
-        may_release: may_edit(principal, agency) && record.published_revision.is_some(),
+        may_submit: may(Transition::Submit),
+        may_decide: may(Transition::Publish),
+        may_withdraw: may(Transition::Withdraw),
+        may_release: curator.may_edit(agency) && record.published_revision.is_some(),
         files,
         formats: choices(state, ctx, m, "file-types", &formats, &["CSV".to_owned()]).await,
         link_formats: choices(state, ctx, m, "file-types", &formats, &[]).await,
@@ -504,7 +509,7 @@ async fn existing(
 
 /// Renders the dataset page: the new-dataset form (`record` none) or an existing dataset with its form, files,
 /// workflow and history; `form` keeps what was typed when a save was refused.
-async fn dataset_page(
+pub(super) async fn dataset_page(
     state: &AppState,
     ctx: &Ctx,
     me: &SignedIn,
@@ -556,14 +561,8 @@ pub async fn staff_record(
     id: &str,
 ) -> Result<DatasetRecord, ApiError> {
     let record = state.catalog.get(id, None, false).await?;
-    if may_edit(principal, &record.content.publisher) {
-        Ok(record)
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "{} may not edit datasets of {}",
-            principal.name, record.content.publisher
-        )))
-    }
+    principal.curator().check_edit(&record.content.publisher)?;
+    Ok(record)
 }
 
 /// `GET /manage/datasets/new`.
@@ -574,43 +573,6 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> 
     }
     .await;
     ctx.respond(result)
-}
-
-/// `POST /manage/datasets`: a new draft.
-pub async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Posted { me, form }: Posted,
-) -> Response {
-    let attempt = async {
-        let publisher = publisher_for(&me.principal, &form)?;
-        let content: DatasetContent = crate::http::parse_json(
-            without_nulls(content_json(&form, &publisher))
-                .to_string()
-                .as_bytes(),
-        )?;
-        let record = state
-            .catalog
-            .create(
-                form.get("id").map(str::to_owned),
-                content,
-                &Actor {
-                    name: &me.principal.name,
-                },
-            )
-            .await?;
-        Ok::<_, ApiError>(record.id)
-    }
-    .await;
-    match attempt {
-        Ok(id) => see(&format!("/manage/datasets/{id}")),
-        Err(e) => {
-            form_again(&ctx, e, |problems| {
-                dataset_page(&state, &ctx, &me, None, Some(form), problems)
-            })
-            .await
-        }
-    }
 }
 
 /// `GET /manage/datasets/{id}`.
@@ -626,462 +588,6 @@ pub async fn dataset(
     }
     .await;
     ctx.respond(result)
-}
-
-/// Runs a write on a dataset the poster may edit, then shows the dataset again: refused input beside the form, other
-/// failures as an error page.
-async fn on_dataset<F, Fut>(
-    state: &AppState,
-    ctx: &Ctx,
-    posted: Posted,
-    id: &str,
-    write: F,
-) -> Response
-where
-    F: FnOnce(DatasetRecord, Principal, FormData) -> Fut,
-    Fut: std::future::Future<Output = Result<String, ApiError>>,
-{
-    let Posted { me, form } = posted;
-    let record = match staff_record(state, &me.principal, id).await {
-        Ok(r) => r,
-        Err(e) => return ctx.error(e),
-    };
-    let kept = form.clone();
-    match write(record.clone(), me.principal.clone(), form).await {
-        Ok(to) => see(&to),
-        Err(e) => {
-            form_again(ctx, e, |problems| async move {
-                let current = state.catalog.get(id, None, false).await.unwrap_or(record);
-                // Only the dataset form itself is shown again as typed.
-                let typed = kept.get("title_vi").is_some().then_some(kept);
-                dataset_page(state, ctx, &me, Some(&current), typed, problems).await
-            })
-            .await
-        }
-    }
-}
-
-/// `POST /manage/datasets/{id}`: saves the form as a new revision.
-pub async fn update(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-    posted: Posted,
-) -> Response {
-    let s = state.clone();
-    on_dataset(
-        &state,
-        &ctx,
-        posted,
-        &id,
-        |record, principal, form| async move {
-            // The publisher field only moves a dataset for an admin.
-            let publisher = if principal.role == Role::Admin {
-                form.get("publisher")
-                    .unwrap_or(&record.content.publisher)
-                    .to_owned()
-            } else {
-                record.content.publisher.clone()
-            };
-            let mut patch = content_json(&form, &publisher);
-            // No keywords in a language: remove the language (an empty list is not what the store keeps).
-            for lang in ["vi", "en"] {
-                if patch["keywords"][lang]
-                    .as_array()
-                    .is_some_and(Vec::is_empty)
-                {
-                    patch["keywords"][lang] = Value::Null;
-                }
-            }
-            s.catalog
-                .update(
-                    &record.id,
-                    &patch,
-                    form.get("message"),
-                    &Actor {
-                        name: &principal.name,
-                    },
-                )
-                .await?;
-            Ok(format!("/manage/datasets/{}", record.id))
-        },
-    )
-    .await
-}
-
-/// A distribution id from a file name: its stem in letters, digits, `-` and `_`, unique in the dataset.
-fn distribution_id(file_name: &str, taken: &[Distribution]) -> String {
-    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
-    let mut base: String = registry::text::fold(stem)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .take(60)
-        .collect();
-    base = base.trim_matches('-').to_owned();
-    if base.is_empty() {
-        base = "file".into();
-    }
-    let mut candidate = base.clone();
-    let mut n = 1;
-    while taken.iter().any(|d| d.id == candidate) {
-        n += 1;
-        candidate = format!("{base}-{n}");
-    }
-    candidate
-}
-
-/// Saves a dataset's new list of distributions as a revision with `message`.
-async fn save_distributions(
-    state: &AppState,
-    record: &DatasetRecord,
-    principal: &Principal,
-    distributions: Vec<Distribution>,
-    message: &str,
-) -> Result<(), ApiError> {
-    state
-        .catalog
-        .update(
-            &record.id,
-            &json!({ "distributions": distributions }),
-            Some(message),
-            &Actor {
-                name: &principal.name,
-            },
-        )
-        .await?;
-    Ok(())
-}
-
-/// A file sent by the upload form, with what the form says about it.
-struct Upload {
-    file_name: String,
-    content_type: Option<String>,
-    title: Option<String>,
-    format: Option<String>,
-}
-
-/// Records a stored file as a new distribution in one revision (a CSV is checked line by line first); returns where
-/// to see it.
-async fn attach(
-    state: &AppState,
-    record: &DatasetRecord,
-    principal: &Principal,
-    stored: catalog::files::StoredFile,
-    upload: Upload,
-) -> Result<String, ApiError> {
-    let lower = upload.file_name.to_ascii_lowercase();
-    let media_type = upload
-        .content_type
-        .filter(|t| !t.is_empty() && t != "application/octet-stream");
-    let is_csv = upload.format.as_deref() == Some("CSV")
-        || lower.ends_with(".csv")
-        || media_type.as_deref() == Some("text/csv");
-    if is_csv {
-        let path = state
-            .files
-            .path(&stored.sha256)
-            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-        // A new distribution: no declared column types yet (the API's merge patch can add them).
-        state
-            .catalog
-            .ingest_csv(&stored.sha256, &path, &Default::default())
-            .await?;
-    }
-    let mut distributions = record.content.distributions.clone();
-    let did = distribution_id(&upload.file_name, &distributions);
-    distributions.push(Distribution {
-        id: did.clone(),
-        title: LangText {
-            vi: Some(upload.title.unwrap_or_else(|| upload.file_name.clone())),
-            en: None,
-        },
-        description: LangText::default(),
-        access_url: None,
-        download_url: None,
-        file_sha256: Some(stored.sha256.clone()),
-        byte_size: Some(stored.byte_size),
-        format: upload.format.or_else(|| is_csv.then(|| "CSV".to_owned())),
-        media_type: media_type.or_else(|| is_csv.then(|| "text/csv".to_owned())),
-        licence: None,
-        column_types: Default::default(),
-    });
-    save_distributions(
-        state,
-        record,
-        principal,
-        distributions,
-        &format!("file {did} uploaded ({} bytes)", stored.byte_size),
-    )
-    .await?;
-    Ok(format!("/manage/datasets/{}?uploaded={did}", record.id))
-}
-
-/// `POST /manage/datasets/{id}/files` (multipart, the form without JavaScript): stores the file by its sha256 and
-/// records it as a new distribution.
-pub async fn upload(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-    posted: Posted,
-) -> Response {
-    let s = state.clone();
-    on_dataset(
-        &state,
-        &ctx,
-        posted,
-        &id,
-        |record, principal, form| async move {
-            let file = form.file("file").ok_or_else(|| {
-                ApiError::Unprocessable(vec![registry::InputProblem::field(
-                    "file",
-                    "choose a file to upload",
-                )])
-            })?;
-            let stored = s
-                .files
-                .store(
-                    futures_util::stream::iter([Ok::<_, std::io::Error>(file.bytes.clone())]),
-                    s.upload_limit,
-                )
-                .await
-                .map_err(crate::http::datasets::upload_error)?;
-            let upload = Upload {
-                file_name: file.file_name.clone(),
-                content_type: file.content_type.clone(),
-                title: form.get("file_title").map(str::to_owned),
-                format: form.get("format").map(str::to_owned),
-            };
-            attach(&s, &record, &principal, stored, upload).await
-        },
-    )
-    .await
-}
-
-/// What the upload script sends beside the file.
-#[derive(serde::Deserialize)]
-pub struct RawUpload {
-    name: String,
-    title: Option<String>,
-    format: Option<String>,
-}
-
-/// `POST /manage/datasets/{id}/files/raw?name=&title=&format=` (the upload script): the body is the file itself,
-/// streamed into the store like the API's upload, so large files never sit in memory; the CSRF token comes in the
-/// `X-CSRF-Token` header. Answers like the form (a redirect to the dataset).
-pub async fn upload_raw(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-    me: SignedIn,
-    headers: axum::http::HeaderMap,
-    axum::extract::Query(q): axum::extract::Query<RawUpload>,
-    body: axum::body::Body,
-) -> Response {
-    let result = async {
-        let token = headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !super::session::same(token, &me.csrf) {
-            return Err(ApiError::Forbidden(
-                "the upload's CSRF token is missing or wrong; reload the page".into(),
-            ));
-        }
-        let record = staff_record(&state, &me.principal, &id).await?;
-        let stored = state
-            .files
-            .store(body.into_data_stream(), state.upload_limit)
-            .await
-            .map_err(crate::http::datasets::upload_error)?;
-        let upload = Upload {
-            file_name: q.name,
-            content_type: headers
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned()),
-            title: q.title.filter(|t| !t.trim().is_empty()),
-            format: q.format.filter(|f| !f.is_empty()),
-        };
-        attach(&state, &record, &me.principal, stored, upload)
-            .await
-            .map(|to| see(&to))
-    }
-    .await;
-    ctx.respond(result.map_err(super::problems_shown))
-}
-
-/// `POST /manage/datasets/{id}/distributions/{did}`: renames a distribution or changes its format, or removes it
-/// (`remove`), as a new revision; its file stays in the store for older revisions.
-pub async fn edit_distribution(
-    State(state): State<AppState>,
-    Path((id, did)): Path<(String, String)>,
-    ctx: Ctx,
-    posted: Posted,
-) -> Response {
-    let s = state.clone();
-    on_dataset(
-        &state,
-        &ctx,
-        posted,
-        &id,
-        |record, principal, form| async move {
-            let mut distributions = record.content.distributions.clone();
-            let index = distributions
-                .iter()
-                .position(|d| d.id == did)
-                .ok_or_else(|| ApiError::NotFound(format!("no distribution {did:?}")))?;
-            let message = if form.get("remove").is_some() {
-                distributions.remove(index);
-                format!("distribution {did} removed")
-            } else {
-                let d = &mut distributions[index];
-                d.title = form.lang_text("title");
-                d.format = form.get("format").map(str::to_owned);
-                format!("distribution {did} edited")
-            };
-            save_distributions(&s, &record, &principal, distributions, &message).await?;
-            Ok(format!("/manage/datasets/{}", record.id))
-        },
-    )
-    .await
-}
-
-/// `POST /manage/datasets/{id}/links`: a distribution held elsewhere (a download URL), as a new revision.
-pub async fn add_link(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-    posted: Posted,
-) -> Response {
-    let s = state.clone();
-    on_dataset(
-        &state,
-        &ctx,
-        posted,
-        &id,
-        |record, principal, form| async move {
-            let url = form.get("url").unwrap_or("").to_owned();
-            let mut distributions = record.content.distributions.clone();
-            let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-            let did = distribution_id(name, &distributions);
-            distributions.push(Distribution {
-                id: did.clone(),
-                title: form.lang_text("link_title"),
-                description: LangText::default(),
-                access_url: None,
-                download_url: Some(url),
-                file_sha256: None,
-                byte_size: None,
-                format: form.get("format").map(str::to_owned),
-                media_type: None,
-                licence: None,
-                column_types: Default::default(),
-            });
-            save_distributions(
-                &s,
-                &record,
-                &principal,
-                distributions,
-                &format!("link {did} added"),
-            )
-            .await?;
-            Ok(format!("/manage/datasets/{}", record.id))
-        },
-    )
-    .await
-}
-
-/// Moves a dataset through the workflow (`submit`, `publish`, `return`), with the API's role checks; then goes to
-/// `to`.
-pub async fn transition(
-    state: &AppState,
-    ctx: &Ctx,
-    posted: Posted,
-    id: &str,
-    action: &'static str,
-    to: &str,
-) -> Response {
-    let s = state.clone();
-    let to = to.to_owned();
-    on_dataset(
-        state,
-        ctx,
-        posted,
-        id,
-        |record, principal, form| async move {
-            let agency = &record.content.publisher;
-            let allowed = match action {
-                "submit" => may_edit(&principal, agency),
-                _ => may_approve(&principal, agency),
-            };
-            if !allowed {
-                return Err(ApiError::Forbidden(format!(
-                    "{} may not {action} datasets of {agency}",
-                    principal.name
-                )));
-            }
-            s.catalog
-                .transition(
-                    &record.id,
-                    action,
-                    form.get("reason"),
-                    &Actor {
-                        name: &principal.name,
-                    },
-                )
-                .await?;
-            Ok(to)
-        },
-    )
-    .await
-}
-
-/// `POST /manage/datasets/{id}/submit`.
-pub async fn submit(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-    posted: Posted,
-) -> Response {
-    let to = format!("/manage/datasets/{id}");
-    transition(&state, &ctx, posted, &id, "submit", &to).await
-}
-
-/// `POST /manage/datasets/{id}/releases`: marks the published revision as a version.
-pub async fn mark_release(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-    posted: Posted,
-) -> Response {
-    let s = state.clone();
-    on_dataset(
-        &state,
-        &ctx,
-        posted,
-        &id,
-        |record, principal, form| async move {
-            let notes = form.lang_text("notes");
-            s.catalog
-                .create_release(
-                    &record.id,
-                    form.get("version").unwrap_or(""),
-                    &notes,
-                    &Actor {
-                        name: &principal.name,
-                    },
-                )
-                .await?;
-            Ok(format!("/manage/datasets/{}", record.id))
-        },
-    )
-    .await
 }
 
 #[derive(Template)]
@@ -1124,29 +630,4 @@ pub async fn diff(
     }
     .await;
     ctx.respond(result)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distribution_ids_come_from_file_names_and_stay_unique() {
-        let taken = vec![Distribution {
-            id: "dan-so-2024".into(),
-            title: LangText::default(),
-            description: LangText::default(),
-            access_url: None,
-            download_url: None,
-            file_sha256: None,
-            byte_size: None,
-            format: None,
-            media_type: None,
-            licence: None,
-            column_types: Default::default(),
-        }];
-        assert_eq!(distribution_id("Dân số 2024.csv", &taken), "dan-so-2024-2");
-        assert_eq!(distribution_id("data.csv", &taken), "data");
-        assert_eq!(distribution_id("???.csv", &taken), "file");
-    }
 }

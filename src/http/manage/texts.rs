@@ -211,6 +211,14 @@ pub struct ManageText {
     pub search_items: &'static str,
     pub more_items: &'static str,
     pub saved: &'static str,
+    pub conflict_title: &'static str,
+    pub conflict_seen: &'static str,
+    pub conflict_now: &'static str,
+    pub conflict_not_saved: &'static str,
+    pub conflict_yours: &'static str,
+    pub conflict_current: &'static str,
+    pub conflict_apply: &'static str,
+    pub conflict_discard: &'static str,
 }
 
 pub static VI: ManageText = ManageText {
@@ -412,6 +420,14 @@ pub static VI: ManageText = ManageText {
     search_items: "Tìm mã hoặc tên",
     more_items: "Chỉ hiện 50 mục đầu; hãy lọc để thu hẹp.",
     saved: "Đã lưu.",
+    conflict_title: "Bộ dữ liệu đã thay đổi trong lúc bạn làm việc",
+    conflict_seen: "Bạn đã làm việc trên phiên bản",
+    conflict_now: "hiện tại là phiên bản",
+    conflict_not_saved: "Thay đổi của bạn chưa được lưu.",
+    conflict_yours: "Phiên bản của bạn",
+    conflict_current: "Phiên bản hiện tại",
+    conflict_apply: "Áp dụng thay đổi của tôi lên phiên bản hiện tại",
+    conflict_discard: "Bỏ thay đổi của tôi và xem phiên bản hiện tại",
 };
 
 pub static EN: ManageText = ManageText {
@@ -613,4 +629,12 @@ pub static EN: ManageText = ManageText {
     search_items: "Find a code or name",
     more_items: "Only the first 50 items are shown; filter to narrow down.",
     saved: "Saved.",
+    conflict_title: "The dataset changed while you were working on it",
+    conflict_seen: "You worked on revision",
+    conflict_now: "it is now at revision",
+    conflict_not_saved: "Your change was not saved.",
+    conflict_yours: "Your version",
+    conflict_current: "Current version",
+    conflict_apply: "Apply my change to the current version",
+    conflict_discard: "Drop my change and see the current version",
 };

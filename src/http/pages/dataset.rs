@@ -250,13 +250,7 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         })
         .collect();
 
-    let is_csv = |d: &&Distribution| {
-        d.file_sha256.is_some()
-            && (d.format.as_deref() == Some("CSV")
-                || d.media_type
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("text/csv")))
-    };
+    let is_csv = |d: &&Distribution| d.is_csv_file();
     let csv = c.distributions.iter().find(is_csv);
     let preview = match csv {
         Some(d) if !withdrawn => preview(state, lang, d).await,

@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use catalog::model::{DatasetContent, WorkflowStatus};
-use catalog::store::{Actor, DatasetQuery};
+use catalog::store::DatasetQuery;
+use catalog::{Expected, Transition};
 use registry::InputProblem;
 use serde::Deserialize;
 use serde_json::Value;
@@ -19,6 +20,9 @@ use catalog::store::{DatasetPage, DatasetRecord};
 use super::openapi::{Listing, Problem, Record};
 use super::{ApiError, ApiPath, ApiQuery, AppState, Caller, parse_json};
 use crate::accounts::{Principal, Role};
+
+mod files;
+pub(crate) use files::{__path_download, __path_preview, __path_upload, download, preview, upload};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -55,26 +59,49 @@ pub fn upload_router() -> Router<AppState> {
     )
 }
 
-/// May `principal` see and edit drafts of `agency`'s datasets?
-pub(crate) fn may_edit(principal: &Principal, agency: &str) -> bool {
-    match principal.role {
-        Role::Admin => true,
-        Role::Publisher | Role::Approver => principal.agency.as_deref() == Some(agency),
-        _ => false,
+/// The `ETag` of a dataset as shown: it names the revision (`"r5-…"`), followed by a digest of the whole answer so
+/// that a change of state without a new revision (publish, return) is a new tag too.
+pub(crate) fn dataset_etag(record: &DatasetRecord) -> String {
+    let body = serde_json::to_vec(record).expect("a record serializes");
+    format!(
+        "\"r{}-{}\"",
+        record.revision,
+        &registry::changelog::sha256_hex(&body)[..16]
+    )
+}
+
+/// The revision named by one of our dataset tags (`"r5-…"`); weak and foreign tags name none.
+fn revision_of_tag(tag: &str) -> Option<i64> {
+    let inner = tag.strip_prefix('"')?.strip_suffix('"')?;
+    inner.strip_prefix('r')?.split('-').next()?.parse().ok()
+}
+
+/// What `If-Match` asserts: nothing when absent or `*`, otherwise the revisions its tags name (compared inside the
+/// write transaction; a tag that names no revision of ours never matches).
+pub(crate) fn expected(headers: &HeaderMap) -> Expected {
+    let tags: Vec<&str> = headers
+        .get_all(axum::http::header::IF_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.is_empty() || tags.contains(&"*") {
+        Expected::Any
+    } else {
+        Expected::OneOf(tags.into_iter().filter_map(revision_of_tag).collect())
     }
 }
 
-/// May `principal` publish, return and withdraw `agency`'s datasets?
-pub(crate) fn may_approve(principal: &Principal, agency: &str) -> bool {
-    match principal.role {
-        Role::Admin => true,
-        Role::Approver => principal.agency.as_deref() == Some(agency),
-        _ => false,
-    }
-}
-
-async fn publisher_of(state: &AppState, id: &str) -> Result<String, ApiError> {
-    Ok(state.catalog.get(id, None, false).await?.content.publisher)
+/// A dataset as an answer, with its `ETag`.
+pub(crate) fn record_response(status: StatusCode, record: &DatasetRecord) -> Response {
+    let tag = dataset_etag(record);
+    let mut response = (status, axum::Json(record)).into_response();
+    response
+        .headers_mut()
+        .insert(axum::http::header::ETAG, tag.parse().expect("an ascii tag"));
+    response
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -186,34 +213,11 @@ pub(crate) async fn create(
         }
     };
     let content: DatasetContent = parse_json(body.to_string().as_bytes())?;
-    let agency = state
-        .registry
-        .resolve_code("agencies", &content.publisher)
-        .await?;
-    if !matches!(principal.role, Role::Admin | Role::Publisher) {
-        return Err(ApiError::Forbidden(
-            "only publishers create datasets".into(),
-        ));
-    }
-    if let Some(agency) = &agency
-        && !may_edit(&principal, agency)
-    {
-        return Err(ApiError::Forbidden(format!(
-            "{} publishes for another agency",
-            principal.name
-        )));
-    }
     let record = state
         .catalog
-        .create(
-            id,
-            content,
-            &Actor {
-                name: &principal.name,
-            },
-        )
+        .create(&principal.curator(), id, content)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(record)).into_response())
+    Ok(record_response(StatusCode::CREATED, &record))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -242,6 +246,7 @@ pub(crate) async fn show(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     caller: Caller,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> Result<Response, ApiError> {
     let as_of = q
@@ -262,12 +267,25 @@ pub(crate) async fn show(
                 })
         })
         .transpose()?;
-    let staff = match caller.0 {
-        Some(p) => may_edit(&p, &publisher_of(&state, &id).await?),
-        None => false,
-    };
-    let record = state.catalog.get(&id, as_of.as_deref(), !staff).await?;
-    Ok(axum::Json(record).into_response())
+    let viewer = caller.0.as_ref().map(Principal::curator);
+    let record = state
+        .catalog
+        .show(viewer.as_ref(), &id, as_of.as_deref())
+        .await?;
+    let tag = dataset_etag(&record);
+    let unchanged = headers
+        .get_all(axum::http::header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().trim_start_matches("W/") == tag);
+    if unchanged {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut()
+            .insert(axum::http::header::ETAG, tag.parse().expect("ascii"));
+        return Ok(r);
+    }
+    Ok(record_response(StatusCode::OK, &record))
 }
 
 #[utoipa::path(
@@ -307,42 +325,22 @@ pub(crate) async fn update(
             "expected application/merge-patch+json",
         )]));
     }
-    let agency = publisher_of(&state, &id).await?;
-    if !may_edit(&principal, &agency) {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not edit datasets of {agency}",
-            principal.name
-        )));
-    }
     let mut patch: Value = parse_json(&body)?;
     let message = patch
         .as_object_mut()
         .and_then(|o| o.remove("message"))
         .and_then(|m| m.as_str().map(str::to_owned));
-    if let Some(new_publisher) = patch.get("publisher").and_then(Value::as_str) {
-        let code = state
-            .registry
-            .resolve_code("agencies", new_publisher)
-            .await?;
-        if code.is_some_and(|c| !may_edit(&principal, &c)) {
-            return Err(ApiError::Forbidden(
-                "a dataset cannot be moved to another agency".into(),
-            ));
-        }
-    }
-    check_column_types(&state, &id, &patch).await?;
     let record = state
         .catalog
         .update(
+            &principal.curator(),
             &id,
             &patch,
             message.as_deref(),
-            &Actor {
-                name: &principal.name,
-            },
+            &expected(&headers),
         )
         .await?;
-    Ok(axum::Json(record).into_response())
+    Ok(record_response(StatusCode::OK, &record))
 }
 
 #[derive(Deserialize, Default, ToSchema)]
@@ -356,7 +354,8 @@ async fn transition(
     state: AppState,
     id: String,
     caller: Caller,
-    action: &str,
+    transition: Transition,
+    headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let principal = caller.required()?;
@@ -365,29 +364,17 @@ async fn transition(
     } else {
         parse_json(body)?
     };
-    let agency = publisher_of(&state, &id).await?;
-    let allowed = match action {
-        "submit" => may_edit(&principal, &agency),
-        _ => may_approve(&principal, &agency),
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not {action} datasets of {agency}",
-            principal.name
-        )));
-    }
     let record = state
         .catalog
         .transition(
+            &principal.curator(),
             &id,
-            action,
+            transition,
             reason.reason.as_deref(),
-            &Actor {
-                name: &principal.name,
-            },
+            &expected(headers),
         )
         .await?;
-    Ok(axum::Json(record).into_response())
+    Ok(record_response(StatusCode::OK, &record))
 }
 
 #[utoipa::path(
@@ -411,9 +398,10 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     caller: Caller,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    transition(state, id, caller, "submit", &body).await
+    transition(state, id, caller, Transition::Submit, &headers, &body).await
 }
 
 #[utoipa::path(
@@ -437,9 +425,10 @@ pub(crate) async fn publish(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     caller: Caller,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    transition(state, id, caller, "publish", &body).await
+    transition(state, id, caller, Transition::Publish, &headers, &body).await
 }
 
 #[utoipa::path(
@@ -463,9 +452,10 @@ pub(crate) async fn return_(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     caller: Caller,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    transition(state, id, caller, "return", &body).await
+    transition(state, id, caller, Transition::Return, &headers, &body).await
 }
 
 #[utoipa::path(
@@ -489,24 +479,18 @@ pub(crate) async fn withdraw(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
     caller: Caller,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    transition(state, id, caller, "withdraw", &body).await
+    transition(state, id, caller, Transition::Withdraw, &headers, &body).await
 }
 
 async fn staff_only(state: &AppState, id: &str, caller: Caller) -> Result<(), ApiError> {
-    let record = state.catalog.get(id, None, false).await?;
-    let staff = caller
-        .0
-        .as_ref()
-        .is_some_and(|p| may_edit(p, &record.content.publisher));
-    if staff || record.published_revision.is_some() {
-        Ok(())
-    } else {
-        Err(ApiError::from(catalog::CatalogError::NotFound(
-            id.to_owned(),
-        )))
-    }
+    let viewer = caller.0.as_ref().map(Principal::curator);
+    Ok(state
+        .catalog
+        .check_history_visible(viewer.as_ref(), id)
+        .await?)
 }
 
 #[utoipa::path(
@@ -576,256 +560,6 @@ pub(crate) async fn diff(
 }
 
 #[utoipa::path(
-    put,
-    path = "/api/v1/datasets/{id}/distributions/{did}/file",
-    summary = "Upload a distribution's file (streamed, checksummed)",
-    tag = "catalog",
-    params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id")),
-    request_body(content = Vec<u8>, description = "the file, streamed; a CSV is also ingested for the data API", content_type = "application/octet-stream"),
-    responses(
-        (status = 200, description = "the stored file (sha256, size) and the dataset's new revision", body = Record),
-        (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "the dataset cannot be edited now", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "over the upload limit; nothing stored", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "a CSV with a ragged row or a bad encoding (the line is named); nothing changed", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = [])),
-)]
-pub(crate) async fn upload(
-    State(state): State<AppState>,
-    ApiPath((id, did)): ApiPath<(String, String)>,
-    caller: Caller,
-    headers: HeaderMap,
-    body: axum::body::Body,
-) -> Result<Response, ApiError> {
-    let principal = caller.required()?;
-    let agency = publisher_of(&state, &id).await?;
-    if !may_edit(&principal, &agency) {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not edit datasets of {agency}",
-            principal.name
-        )));
-    }
-    if did.is_empty()
-        || !did
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(ApiError::BadRequest(vec![InputProblem::field(
-            "did",
-            "use letters, digits, '-' or '_'",
-        )]));
-    }
-    let media_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
-        .filter(|v| !v.is_empty() && v != "application/octet-stream");
-    let stored = state
-        .files
-        .store(body.into_data_stream(), state.upload_limit)
-        .await
-        .map_err(upload_error)?;
-    // A CSV becomes a typed table for the data API first: a ragged row or bad encoding refuses the upload, naming
-    // the line, and the dataset is left as it was.
-    let current = state.catalog.get(&id, None, false).await?.content;
-    let declared = current.distributions.iter().find(|d| d.id == did);
-    let declared_csv = declared.is_some_and(|d| d.format.as_deref() == Some("CSV"));
-    if declared_csv || media_type.as_deref() == Some("text/csv") {
-        let path = state
-            .files
-            .path(&stored.sha256)
-            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-        let column_types = declared.map(|d| d.column_types.clone()).unwrap_or_default();
-        state
-            .catalog
-            .ingest_csv(&stored.sha256, &path, &column_types)
-            .await?;
-    }
-    let record = state
-        .catalog
-        .attach_file(
-            &id,
-            &did,
-            &stored,
-            media_type.as_deref(),
-            &Actor {
-                name: &principal.name,
-            },
-        )
-        .await?;
-    Ok(axum::Json(serde_json::json!({ "file": stored, "dataset": record })).into_response())
-}
-
-/// A failed upload as an API error (also the curation pages').
-pub(crate) fn upload_error(e: catalog::files::UploadError) -> ApiError {
-    match e {
-        catalog::files::UploadError::TooLarge { .. } => ApiError::PayloadTooLarge(e.to_string()),
-        catalog::files::UploadError::Interrupted(m) => {
-            ApiError::BadRequest(vec![InputProblem::field("body", m)])
-        }
-        catalog::files::UploadError::Io(e) => ApiError::Internal(e.to_string()),
-    }
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct RevisionQuery {
-    /// The file of that revision (old releases stay downloadable).
-    revision: Option<i64>,
-    /// Preview rows (default 20, at most 200).
-    #[param(minimum = 0)]
-    rows: Option<usize>,
-}
-
-async fn visible_distribution(
-    state: &AppState,
-    id: &str,
-    did: &str,
-    revision: Option<i64>,
-    caller: Caller,
-) -> Result<catalog::model::Distribution, ApiError> {
-    let staff = match caller.0 {
-        Some(p) => may_edit(&p, &publisher_of(state, id).await?),
-        None => false,
-    };
-    Ok(state
-        .catalog
-        .distribution(id, did, revision, !staff)
-        .await?)
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/datasets/{id}/distributions/{did}/download",
-    summary = "Download a distribution's file",
-    tag = "catalog",
-    params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
-    responses(
-        (status = 200, description = "the file (`ETag` = sha256, `Digest`, `Range` supported)", body = serde_json::Value, content_type = "*/*"),
-        (status = 206, description = "the requested range"),
-        (status = 307, description = "an external distribution: its URL"),
-        (status = 416, description = "the range is not satisfiable"),
-        (status = 404, description = "no such dataset, distribution or file", body = Problem, content_type = "application/problem+json"),
-    ),
-    security((), ("bearer" = [])),
-)]
-pub(crate) async fn download(
-    State(state): State<AppState>,
-    ApiPath((id, did)): ApiPath<(String, String)>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<RevisionQuery>,
-    request: axum::extract::Request,
-) -> Result<Response, ApiError> {
-    let dist = visible_distribution(&state, &id, &did, q.revision, caller).await?;
-    let Some(sha) = dist.file_sha256.clone() else {
-        return match dist.download_url.or(dist.access_url) {
-            Some(url) => Ok(axum::response::Redirect::temporary(&url).into_response()),
-            None => Err(ApiError::NotFound("this distribution has no file".into())),
-        };
-    };
-    let path = state
-        .files
-        .path(&sha)
-        .ok_or_else(|| ApiError::Internal(format!("bad stored hash {sha}")))?;
-    let etag = format!("\"{sha}\"");
-    let matches = request
-        .headers()
-        .get(axum::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
-    if matches {
-        let mut r = StatusCode::NOT_MODIFIED.into_response();
-        r.headers_mut()
-            .insert(axum::http::header::ETAG, etag.parse().expect("ascii"));
-        return Ok(r);
-    }
-    // ServeFile answers Range requests (206, 416) and HEAD.
-    let served = tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(&path), request)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut response = served.map(axum::body::Body::new);
-    let headers = response.headers_mut();
-    headers.insert(axum::http::header::ETAG, etag.parse().expect("ascii"));
-    if let Some(m) = dist.media_type.as_deref().and_then(|m| m.parse().ok()) {
-        headers.insert(axum::http::header::CONTENT_TYPE, m);
-    }
-    headers.insert(
-        "digest",
-        format!("sha-256={}", hex_to_base64(&sha))
-            .parse()
-            .expect("ascii"),
-    );
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{id}-{did}\"")
-            .parse()
-            .expect("ascii ids"),
-    );
-    Ok(response)
-}
-
-fn hex_to_base64(hex_digest: &str) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = hex::decode(hex_digest).unwrap_or_default();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[utoipa::path(
-    get,
-    path = "/api/v1/datasets/{id}/distributions/{did}/preview",
-    summary = "The first rows of a CSV file",
-    tag = "catalog",
-    params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
-    responses(
-        (status = 200, description = "the first rows of a CSV file", body = Record),
-        (status = 404, description = "no such dataset, distribution or file", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "the file is not readable as CSV", body = Problem, content_type = "application/problem+json"),
-    ),
-    security((), ("bearer" = [])),
-)]
-pub(crate) async fn preview(
-    State(state): State<AppState>,
-    ApiPath((id, did)): ApiPath<(String, String)>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<RevisionQuery>,
-) -> Result<Response, ApiError> {
-    let dist = visible_distribution(&state, &id, &did, q.revision, caller).await?;
-    let sha = dist
-        .file_sha256
-        .ok_or_else(|| ApiError::NotFound("this distribution has no file".into()))?;
-    let path = state
-        .files
-        .path(&sha)
-        .ok_or_else(|| ApiError::Internal(format!("bad stored hash {sha}")))?;
-    let rows = q.rows.unwrap_or(20).min(200);
-    let preview = tokio::task::spawn_blocking(move || catalog::preview::csv_preview(&path, rows))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Unprocessable(vec![InputProblem::field("file", e)]))?;
-    Ok(axum::Json(preview).into_response())
-}
-
-#[utoipa::path(
     get,
     path = "/api/v1/datasets/{id}/releases",
     summary = "List a dataset's releases",
@@ -882,24 +616,10 @@ pub(crate) async fn create_release(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let principal = caller.required()?;
-    let agency = publisher_of(&state, &id).await?;
-    if !may_edit(&principal, &agency) {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not release datasets of {agency}",
-            principal.name
-        )));
-    }
     let body: NewRelease = parse_json(&body)?;
     let release = state
         .catalog
-        .create_release(
-            &id,
-            &body.version,
-            &body.notes,
-            &Actor {
-                name: &principal.name,
-            },
-        )
+        .create_release(&principal.curator(), &id, &body.version, &body.notes)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(release)).into_response())
 }
@@ -937,63 +657,4 @@ pub(crate) async fn usage(
     let to = q.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let from = q.from.unwrap_or(to - chrono::Duration::days(29));
     Ok(axum::Json(state.usage.report(&id, from, to).await?).into_response())
-}
-
-/// A patch that declares column types for a distribution whose CSV file is already uploaded is ingested with them
-/// before anything is saved: a value that does not fit is refused naming its line and the field, and otherwise the
-/// table the data API will read is ready (a patch refused later leaves an unused table, keyed by its declaration).
-async fn check_column_types(state: &AppState, id: &str, patch: &Value) -> Result<(), ApiError> {
-    let Some(Value::Array(new)) = patch.get("distributions") else {
-        return Ok(());
-    };
-    let current = state.catalog.get(id, None, false).await?.content;
-    for (i, d) in new.iter().enumerate() {
-        let Some(types) = d
-            .get("columnTypes")
-            .filter(|t| t.as_object().is_some_and(|o| !o.is_empty()))
-        else {
-            continue;
-        };
-        // A malformed declaration is left for the content validation to name.
-        let Ok(types) = serde_json::from_value::<catalog::tabular::ColumnTypes>(types.clone())
-        else {
-            continue;
-        };
-        let did = d.get("id").and_then(Value::as_str);
-        let Some(sha) = current
-            .distributions
-            .iter()
-            .find(|c| Some(c.id.as_str()) == did)
-            .and_then(|c| c.file_sha256.clone())
-        else {
-            continue;
-        };
-        let path = state
-            .files
-            .path(&sha)
-            .ok_or_else(|| ApiError::Internal("bad stored hash".into()))?;
-        state
-            .catalog
-            .ingest_csv(&sha, &path, &types)
-            .await
-            .map(drop)
-            .map_err(|e| match e {
-                catalog::CatalogError::Invalid(problems) => ApiError::Unprocessable(
-                    problems
-                        .into_iter()
-                        .map(|mut p| {
-                            let column = p.field.take().unwrap_or_default();
-                            let column = column
-                                .strip_prefix("columnTypes/")
-                                .unwrap_or(&column)
-                                .to_owned();
-                            p.field = Some(format!("distributions/{i}/columnTypes/{column}"));
-                            p
-                        })
-                        .collect(),
-                ),
-                other => other.into(),
-            })?;
-    }
-    Ok(())
 }

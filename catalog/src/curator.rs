@@ -1,0 +1,255 @@
+//! Who may do what to an agency's datasets: the [`Curator`] acting (the part of an account the catalog judges), the
+//! typed workflow [`Transition`]s and the [`Expected`] revision a writer based its change on.
+//!
+//! These rules are the catalog's, written once: every dataset use case of [`crate::Catalog`] checks them itself, so the
+//! JSON API, the curation pages and the CKAN API cannot disagree.
+use crate::error::CatalogError;
+use crate::model::WorkflowStatus;
+use crate::store::Actor;
+
+/// The role of a curator as far as datasets are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CuratorRole {
+    /// Acts on every agency's datasets (also the role of the server's own loaders).
+    Admin,
+    /// Describes, uploads, submits and releases their agency's datasets.
+    Publisher,
+    /// Also publishes, returns and withdraws their agency's datasets.
+    Approver,
+    /// Any other role: reads what is public.
+    Other,
+}
+
+/// Someone acting on datasets: a name recorded in revisions and the change log, a role and, for publishers and
+/// approvers, their agency.
+#[derive(Debug, Clone, Copy)]
+pub struct Curator<'a> {
+    /// Name recorded in revisions and the change log.
+    pub name: &'a str,
+    /// Role.
+    pub role: CuratorRole,
+    /// The agency of a publisher or approver.
+    pub agency: Option<&'a str>,
+}
+
+impl<'a> Curator<'a> {
+    /// The server itself (seed loader, generator), allowed everything.
+    pub fn system(name: &'a str) -> Self {
+        Self {
+            name,
+            role: CuratorRole::Admin,
+            agency: None,
+        }
+    }
+
+    fn own(&self, agency: &str) -> bool {
+        self.agency == Some(agency)
+    }
+
+    /// May see and edit drafts of `agency`'s datasets, upload their files, submit and release them?
+    pub fn may_edit(&self, agency: &str) -> bool {
+        match self.role {
+            CuratorRole::Admin => true,
+            CuratorRole::Publisher | CuratorRole::Approver => self.own(agency),
+            CuratorRole::Other => false,
+        }
+    }
+
+    /// May create datasets for `agency`? Publishers do; approvers only review.
+    pub fn may_create(&self, agency: &str) -> bool {
+        match self.role {
+            CuratorRole::Admin => true,
+            CuratorRole::Publisher => self.own(agency),
+            _ => false,
+        }
+    }
+
+    /// May publish, return and withdraw `agency`'s datasets?
+    pub fn may_approve(&self, agency: &str) -> bool {
+        match self.role {
+            CuratorRole::Admin => true,
+            CuratorRole::Approver => self.own(agency),
+            _ => false,
+        }
+    }
+
+    /// May make `transition` on `agency`'s datasets?
+    pub fn may(&self, transition: Transition, agency: &str) -> bool {
+        match transition {
+            Transition::Submit => self.may_edit(agency),
+            Transition::Publish | Transition::Return | Transition::Withdraw => {
+                self.may_approve(agency)
+            }
+        }
+    }
+
+    /// Refused unless [`Curator::may_edit`].
+    pub fn check_edit(&self, agency: &str) -> Result<(), CatalogError> {
+        if self.may_edit(agency) {
+            Ok(())
+        } else {
+            Err(CatalogError::Forbidden(format!(
+                "{} may not edit datasets of {agency}",
+                self.name
+            )))
+        }
+    }
+
+    /// Refused unless [`Curator::may`].
+    pub fn check(&self, transition: Transition, agency: &str) -> Result<(), CatalogError> {
+        if self.may(transition, agency) {
+            Ok(())
+        } else {
+            Err(CatalogError::Forbidden(format!(
+                "{} may not {} datasets of {agency}",
+                self.name,
+                transition.as_str()
+            )))
+        }
+    }
+
+    /// The name as the change log records it.
+    pub fn actor(&self) -> Actor<'a> {
+        Actor { name: self.name }
+    }
+}
+
+/// A move through the publication workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Draft or returned → submitted (the publisher asks for approval).
+    Submit,
+    /// Submitted → published (the approver accepts; the current revision becomes public).
+    Publish,
+    /// Submitted → returned, with a reason.
+    Return,
+    /// Published → withdrawn, with a reason (the metadata stays, answered with 410).
+    Withdraw,
+}
+
+impl Transition {
+    /// `submit`, `publish`, `return` or `withdraw`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::Publish => "publish",
+            Self::Return => "return",
+            Self::Withdraw => "withdraw",
+        }
+    }
+
+    /// The transition named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "submit" => Self::Submit,
+            "publish" => Self::Publish,
+            "return" => Self::Return,
+            "withdraw" => Self::Withdraw,
+            _ => return None,
+        })
+    }
+
+    /// Does it need a reason?
+    pub fn needs_reason(self) -> bool {
+        matches!(self, Self::Return | Self::Withdraw)
+    }
+
+    /// The state it leads to from `from` (with the dataset's published revision, if any), or `None` when it does not
+    /// apply there.
+    pub fn target(self, from: WorkflowStatus, published: Option<i64>) -> Option<WorkflowStatus> {
+        use WorkflowStatus as S;
+        match (self, from) {
+            (Self::Submit, S::Draft | S::Returned) => Some(S::Submitted),
+            (Self::Publish, S::Submitted) => Some(S::Published),
+            (Self::Return, S::Submitted) => Some(S::Returned),
+            (Self::Withdraw, s) if published.is_some() && s != S::Withdrawn => Some(S::Withdrawn),
+            _ => None,
+        }
+    }
+}
+
+/// The revision a writer based its change on: what `If-Match` names, or the revision a curation form carried.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Expected {
+    /// No precondition: the change applies to whatever is current (a merge patch still merges into the base read
+    /// inside the write transaction, so nothing is lost).
+    #[default]
+    Any,
+    /// The current revision must be one of these (an empty list never matches, like an `If-Match` naming no tag of
+    /// ours).
+    OneOf(Vec<i64>),
+}
+
+impl Expected {
+    /// Exactly revision `n`.
+    pub fn revision(n: i64) -> Self {
+        Self::OneOf(vec![n])
+    }
+
+    /// Refuses with [`CatalogError::StaleRevision`] unless `current` is what the writer expected.
+    pub fn check(&self, id: &str, current: i64) -> Result<(), CatalogError> {
+        match self {
+            Self::OneOf(seen) if !seen.contains(&current) => Err(CatalogError::StaleRevision {
+                id: id.to_owned(),
+                current,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publishers_edit_and_approvers_decide_for_their_own_agency_only() {
+        let publisher = Curator {
+            name: "p",
+            role: CuratorRole::Publisher,
+            agency: Some("G12"),
+        };
+        let approver = Curator {
+            name: "a",
+            role: CuratorRole::Approver,
+            agency: Some("G12"),
+        };
+        assert!(publisher.may_edit("G12") && !publisher.may_edit("G01"));
+        assert!(publisher.may_create("G12") && !approver.may_create("G12"));
+        assert!(publisher.may(Transition::Submit, "G12"));
+        assert!(!publisher.may(Transition::Publish, "G12"));
+        assert!(
+            approver.may(Transition::Publish, "G12") && !approver.may(Transition::Publish, "G01")
+        );
+        assert!(Curator::system("seed").may(Transition::Withdraw, "G01"));
+    }
+
+    #[test]
+    fn transitions_follow_the_workflow() {
+        use WorkflowStatus as S;
+        assert_eq!(
+            Transition::Submit.target(S::Returned, None),
+            Some(S::Submitted)
+        );
+        assert_eq!(Transition::Publish.target(S::Draft, None), None);
+        assert_eq!(
+            Transition::Withdraw.target(S::Draft, Some(1)),
+            Some(S::Withdrawn)
+        );
+        assert_eq!(Transition::Withdraw.target(S::Draft, None), None);
+        for t in ["submit", "publish", "return", "withdraw"] {
+            assert_eq!(Transition::parse(t).map(Transition::as_str), Some(t));
+        }
+    }
+
+    #[test]
+    fn a_stale_revision_is_refused() {
+        assert!(Expected::Any.check("d", 3).is_ok());
+        assert!(Expected::revision(3).check("d", 3).is_ok());
+        assert!(matches!(
+            Expected::revision(2).check("d", 3),
+            Err(CatalogError::StaleRevision { current: 3, .. })
+        ));
+        assert!(Expected::OneOf(vec![]).check("d", 3).is_err());
+    }
+}
