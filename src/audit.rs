@@ -87,7 +87,7 @@ impl AuditReport {
             ));
         }
         out.push_str(&if self.ok {
-            "audit passed: state and change log agree\n".to_owned()
+            "audit passed: change log verified, state agrees with it\n".to_owned()
         } else {
             format!("audit FAILED: {} problem(s)\n", self.findings.len())
         });

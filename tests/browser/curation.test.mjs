@@ -165,6 +165,52 @@ describe('curation pages', { timeout: 300_000 }, () => {
     await approverContext.close();
   });
 
+  test('two tabs edit the same dataset: the second save shows the conflict page and saves nothing (issue 16)', async () => {
+    // axe's script is injected inline, so this context bypasses the Content-Security-Policy (as the axe test's do).
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const first = await watchedPage(context);
+    await signIn(first, tokens.publisher, '/manage/datasets/new');
+    await first.locator('#id').fill('conflict-demo');
+    await first.locator('#title_vi').fill('Dữ liệu thử xung đột');
+    await first.locator('#description_vi').fill('Bộ dữ liệu để thử hai người sửa cùng lúc.');
+    await first.locator('.choices input[name="themes"]').first().check();
+    await first.locator('#licence').selectOption('CC-BY-4.0');
+    await first.locator('#frequency').selectOption('ANNUAL');
+    await first.locator('#access_right').selectOption('public');
+    await submitAndWait(first, first.locator('main form[action="/manage/datasets"] button[type="submit"]'), /\/manage\/datasets\/conflict-demo$/);
+    const path = new URL(first.url()).pathname;
+
+    // A second tab opens the same form at the same revision.
+    const second = await watchedPage(context);
+    await second.goto(`${base}${path}`);
+    const seen = await second.locator('form.dataset-form input[name="revision"]').inputValue();
+
+    await first.locator('#title_vi').fill('Dữ liệu thử xung đột (tab một)');
+    await Promise.all([first.waitForLoadState('load'), first.locator('form.dataset-form button[type="submit"]').click()]);
+    await first.waitForLoadState('networkidle');
+
+    await second.locator('#description_vi').fill('Mô tả sửa ở tab hai.');
+    await second.locator('form.dataset-form button[type="submit"]').click();
+    await second.locator('h1.conflict').waitFor();
+    assert.equal(await second.locator('.seen-revision').textContent(), seen);
+    assert.notEqual(await second.locator('.current-revision').textContent(), seen, 'the dataset moved on');
+    assert.ok(await second.locator('table.conflict-versions tbody tr').count() > 0, 'both versions are shown');
+    await shot(second, 'conflict');
+    await second.addScriptTag({ path: axePath });
+    const results = await second.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    const serious = results.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+    assert.deepEqual(serious.map((v) => v.id), [], 'the conflict page is accessible');
+
+    // Nothing of the refused form was saved: the dataset keeps the first tab's title and its old description.
+    const api = await (await fetch(`${base}/api/v1/datasets/conflict-demo`, {
+      headers: { authorization: `Bearer ${tokens.publisher}` },
+    })).json();
+    const content = api.content ?? api;
+    assert.equal(content.title.vi, 'Dữ liệu thử xung đột (tab một)');
+    assert.equal(content.description.vi, 'Bộ dữ liệu để thử hai người sửa cùng lúc.');
+    await context.close();
+  });
+
   test('axe-core finds no serious or critical violation on the curation pages', async () => {
     // The injected axe script is inline: only this context bypasses the pages' Content-Security-Policy.
     const failures = [];

@@ -174,8 +174,9 @@ async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
         std::fs::write(&path, &body).unwrap();
         args.push(format!("{}:{rdflib}", path.display()));
     }
+    let python = std::env::var("OPENDATA_PYTHON").unwrap_or_else(|_| "python3".into());
     let (ok, report) = run(
-        "python3",
+        &python,
         &[&[format!("{root}/tests/rdf/isomorphic.py")][..], &args].concat(),
     );
     assert!(ok, "{report}");

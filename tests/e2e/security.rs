@@ -109,7 +109,8 @@ async fn audit_verify_names_the_first_tampered_entry() {
         .await
         .unwrap();
     assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("entry 3"), "{stderr}");
+    // Each finding is a line on standard output; the summary of the failure goes to standard error.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("entry 3"), "{stdout}");
     let _: Value = json!(null);
 }
