@@ -11,6 +11,7 @@ mod dcat;
 mod generate;
 mod harvest;
 mod limits;
+mod lost_updates;
 mod manage;
 mod multinode;
 mod openapi;
