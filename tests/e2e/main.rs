@@ -13,6 +13,7 @@ mod first_run;
 mod generate;
 mod harvest;
 mod limits;
+mod lost_updates;
 mod manage;
 mod multinode;
 mod openapi;

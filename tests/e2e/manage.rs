@@ -10,6 +10,7 @@ use crate::on_both_backends;
 use crate::support::{Backend, TestApp, spawn_app};
 
 on_both_backends!(
+    issue16_a_stale_curation_form_shows_the_conflict_page,
     issue9_session_cookie_is_http_only_and_same_site_and_logout_revokes,
     issue9_form_posts_without_the_csrf_token_are_refused,
     issue9_publisher_cannot_open_another_agencys_dataset_form,
@@ -738,4 +739,117 @@ async fn issue9_password_sign_in_for_accounts_that_have_one(backend: Backend) {
     assert_eq!(r.location(), "/manage/datasets");
     let page = browser.get("/manage").await;
     assert!(page.body.contains("chi · người công bố · G12"));
+}
+
+async fn issue16_a_stale_curation_form_shows_the_conflict_page(backend: Backend) {
+    let app = spawn_app(backend, SEEDS).await;
+    let mut p = signed_in(
+        &app,
+        json!({"name": "p", "role": "publisher", "agency": "G12"}),
+    )
+    .await;
+    create_schools(&mut p).await;
+    let page = p.get("/manage/datasets/schools").await;
+    assert_eq!(
+        hidden(&page.body, "revision"),
+        "1",
+        "the form carries the revision it edits"
+    );
+    let csrf = hidden(&page.body, "csrf");
+
+    // Someone else saves a new description through the API meanwhile.
+    let api = token(
+        &app,
+        json!({"name": "q", "role": "publisher", "agency": "G12"}),
+    )
+    .await;
+    let r = app
+        .client
+        .patch(app.url("/api/v1/datasets/schools"))
+        .bearer_auth(&api)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"description": {"vi": "Mô tả do người khác lưu."}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // The form, still based on revision 1, changes the title: nothing is saved, both versions are shown.
+    let mut form = dataset_form(&csrf, "schools");
+    form.retain(|(k, _)| *k != "id" && *k != "title_vi");
+    form.push(("title_vi", "Trường học đã sửa"));
+    form.push(("revision", "1"));
+    let r = p.post("/manage/datasets/schools", &form).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Bộ dữ liệu đã thay đổi trong lúc bạn làm việc"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("Trường học đã sửa"),
+        "their version is shown"
+    );
+    assert!(
+        r.body.contains("Mô tả do người khác lưu."),
+        "the current version is shown"
+    );
+    assert!(
+        r.body.contains("Các trường phổ thông đang hoạt động."),
+        "their description too"
+    );
+    assert_eq!(
+        hidden(&r.body, "revision"),
+        "2",
+        "applying again is based on the current revision"
+    );
+    let saved: Value = app
+        .client
+        .get(app.url("/api/v1/datasets/schools"))
+        .bearer_auth(&api)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["currentRevision"], 2);
+    assert_eq!(
+        saved["title"]["vi"], "Danh sách trường học",
+        "nothing was saved"
+    );
+    assert_eq!(saved["description"]["vi"], "Mô tả do người khác lưu.");
+
+    // Applying the change to the current revision saves it.
+    let resend_csrf = hidden(&r.body, "csrf");
+    let mut again: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| *k != "revision" && *k != "csrf")
+        .copied()
+        .collect();
+    again.push(("csrf", &resend_csrf));
+    again.push(("revision", "2"));
+    let r = p.post("/manage/datasets/schools", &again).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+
+    // A workflow form based on an old revision is refused the same way.
+    let r = p
+        .post(
+            "/manage/datasets/schools/submit",
+            &[("csrf", csrf.as_str()), ("revision", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Bộ dữ liệu đã thay đổi trong lúc bạn làm việc")
+    );
+    let r = p
+        .post(
+            "/manage/datasets/schools/submit",
+            &[("csrf", csrf.as_str()), ("revision", "3")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
 }
