@@ -45,6 +45,8 @@ pub struct Config {
     pub hsts: bool,
     /// Per-client rate limits.
     pub rate_limits: RateLimits,
+    /// Scheduled, verified backups (`--backup-dir`).
+    pub backups: Option<crate::backup::Schedule>,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -81,6 +83,7 @@ impl Config {
             catalog_info: default_catalog_info(),
             hsts: false,
             rate_limits: RateLimits::default(),
+            backups: None,
         }
     }
 }
@@ -115,6 +118,7 @@ pub struct Application {
     state: AppState,
     /// A token generated for the bootstrap admin on this start, to show once.
     pub generated_admin_token: Option<String>,
+    backups: Option<(crate::backup::Schedule, Option<String>, PathBuf)>,
 }
 
 impl Application {
@@ -195,10 +199,15 @@ impl Application {
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
         };
+        let backups = config
+            .backups
+            .clone()
+            .map(|s| (s, config.database_url.clone(), config.data_dir.clone()));
         Ok(Self {
             listener,
             state,
             generated_admin_token,
+            backups,
         })
     }
 
@@ -216,6 +225,14 @@ impl Application {
     ) -> std::io::Result<()> {
         let db = self.state.registry.database().clone();
         let projector = tokio::spawn(project(self.state.clone()));
+        let backups = self.backups.map(|(schedule, url, data_dir)| {
+            tokio::spawn(crate::backup::schedule::run(
+                db.clone(),
+                url,
+                data_dir,
+                schedule,
+            ))
+        });
         let tidy = self
             .state
             .rate_limits
@@ -231,6 +248,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await?;
         projector.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
         if let Some(tidy) = tidy {
             tidy.abort();
         }
