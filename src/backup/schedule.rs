@@ -341,7 +341,7 @@ pub async fn restore_id(
     super::verify::restore_and_check(&archive, data_dir, database_url).await
 }
 
-/// A one-connection pool on a restored copy.
+/// A small pool on a restored copy (two connections: the check holds one while the chain is verified on another).
 pub(super) async fn open_restored(
     data_dir: &Path,
     database_url: Option<&str>,
@@ -355,7 +355,7 @@ pub(super) async fn open_restored(
         ),
     };
     AnyPoolOptions::new()
-        .max_connections(1)
+        .max_connections(2)
         .connect(&url)
         .await
         .map_err(|e| BackupError::Store(e.into()))
