@@ -104,11 +104,7 @@ pub fn keep(backups: &[DateTime<Utc>], now: DateTime<Utc>, policy: &Policy) -> B
     }
     kept.extend(past.iter().take(policy.last as usize));
     let today = now.date_naive();
-    let periods: [(
-        u32,
-        fn(NaiveDate) -> NaiveDate,
-        fn(NaiveDate, u32) -> Option<NaiveDate>,
-    ); 3] = [
+    let periods: [Period; 3] = [
         (
             policy.daily,
             |d| d,
@@ -144,6 +140,14 @@ pub fn keep(backups: &[DateTime<Utc>], now: DateTime<Utc>, policy: &Policy) -> B
     }
     kept
 }
+
+/// A kind of calendar period: its count, the period holding a date (named by its first day), the date `i` periods
+/// before a date.
+type Period = (
+    u32,
+    fn(NaiveDate) -> NaiveDate,
+    fn(NaiveDate, u32) -> Option<NaiveDate>,
+);
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).expect("every month has a first day")
