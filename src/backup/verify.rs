@@ -283,3 +283,85 @@ pub async fn schema_version(db: &Database) -> Result<Option<i64>, BackupError> {
         .map_err(storage)?;
     row.try_get::<Option<i64>, _>(0).map_err(storage)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_copy_that_differs_from_its_manifest_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::open_sqlite(dir.path()).await.unwrap();
+        db.migrate(registry::db::REGISTRY_MIGRATIONS).await.unwrap();
+        db.migrate(catalog::store::CATALOG_MIGRATIONS)
+            .await
+            .unwrap();
+        let registry = registry::Registry::new(db.clone(), "https://data.example.gov.vn");
+        let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/registry");
+        registry::seed::load_dir(&registry, &seeds, Some(&["themes"]))
+            .await
+            .unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        let f = figures(&mut conn, Backend::Sqlite).await.unwrap();
+        drop(conn);
+        assert!(f.chain_head_seq > 0);
+        assert!(f.row_counts["registry_items"] > 0);
+        assert_eq!(f.schema_versions, [1001, 2001, 2002]);
+        let manifest = Manifest {
+            format: super::super::FORMAT,
+            created_at: String::new(),
+            backend: "sqlite".into(),
+            chain_head_seq: f.chain_head_seq,
+            chain_head: f.chain_head.clone(),
+            schema_versions: f.schema_versions.clone(),
+            row_counts: f.row_counts.clone(),
+            members: Default::default(),
+        };
+        let ok = check_restored(db.pool(), Backend::Sqlite, dir.path(), &manifest)
+            .await
+            .unwrap();
+        assert_eq!(ok.entries, f.chain_head_seq);
+
+        let mut fewer = manifest.clone();
+        *fewer.row_counts.get_mut("registry_items").unwrap() -= 1;
+        fewer.chain_head_seq += 1;
+        let e = check_restored(db.pool(), Backend::Sqlite, dir.path(), &fewer)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("table registry_items"), "{e}");
+        assert!(e.contains("change log ends at"), "{e}");
+
+        // A tampered change-log entry, and a dataset revision naming a file the copy lacks.
+        sqlx::query("UPDATE change_log SET actor = 'someone else' WHERE seq = 1")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO catalog_datasets (id, publisher, status, current_revision, created_at, updated_at) \
+             VALUES ('d', 'G12', 'draft', 1, 'x', 'x')",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let missing = "ab".repeat(32);
+        sqlx::query(
+            "INSERT INTO catalog_revisions (dataset_id, number, content, sha256, author, message, created_at) \
+             VALUES ('d', 1, $1, 'x', 'x', 'x', 'x')",
+        )
+        .bind(format!(r#"{{"distributions":[{{"id":"csv","fileSha256":"{missing}"}}]}}"#))
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let e = check_restored(db.pool(), Backend::Sqlite, dir.path(), &manifest)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("change log entry 1 does not verify"), "{e}");
+        assert!(
+            e.contains(&format!("file {missing} (named by a dataset) is missing")),
+            "{e}"
+        );
+        db.close().await;
+    }
+}
