@@ -41,12 +41,12 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How the catalog describes itself in DCAT.
     pub catalog_info: catalog::dcat::CatalogInfo,
+    /// Scheduled, verified backups (`--backup-dir`).
+    pub backups: Option<crate::backup::Schedule>,
     /// Send `Strict-Transport-Security` (only behind TLS).
     pub hsts: bool,
     /// Per-client rate limits.
     pub rate_limits: RateLimits,
-    /// Scheduled, verified backups (`--backup-dir`).
-    pub backups: Option<crate::backup::Schedule>,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -79,11 +79,11 @@ impl Config {
             seed_dir: default_seed_dir(),
             seed: Seed::All,
             admin_token: None,
+            backups: None,
             max_upload_bytes: 512 * 1024 * 1024,
             catalog_info: default_catalog_info(),
             hsts: false,
             rate_limits: RateLimits::default(),
-            backups: None,
         }
     }
 }
@@ -114,17 +114,21 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
 
 /// A built application, listening, not yet serving.
 pub struct Application {
+    backups: Option<(crate::backup::Schedule, Option<String>, PathBuf)>,
     listener: TcpListener,
     state: AppState,
     /// A token generated for the bootstrap admin on this start, to show once.
     pub generated_admin_token: Option<String>,
-    backups: Option<(crate::backup::Schedule, Option<String>, PathBuf)>,
 }
 
 impl Application {
     /// Opens the store, migrates, loads seeds into an empty store, bootstraps the admin and binds.
     pub async fn build(config: Config) -> anyhow_like::Result<Self> {
         let db = open_database(&config).await?;
+        let backups = config
+            .backups
+            .clone()
+            .map(|s| (s, config.database_url.clone(), config.data_dir.clone()));
         let registry = Registry::new(db.clone(), &config.base_uri);
         if registry.is_empty().await? {
             let only: Option<Vec<&str>> = match &config.seed {
@@ -199,15 +203,11 @@ impl Application {
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
         };
-        let backups = config
-            .backups
-            .clone()
-            .map(|s| (s, config.database_url.clone(), config.data_dir.clone()));
         Ok(Self {
+            backups,
             listener,
             state,
             generated_admin_token,
-            backups,
         })
     }
 
