@@ -41,6 +41,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How the catalog describes itself in DCAT.
     pub catalog_info: catalog::dcat::CatalogInfo,
+    /// Scheduled, verified backups (`--backup-dir`).
+    pub backups: Option<crate::backup::Schedule>,
     /// Send `Strict-Transport-Security` (only behind TLS).
     pub hsts: bool,
     /// Per-client rate limits.
@@ -79,6 +81,7 @@ impl Config {
             seed_dir: default_seed_dir(),
             seed: Seed::All,
             admin_token: None,
+            backups: None,
             max_upload_bytes: 512 * 1024 * 1024,
             catalog_info: default_catalog_info(),
             hsts: false,
@@ -116,6 +119,7 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
 
 /// A built application, listening, not yet serving.
 pub struct Application {
+    backups: Option<(crate::backup::Schedule, Option<String>, PathBuf)>,
     listener: TcpListener,
     state: AppState,
     audit: crate::audit::AuditSchedule,
@@ -127,6 +131,10 @@ impl Application {
     /// Opens the store, migrates, loads seeds into an empty store, bootstraps the admin and binds.
     pub async fn build(config: Config) -> anyhow_like::Result<Self> {
         let db = open_database(&config).await?;
+        let backups = config
+            .backups
+            .clone()
+            .map(|s| (s, config.database_url.clone(), config.data_dir.clone()));
         let registry = Registry::new(db.clone(), &config.base_uri);
         if registry.is_empty().await? {
             let only: Option<Vec<&str>> = match &config.seed {
@@ -208,6 +216,7 @@ impl Application {
             ),
         };
         Ok(Self {
+            backups,
             listener,
             state,
             audit: config.audit,
@@ -229,6 +238,14 @@ impl Application {
     ) -> std::io::Result<()> {
         let db = self.state.registry.database().clone();
         let projector = tokio::spawn(project(self.state.clone()));
+        let backups = self.backups.map(|(schedule, url, data_dir)| {
+            tokio::spawn(crate::backup::schedule::run(
+                db.clone(),
+                url,
+                data_dir,
+                schedule,
+            ))
+        });
         let tidy = self
             .state
             .rate_limits
@@ -245,6 +262,9 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await?;
         projector.abort();
+        if let Some(backups) = backups {
+            backups.abort();
+        }
         if let Some(tidy) = tidy {
             tidy.abort();
         }

@@ -88,6 +88,62 @@ impl RateLimitArgs {
     }
 }
 
+/// Scheduled backups of `serve` (see README, "Backups").
+#[derive(Args, Clone)]
+#[command(next_help_heading = "Backups")]
+struct BackupScheduleArgs {
+    /// Take a verified backup into this folder on a schedule (and prune it by --keep).
+    #[arg(long, env = "OPENDATA_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// Time between backups: 30m, 6h, 24h, 7d.
+    #[arg(long, default_value = "24h", env = "OPENDATA_BACKUP_EVERY", value_parser = parse_every)]
+    backup_every: std::time::Duration,
+    /// What to keep: last=N, daily=N, monthly=N, yearly=N, comma-separated.
+    #[arg(long, default_value_t = opendata::backup::Policy::DEFAULT, env = "OPENDATA_BACKUP_KEEP")]
+    keep: opendata::backup::Policy,
+}
+
+fn parse_every(text: &str) -> Result<std::time::Duration, String> {
+    let every = match text.trim().strip_suffix('d') {
+        Some(days) => days
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|d| d.is_finite() && *d >= 0.0)
+            .map(|d| std::time::Duration::from_secs_f64(d * 86_400.0))
+            .ok_or_else(|| format!("{text:?} is not a number of days"))?,
+        None => harvester::parse_duration(text)?,
+    };
+    if every < std::time::Duration::from_secs(1) {
+        return Err("--backup-every must be at least 1s".into());
+    }
+    Ok(every)
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// List the backups of a backup folder, oldest first.
+    List {
+        /// The backup folder.
+        #[arg(long, env = "OPENDATA_BACKUP_DIR")]
+        backup_dir: PathBuf,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore backup ID (from `backup list`, or a path to an archive) into a new data directory (and, for
+    /// PostgreSQL, an empty database), check it against its manifest, then migrate it to this version's schema.
+    Restore {
+        /// The backup's ID, or the path of an archive.
+        id: String,
+        /// The backup folder.
+        #[arg(long, env = "OPENDATA_BACKUP_DIR")]
+        backup_dir: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server.
@@ -121,6 +177,8 @@ enum Command {
         audit_every: std::time::Duration,
         #[command(flatten)]
         limits: RateLimitArgs,
+        #[command(flatten)]
+        backups: BackupScheduleArgs,
     },
     /// Write a deterministic synthetic catalog of published datasets (for benchmarks); loads the seed lists first
     /// into an empty store.
@@ -136,13 +194,22 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON APIs (what `/openapi.json` serves; `openapi/openapi.json` holds a copy).
     Openapi,
-    /// Take a consistent online backup of the store and its files into one file.
+    /// Take a consistent online backup of the store and its files into one file (--to) or, verified, into a backup
+    /// folder (--backup-dir); `backup list` and `backup restore` read a backup folder.
     Backup {
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
         #[command(flatten)]
         store: StoreArgs,
         /// The backup file to write.
+        #[arg(long, conflicts_with = "backup_dir")]
+        to: Option<PathBuf>,
+        /// The backup folder to write a verified backup into.
         #[arg(long)]
-        to: PathBuf,
+        backup_dir: Option<PathBuf>,
+        /// With --backup-dir: then delete the backups this policy does not keep.
+        #[arg(long, requires = "backup_dir")]
+        keep: Option<opendata::backup::Policy>,
     },
     /// Restore a backup into a new data directory (and, for PostgreSQL, an empty database).
     Restore {
@@ -394,6 +461,92 @@ enum TokenCommand {
     },
 }
 
+async fn backup_command(command: BackupCommand) -> app::anyhow_like::Result<()> {
+    match command {
+        BackupCommand::List { backup_dir, json } => {
+            for b in opendata::backup::schedule::list(&backup_dir)? {
+                let manifest = opendata::backup::read_manifest(&b.path);
+                if json {
+                    let m = manifest.as_ref().ok();
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "id": b.id,
+                            "createdAt": b.at.to_rfc3339(),
+                            "path": b.path,
+                            "bytes": b.size,
+                            "verified": !b.failed,
+                            "backend": m.map(|m| &m.backend),
+                            "schemaVersion": m.and_then(|m| m.schema_version()),
+                            "changeLogHead": m.map(|m| m.chain_head_seq),
+                            "error": manifest.as_ref().err().map(|e| e.to_string()),
+                        })
+                    );
+                } else {
+                    let detail = match &manifest {
+                        Ok(m) => format!(
+                            "{:8} schema {:>5} change log {:>7}",
+                            m.backend,
+                            m.schema_version().map_or("-".into(), |v| v.to_string()),
+                            m.chain_head_seq
+                        ),
+                        Err(e) => e.to_string(),
+                    };
+                    println!(
+                        "{}  {}  {:>12} bytes  {}  {detail}",
+                        b.id,
+                        if b.failed { "FAILED  " } else { "verified" },
+                        b.size,
+                        b.at.to_rfc3339(),
+                    );
+                }
+            }
+            Ok(())
+        }
+        BackupCommand::Restore {
+            id,
+            backup_dir,
+            store,
+        } => restore(backup_dir.as_deref(), &id, store).await,
+    }
+}
+
+/// Restores, checks against the manifest, then migrates forward.
+async fn restore(
+    backup_dir: Option<&std::path::Path>,
+    id: &str,
+    store: StoreArgs,
+) -> app::anyhow_like::Result<()> {
+    let (m, checked) = opendata::backup::schedule::restore_id(
+        backup_dir,
+        id,
+        &store.data_dir,
+        store.database_url.as_deref(),
+    )
+    .await?;
+    let mut config = Config::new(store.data_dir.clone());
+    config.database_url = store.database_url.clone();
+    let db = app::open_database(&config).await?;
+    let now = opendata::backup::verify::schema_version(&db).await?;
+    db.close().await;
+    let was = m.schema_version();
+    println!(
+        "restored {} members from {id}; change log verified ({} entries), {} tables and {} rows as recorded, {} files; schema {} {}; projections rebuild on the next start",
+        m.members.len(),
+        checked.entries,
+        checked.tables,
+        checked.rows,
+        checked.files,
+        was.map_or("-".into(), |v| v.to_string()),
+        if was == now {
+            "(current)".to_owned()
+        } else {
+            format!("migrated to {}", now.map_or("-".into(), |v| v.to_string()))
+        }
+    );
+    Ok(())
+}
+
 fn init_logs(json: bool) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
@@ -432,6 +585,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             hsts,
             audit_every,
             limits,
+            backups,
         } => {
             init_logs(log_json);
             let mut config = Config::new(store.data_dir);
@@ -450,6 +604,11 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.hsts = hsts;
             config.audit.every = audit_every;
             limits.apply(&mut config.rate_limits);
+            config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {
+                dir,
+                every: backups.backup_every,
+                keep: backups.keep,
+            });
             config.admin_token = std::env::var("OPENDATA_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty());
@@ -484,40 +643,68 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             );
             Ok(())
         }
-        Command::Backup { store, to } => {
-            let mut config = Config::new(store.data_dir.clone());
-            config.database_url = store.database_url.clone();
-            let db = app::open_database(&config).await?;
-            let m =
-                opendata::backup::backup(&db, store.database_url.as_deref(), &store.data_dir, &to)
+        Command::Backup {
+            command: Some(command),
+            ..
+        } => backup_command(command).await,
+        Command::Backup {
+            command: None,
+            store,
+            to,
+            backup_dir,
+            keep,
+        } => {
+            // The store is backed up as it is: opened without migrating.
+            let db = match &store.database_url {
+                Some(url) => registry::Database::connect(url).await?,
+                None if store.data_dir.join("opendata.db").is_file() => {
+                    registry::Database::open_sqlite(&store.data_dir).await?
+                }
+                None => {
+                    return Err(format!("no store in {}", store.data_dir.display()).into());
+                }
+            };
+            let url = store.database_url.as_deref();
+            match (to, backup_dir) {
+                (Some(to), None) => {
+                    let m = opendata::backup::backup(&db, url, &store.data_dir, &to).await?;
+                    println!(
+                        "backup written to {}: {} members, change log of {} entries",
+                        to.display(),
+                        m.members.len(),
+                        m.chain_head_seq
+                    );
+                }
+                (None, Some(dir)) => {
+                    let r = opendata::backup::schedule::backup_once(
+                        &db,
+                        url,
+                        &store.data_dir,
+                        &dir,
+                        keep.as_ref(),
+                    )
                     .await?;
-            println!(
-                "backup written to {}: {} members, change log of {} entries",
-                to.display(),
-                m.members.len(),
-                m.chain_head_seq
-            );
-            Ok(())
-        }
-        Command::Restore { from, store } => {
-            let m =
-                opendata::backup::restore(&from, &store.data_dir, store.database_url.as_deref())
-                    .await?;
-            let mut config = Config::new(store.data_dir.clone());
-            config.database_url = store.database_url.clone();
-            let db = app::open_database(&config).await?;
-            let check = registry::changelog::verify(db.pool()).await?;
-            if let Some(seq) = check.first_bad_seq {
-                return Err(format!("restored, but change log entry {seq} does not verify").into());
+                    println!(
+                        "backup {} written to {} and verified: {} tables, {} rows, {} files, change log of {} entries; deleted: {}",
+                        r.id,
+                        r.path.display(),
+                        r.checked.tables,
+                        r.checked.rows,
+                        r.checked.files,
+                        r.checked.entries,
+                        if r.deleted.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            r.deleted.join(", ")
+                        }
+                    );
+                }
+                _ => return Err("give --to FILE or --backup-dir DIR".into()),
             }
-            println!(
-                "restored {} members from {}; change log verified ({} entries); projections rebuild on the next start",
-                m.members.len(),
-                from.display(),
-                check.entries
-            );
+            db.close().await;
             Ok(())
         }
+        Command::Restore { from, store } => restore(None, &from.to_string_lossy(), store).await,
         Command::Audit {
             command:
                 AuditCommand::Verify {

@@ -1,13 +1,26 @@
 //! Backup and restore: one tar file holding a consistent snapshot of the SQL store (SQLite's `VACUUM INTO`, which reads
-//! one transaction's view while the server keeps running; `pg_dump` for PostgreSQL), every stored file, and a manifest
-//! with the sha256 of each member. Restore checks every checksum before writing anything; the projections (RDF store,
-//! search index) are not in the backup: the restored server rebuilds them from SQL.
+//! one transaction's view while the server keeps running; `pg_dump --format=custom` for PostgreSQL, on a snapshot
+//! exported from the transaction that also counted the rows), every stored file, and a manifest with the sha256 of each
+//! member, the schema's migration versions, the change-log head and the row count of every table. Restore checks every
+//! checksum before writing anything; the projections (RDF store, search index) are not in the backup: the restored
+//! server rebuilds them from SQL.
+//!
+//! Submodules: [`retention`] (which backups a policy keeps), [`verify`] (the snapshot's figures and the check of a
+//! restored copy against them), [`schedule`] (the backup folder, scheduled backups verified by a scratch restore, and
+//! pruning).
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use registry::{Backend, Database};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+pub mod retention;
+pub mod schedule;
+pub mod verify;
+
+pub use retention::Policy;
+pub use schedule::Schedule;
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +37,16 @@ pub enum BackupError {
     /// The archive is not a backup of ours, or is damaged.
     #[error("not a valid backup: {0}")]
     Invalid(String),
+    /// A restored copy does not match what its manifest recorded.
+    #[error("verification failed: {0}")]
+    Verify(String),
+    /// The backup asked for is not in the backup folder.
+    #[error("no backup {0:?} in the backup folder (see `opendata backup list`)")]
+    NotFound(String),
 }
+
+/// The manifest format written today.
+pub const FORMAT: u32 = 2;
 
 /// The manifest stored first in the archive.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,10 +58,26 @@ pub struct Manifest {
     pub created_at: String,
     /// `sqlite` or `postgres`.
     pub backend: String,
-    /// The change-log head at backup time.
+    /// The sequence of the change log's last entry in the snapshot.
     pub chain_head_seq: i64,
+    /// The hash of that entry (empty when the log is empty; absent before format 2).
+    #[serde(default)]
+    pub chain_head: String,
+    /// The migration versions applied to the snapshot's schema (absent before format 2).
+    #[serde(default)]
+    pub schema_versions: Vec<i64>,
+    /// Table → rows, counted in the snapshot (absent before format 2).
+    #[serde(default)]
+    pub row_counts: std::collections::BTreeMap<String, i64>,
     /// Member path → sha256.
     pub members: std::collections::BTreeMap<String, String>,
+}
+
+impl Manifest {
+    /// The newest migration version of the snapshot's schema.
+    pub fn schema_version(&self) -> Option<i64> {
+        self.schema_versions.iter().max().copied()
+    }
 }
 
 fn sha256_file(path: &Path) -> Result<String, std::io::Error> {
@@ -71,7 +109,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn pg_tool(name: &str) -> PathBuf {
+/// A PostgreSQL client tool (`pg_dump`, `pg_restore`) of the newest version installed under /usr/lib/postgresql, or
+/// the one on the `PATH`.
+pub fn pg_tool(name: &str) -> PathBuf {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .map(|d| {
             d.filter_map(Result::ok)
@@ -87,7 +127,8 @@ fn pg_tool(name: &str) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// Takes a backup of the store (and the files under `data_dir/files`) into the tar file `to`.
+/// Takes a backup of the store (and the files under `data_dir/files`) into the tar file `to`, written as
+/// `to.partial` and renamed when complete. It does not migrate: the snapshot keeps the schema it was taken from.
 pub async fn backup(
     db: &Database,
     database_url: Option<&str>,
@@ -99,8 +140,7 @@ pub async fn backup(
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new(".")),
     )?;
-    let head = registry::changelog::verify(db.pool()).await?;
-    let (member, backend) = match db.backend() {
+    let (member, backend, figures) = match db.backend() {
         Backend::Sqlite => {
             let snapshot = staging.path().join("opendata.db");
             sqlx::query(&format!(
@@ -110,26 +150,16 @@ pub async fn backup(
             .execute(db.pool())
             .await
             .map_err(registry::RegistryError::from)?;
-            (snapshot, "sqlite")
+            let figures = verify::figures_of_sqlite_file(&snapshot).await?;
+            (snapshot, "sqlite", figures)
         }
         Backend::Postgres => {
             let dump = staging.path().join("opendata.pgdump");
             let url = database_url.ok_or_else(|| {
                 BackupError::Tool("a PostgreSQL backup needs --database-url".into())
             })?;
-            let out = tokio::process::Command::new(pg_tool("pg_dump"))
-                .args(["--format=custom", "--no-owner", "--no-privileges", "--file"])
-                .arg(&dump)
-                .arg(url)
-                .output()
-                .await?;
-            if !out.status.success() {
-                return Err(BackupError::Tool(format!(
-                    "pg_dump failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                )));
-            }
-            (dump, "postgres")
+            let figures = verify::pg_dump_counted(db, url, &dump).await?;
+            (dump, "postgres", figures)
         }
     };
     let files_root = data_dir.join("files").join("sha256");
@@ -152,10 +182,13 @@ pub async fn backup(
             members.insert(rel.to_string_lossy().into_owned(), sha256_file(f)?);
         }
         let manifest = Manifest {
-            format: 1,
+            format: FORMAT,
             created_at: registry::changelog::now(),
             backend: backend.into(),
-            chain_head_seq: head.entries,
+            chain_head_seq: figures.chain_head_seq,
+            chain_head: figures.chain_head,
+            schema_versions: figures.schema_versions,
+            row_counts: figures.row_counts,
             members,
         };
         let partial = to.with_extension("partial");
@@ -187,6 +220,23 @@ pub async fn backup(
     .await
     .map_err(|e| BackupError::Tool(e.to_string()))??;
     Ok(manifest)
+}
+
+/// Reads only the manifest of a backup file (its first member).
+pub fn read_manifest(file: &Path) -> Result<Manifest, BackupError> {
+    let mut archive = tar::Archive::new(std::fs::File::open(file)?);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        if entry.path()?.as_ref() == Path::new("manifest.json") {
+            let mut body = Vec::new();
+            entry.read_to_end(&mut body)?;
+            return serde_json::from_slice(&body).map_err(|e| BackupError::Invalid(e.to_string()));
+        }
+    }
+    Err(BackupError::Invalid(format!(
+        "{} has no manifest.json",
+        file.display()
+    )))
 }
 
 /// Restores a backup into an empty `data_dir` (and, for PostgreSQL, the empty database at `database_url`).
@@ -244,6 +294,11 @@ pub async fn restore(
     .await
     .map_err(|e| BackupError::Tool(e.to_string()))??;
     match manifest.backend.as_str() {
+        "sqlite" if database_url.is_some() => {
+            return Err(BackupError::Invalid(
+                "this is a SQLite backup: restore it without --database-url".into(),
+            ));
+        }
         "sqlite" => std::fs::rename(
             staging.path().join("opendata.db"),
             data_dir.join("opendata.db"),
