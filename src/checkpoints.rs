@@ -193,7 +193,7 @@ impl Checkpoints {
         .bind(serde_json::to_string(&checkpoint).expect("checkpoint serializes"))
         .execute(pool)
         .await?;
-        Ok(self.get(checkpoint.seq).await?)
+        self.get(checkpoint.seq).await
     }
 
     /// The latest checkpoint.

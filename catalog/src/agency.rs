@@ -293,8 +293,7 @@ impl Catalog {
         .await?;
         rows.iter()
             .map(|r| {
-                serde_json::from_str(&r.try_get::<String, _>(0)?)
-                    .map_err(|e| CatalogError::storage(e))
+                serde_json::from_str(&r.try_get::<String, _>(0)?).map_err(CatalogError::storage)
             })
             .collect()
     }
@@ -393,8 +392,8 @@ impl Catalog {
         let today = chrono::Utc::now().date_naive();
         let mut items = Vec::new();
         for r in &rows {
-            let item: PlanItem = serde_json::from_str(&r.try_get::<String, _>(1)?)
-                .map_err(|e| CatalogError::storage(e))?;
+            let item: PlanItem =
+                serde_json::from_str(&r.try_get::<String, _>(1)?).map_err(CatalogError::storage)?;
             let published = match &item.dataset {
                 Some(d) => match self.get(d, None, false).await {
                     Ok(rec) => {

@@ -242,7 +242,7 @@ impl Catalog {
         Ok(Some(TableInfo {
             sha256: key.split('+').next().unwrap_or(key).to_owned(),
             table: row.try_get(0)?,
-            columns: serde_json::from_str(&columns).map_err(|e| CatalogError::storage(e))?,
+            columns: serde_json::from_str(&columns).map_err(CatalogError::storage)?,
             row_count: row.try_get(2)?,
         }))
     }
@@ -286,9 +286,7 @@ impl Catalog {
         if let Some(t) = self.table(&key).await? {
             return Ok(t);
         }
-        let bytes = tokio::fs::read(path)
-            .await
-            .map_err(|e| CatalogError::storage(e))?;
+        let bytes = tokio::fs::read(path).await.map_err(CatalogError::storage)?;
         let declared_types = declared.clone();
         let (parsed, columns) = tokio::task::spawn_blocking(move || {
             let parsed = parse_csv(&bytes)?;
@@ -296,7 +294,7 @@ impl Catalog {
             Ok::<_, CatalogError>((parsed, columns))
         })
         .await
-        .map_err(|e| CatalogError::storage(e))??;
+        .map_err(CatalogError::storage)??;
         let (_, rows, _) = parsed;
         let postgres = self.database().backend() == registry::Backend::Postgres;
         // Undeclared tables keep the name they always had; declared ones are named after their key.
