@@ -226,11 +226,14 @@ pub async fn keep_watch(state: AppState, schedule: AuditSchedule) {
     loop {
         if tokio::time::Instant::now() >= next_audit {
             next_audit = tokio::time::Instant::now() + schedule.every;
+            // The head before the round: a release committed while it runs is signed on the next turn, not skipped.
+            let before = state.registry.version_tag().await.unwrap_or(seen);
             run_once(&state).await;
-            seen = state.registry.version_tag().await.unwrap_or(seen);
+            seen = before;
         } else {
             match release_after(&state, seen).await {
                 Ok(Some(head)) => {
+                    // As above: `head` was read before signing, so a release racing the signature is seen again.
                     sign(&state).await;
                     seen = head;
                 }

@@ -182,7 +182,10 @@ impl Checkpoints {
                 .sign(checkpoint.signed_text().as_bytes())
                 .to_bytes(),
         );
-        // Another node on the same database may have signed the same head first: the first one stays.
+        // Another node on the same database may have signed the same head first: the first one stays. Through the
+        // write gate like every other write: on SQLite a write beside it would make a concurrent writer's deferred
+        // transaction fail to upgrade (SQLITE_BUSY) and answer 500.
+        let mut w = self.db.write().await?;
         sqlx::query(
             "INSERT INTO audit_checkpoints (seq, head, signed_at, content) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (seq) DO NOTHING",
@@ -191,8 +194,9 @@ impl Checkpoints {
         .bind(&checkpoint.head)
         .bind(&checkpoint.signed_at)
         .bind(serde_json::to_string(&checkpoint).expect("checkpoint serializes"))
-        .execute(pool)
+        .execute(&mut *w.tx)
         .await?;
+        w.commit().await?;
         self.get(checkpoint.seq).await
     }
 
