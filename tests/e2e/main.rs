@@ -19,6 +19,7 @@ mod multinode;
 mod openapi;
 mod pages;
 mod registry;
+mod registry_guards;
 mod search;
 mod security;
 mod usage;

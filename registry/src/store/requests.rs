@@ -154,6 +154,62 @@ impl Registry {
 
     /// Approves (applying every change atomically) or rejects a proposed change request. The proposer cannot approve
     /// their own request.
+    /// A request is approved against the items its author saw: when any item it touches (its codes, and the
+    /// successors it names) was changed by another write after the request was proposed, approving it would silently
+    /// apply over newer data, so it is refused naming those codes; the steward proposes again against the current list.
+    async fn refuse_if_items_moved_on(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        request: &ChangeRequest,
+        subject: &str,
+    ) -> Result<(), RegistryError> {
+        let proposed_at: Option<i64> =
+            sqlx::query("SELECT MIN(seq) FROM change_log WHERE subject = $1")
+                .bind(subject)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get(0)?;
+        let Some(proposed_at) = proposed_at else {
+            return Ok(());
+        };
+        let mut touched = std::collections::BTreeMap::new();
+        for change in &request.changes {
+            touched.insert(self.item_uri(&request.list, change.code()), change.code());
+            if let Change::Supersede { successors, .. } = change {
+                for s in successors {
+                    touched.insert(self.item_uri(&request.list, s), s.as_str());
+                }
+            }
+        }
+        let prefix = format!("{}/", self.list_uri(&request.list));
+        let rows = sqlx::query(
+            "SELECT DISTINCT subject FROM change_log WHERE seq > $1 AND subject LIKE $2",
+        )
+        .bind(proposed_at)
+        // `_` in the prefix matches any character: harmless, the exact URIs are compared below.
+        .bind(format!("{prefix}%"))
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut moved: Vec<&str> = Vec::new();
+        for row in &rows {
+            let changed: String = row.try_get(0)?;
+            if let Some(code) = touched.get(changed.as_str()) {
+                moved.push(code);
+            }
+        }
+        if moved.is_empty() {
+            return Ok(());
+        }
+        moved.sort_unstable();
+        Err(RegistryError::Conflict(format!(
+            "change request {} cannot be approved: {} changed after it was proposed ({}); propose the change again \
+             against the current list",
+            request.id,
+            if moved.len() == 1 { "an item it changes" } else { "items it changes" },
+            moved.join(", ")
+        )))
+    }
+
     pub async fn decide(
         &self,
         id: i64,
@@ -195,6 +251,8 @@ impl Registry {
         }
         let subject = format!("{}/change-requests/{id}", self.list_uri(&request.list));
         if approve {
+            self.refuse_if_items_moved_on(&mut w.tx, &request, &subject)
+                .await?;
             self.apply_in(
                 &mut w.tx,
                 &mut log,
