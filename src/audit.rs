@@ -115,17 +115,8 @@ fn storage(e: impl std::fmt::Display) -> RegistryError {
 pub async fn verify(db: &Database, options: &AuditOptions) -> Result<AuditReport, RegistryError> {
     let pool = db.pool();
     let mut report = AuditReport::new(registry::changelog::verify(pool).await?);
-    let log = LogIndex::load(pool).await?;
-    report
-        .findings
-        .extend(registry::verify::verify_registry(pool, &log).await?);
-    let (found, referenced) = catalog::verify::verify_catalog(pool, &log)
-        .await
-        .map_err(storage)?;
+    let (found, referenced) = verify_state(pool).await?;
     report.findings.extend(found);
-    report
-        .findings
-        .extend(crate::accounts::verify_accounts(pool, &log).await?);
     report.state_checked = true;
     if !options.skip_files {
         let dir = options.data_dir.clone();
@@ -154,6 +145,22 @@ pub async fn verify(db: &Database, options: &AuditOptions) -> Result<AuditReport
         report.checkpoint = Some(checkpoint.clone());
     }
     Ok(report.finish())
+}
+
+/// The state half of the audit: every registry row, dataset revision, open-data list and account change against the
+/// hash the change log recorded for it (the backups run it on each restored copy too). Returns the findings and the
+/// file hashes the dataset revisions name.
+pub async fn verify_state(
+    pool: &sqlx::AnyPool,
+) -> Result<(Vec<Finding>, std::collections::BTreeSet<String>), RegistryError> {
+    let log = LogIndex::load(pool).await?;
+    let mut findings = registry::verify::verify_registry(pool, &log).await?;
+    let (found, referenced) = catalog::verify::verify_catalog(pool, &log)
+        .await
+        .map_err(storage)?;
+    findings.extend(found);
+    findings.extend(crate::accounts::verify_accounts(pool, &log).await?);
+    Ok((findings, referenced))
 }
 
 /// The public key of the key file under `data_dir`, when there is one (never created here).

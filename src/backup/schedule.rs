@@ -203,7 +203,7 @@ async fn verify_archive(
         .tempdir_in(dir)?;
     let data = scratch.path().join("data");
     match db.backend() {
-        Backend::Sqlite => super::verify::restore_and_check(archive, &data, None)
+        Backend::Sqlite => super::verify::restore_and_audit(archive, &data, None)
             .await
             .map(|(_, c)| c),
         Backend::Postgres => {
@@ -224,7 +224,7 @@ async fn verify_archive(
                     ))
                 })?;
             let scratch_url = with_database(url, &name);
-            let checked = super::verify::restore_and_check(archive, &data, Some(&scratch_url))
+            let checked = super::verify::restore_and_audit(archive, &data, Some(&scratch_url))
                 .await
                 .map(|(_, c)| c);
             let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))

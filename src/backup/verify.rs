@@ -264,13 +264,46 @@ pub async fn restore_and_check(
     data_dir: &Path,
     database_url: Option<&str>,
 ) -> Result<(Manifest, Checked), BackupError> {
+    restore_and_verify(archive, data_dir, database_url, false).await
+}
+
+/// [`restore_and_check`], then the state half of `opendata audit verify` on the copy (every registry row, dataset
+/// revision, open-data list and account change against its change-log hash). For a backup this binary has just
+/// written, so its schema is the current one; an older backup is audited after its migration instead.
+pub async fn restore_and_audit(
+    archive: &Path,
+    data_dir: &Path,
+    database_url: Option<&str>,
+) -> Result<(Manifest, Checked), BackupError> {
+    restore_and_verify(archive, data_dir, database_url, true).await
+}
+
+async fn restore_and_verify(
+    archive: &Path,
+    data_dir: &Path,
+    database_url: Option<&str>,
+    audit_state: bool,
+) -> Result<(Manifest, Checked), BackupError> {
     let manifest = super::restore(archive, data_dir, database_url).await?;
     let backend = match manifest.backend.as_str() {
         "postgres" => Backend::Postgres,
         _ => Backend::Sqlite,
     };
     let pool = super::schedule::open_restored(data_dir, database_url).await?;
-    let checked = check_restored(&pool, backend, data_dir, &manifest).await;
+    let mut checked = check_restored(&pool, backend, data_dir, &manifest).await;
+    if audit_state && checked.is_ok() {
+        checked = match crate::audit::verify_state(&pool).await {
+            Ok((findings, _)) if findings.is_empty() => checked,
+            Ok((findings, _)) => Err(BackupError::Verify(
+                findings
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+            Err(e) => Err(BackupError::Store(e)),
+        };
+    }
     pool.close().await;
     Ok((manifest, checked?))
 }

@@ -82,7 +82,10 @@ async fn issue16_approving_a_request_whose_items_changed_since_is_refused(backen
             "/api/v1/registry/lists/themes/change-requests/{first}"
         ))
         .await;
-    assert_eq!(request["status"], "proposed", "still open, to reject or redo");
+    assert_eq!(
+        request["status"], "proposed",
+        "still open, to reject or redo"
+    );
 
     // A request whose items nobody touched is still approved.
     assert_eq!(approve(&app, &binh, unrelated).await.status(), 200);

@@ -205,7 +205,11 @@ impl Registry {
             "change request {} cannot be approved: {} changed after it was proposed ({}); propose the change again \
              against the current list",
             request.id,
-            if moved.len() == 1 { "an item it changes" } else { "items it changes" },
+            if moved.len() == 1 {
+                "an item it changes"
+            } else {
+                "items it changes"
+            },
             moved.join(", ")
         )))
     }
