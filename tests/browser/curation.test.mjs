@@ -194,7 +194,8 @@ describe('curation pages', { timeout: 300_000 }, () => {
     await second.locator('h1.conflict').waitFor();
     assert.equal(await second.locator('.seen-revision').textContent(), seen);
     assert.notEqual(await second.locator('.current-revision').textContent(), seen, 'the dataset moved on');
-    assert.ok(await second.locator('table.conflict-versions tbody tr').count() > 0, 'both versions are shown');
+    // Exactly the fields that differ between what this tab sent and the current revision, side by side.
+    assert.deepEqual(await second.locator('table.conflict-versions tbody th code').allTextContents(), ['title_vi', 'description_vi']);
     await shot(second, 'conflict');
     await second.addScriptTag({ path: axePath });
     const results = await second.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));

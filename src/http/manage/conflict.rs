@@ -40,6 +40,9 @@ const FORM_FIELDS: &[&str] = &[
     "access_right",
 ];
 
+/// The form's lists of checkboxes or multiple selections: absent from a post when nothing is chosen.
+const MULTI_CHOICE: &[&str] = &["themes", "spatial", "languages"];
+
 /// One field in both versions.
 pub struct ConflictRow {
     field: String,
@@ -100,6 +103,9 @@ pub async fn page(
                 let now = form_of(&record.content);
                 FORM_FIELDS
                     .iter()
+                    // A field the form did not carry (the publisher of a one-agency account is shown as text, not
+                    // a field) was not edited, so it is no difference; unchecked boxes send nothing, but mean "none".
+                    .filter(|k| form.get(k).is_some() || MULTI_CHOICE.contains(k))
                     .filter_map(|k| row(k, form.all(k).join(", "), now.all(k).join(", ")))
                     .collect()
             }
