@@ -30,21 +30,16 @@ async fn security_headers_cors_and_body_limits() {
         .unwrap();
     assert!(preflight.status().is_success());
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
-    let big = format!(
-        "{{\"reason\": \"{}\", \"changes\": []}}",
-        "x".repeat(33 * 1024 * 1024)
-    );
-    let r = app
-        .client
-        .post(app.url("/api/v1/registry/lists/themes/change-requests"))
-        .bearer_auth(ADMIN_TOKEN)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 413);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // A body over the limit is refused from its declared length, before it is read: the request is sent as raw
+    // headers only, so the check cannot race the client still writing 33 MB into a closed socket.
+    let (status, content_type) = declared_oversize_post(
+        &app.base,
+        "/api/v1/registry/lists/themes/change-requests",
+        33 * 1024 * 1024,
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(content_type, "application/problem+json");
     // Under the limit, a large body is read in full (a 4 MB batch of 60,000 references to validate).
     let batch = json!({"items": vec![json!({"list": "themes", "code": "health"}); 60_000]});
     let r = app
@@ -113,4 +108,47 @@ async fn audit_verify_names_the_first_tampered_entry() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("entry 3"), "{stdout}");
     let _: Value = json!(null);
+}
+
+/// Sends a POST whose headers declare `length` bytes of JSON and no body, and returns the status and content type.
+async fn declared_oversize_post(base: &str, path: &str, length: usize) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = base.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(authority).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Read until the end of the headers (the server may keep the socket open waiting for the body).
+    loop {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut buf))
+            .await
+            .expect("an answer within 30 s")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let content_type = text
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_string())
+        })
+        .unwrap_or_default();
+    (status, content_type)
 }
