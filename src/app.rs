@@ -297,16 +297,16 @@ async fn project(state: AppState) {
         "RDF projection built"
     );
     let started = std::time::Instant::now();
-    // The search index persists: catch up from the sequence it recorded (everything, for a new index).
-    loop {
-        match catalog::indexer::catch_up(&state.catalog, &state.search).await {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "catching up the search index failed; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            }
-        }
+    let indexer = catalog::indexer::Indexer {
+        catalog: &state.catalog,
+        index: &state.search,
+    };
+    let projectors: [&dyn catalog::changes::Projector; 2] = [&state.projection, &indexer];
+    // Both follow the log from the sequence they recorded (the search index persists; the RDF projection was just
+    // built at the head it read).
+    while let Err(e) = catalog::changes::catch_up(&state.catalog, &projectors).await {
+        tracing::error!(error = %e, "catching up the projections failed; retrying");
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
     tracing::info!(
         datasets = state.search.len(),
@@ -320,12 +320,8 @@ async fn project(state: AppState) {
             () = committed.notified() => {}
             () = tokio::time::sleep(std::time::Duration::from_millis(500)) => {}
         }
-        if let Err(e) = state.projection.catch_up().await {
-            tracing::error!(error = %e, "RDF projection catch-up failed");
-        }
-        if let Err(e) = catalog::indexer::catch_up(&state.catalog, &state.search).await {
-            tracing::error!(error = %e, "search index catch-up failed");
-        }
+        // Failures are logged by the loop itself and retried on the next wake-up.
+        let _ = catalog::changes::catch_up(&state.catalog, &projectors).await;
     }
 }
 

@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use registry::model::{ItemData, LangText};
 use registry::store::encode_segment;
-use vocab::{adms, dcat, dct, rdf, skos, xsd};
+use vocab::{adms, dcat, dct, foaf, hydra, rdf, rdfs, skos, spdx, vcard, xsd};
 
 use crate::model::{DatasetContent, Distribution, Keywords, LANGUAGES};
 
@@ -109,102 +109,6 @@ pub fn catalog_triples(
     export.catalog(info, datasets, paging);
     export.graph.into_triples()
 }
-
-/// DCAT and DCMI terms `vocab` does not have (yet), and the other vocabularies DCAT-AP uses.
-mod term {
-    macro_rules! terms {
-        ($module:ident, $ns:literal, { $($name:ident = $local:literal),* $(,)? }) => {
-            pub mod $module {
-                use oxrdf::NamedNodeRef;
-                $(pub const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked(concat!($ns, $local));)*
-            }
-        };
-    }
-
-    terms!(dcat, "http://www.w3.org/ns/dcat#", {
-        ACCESS_URL = "accessURL",
-        BYTE_SIZE = "byteSize",
-        CONTACT_POINT = "contactPoint",
-        DATASET = "dataset",
-        DISTRIBUTION = "distribution",
-        DOWNLOAD_URL = "downloadURL",
-        ENDPOINT_DESCRIPTION = "endpointDescription",
-        ENDPOINT_URL = "endpointURL",
-        KEYWORD = "keyword",
-        LANDING_PAGE = "landingPage",
-        MEDIA_TYPE = "mediaType",
-        SERVES_DATASET = "servesDataset",
-        SERVICE = "service",
-        THEME = "theme",
-        THEME_TAXONOMY = "themeTaxonomy",
-    });
-
-    terms!(dct, "http://purl.org/dc/terms/", {
-        ACCESS_RIGHTS = "accessRights",
-        ACCRUAL_PERIODICITY = "accrualPeriodicity",
-        FORMAT = "format",
-        FREQUENCY = "Frequency",
-        LANGUAGE = "language",
-        LICENSE_DOCUMENT = "LicenseDocument",
-        LINGUISTIC_SYSTEM = "LinguisticSystem",
-        LOCATION = "Location",
-        MEDIA_TYPE = "MediaType",
-        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent",
-        RIGHTS_STATEMENT = "RightsStatement",
-        SPATIAL = "spatial",
-        STANDARD = "Standard",
-    });
-
-    terms!(xsd, "http://www.w3.org/2001/XMLSchema#", {
-        HEX_BINARY = "hexBinary",
-        NON_NEGATIVE_INTEGER = "nonNegativeInteger",
-    });
-
-    terms!(rdfs, "http://www.w3.org/2000/01/rdf-schema#", {
-        RESOURCE = "Resource",
-    });
-
-    terms!(foaf, "http://xmlns.com/foaf/0.1/", {
-        AGENT = "Agent",
-        DOCUMENT = "Document",
-        HOMEPAGE = "homepage",
-        NAME = "name",
-    });
-
-    terms!(vcard, "http://www.w3.org/2006/vcard/ns#", {
-        FN = "fn",
-        HAS_EMAIL = "hasEmail",
-        KIND = "Kind",
-    });
-
-    terms!(spdx, "http://spdx.org/rdf/terms#", {
-        ALGORITHM = "algorithm",
-        CHECKSUM = "checksum",
-        CHECKSUM_ALGORITHM = "ChecksumAlgorithm",
-        CHECKSUM_CLASS = "Checksum",
-        CHECKSUM_VALUE = "checksumValue",
-        SHA256 = "checksumAlgorithm_sha256",
-    });
-
-    terms!(hydra, "http://www.w3.org/ns/hydra/core#", {
-        COLLECTION = "Collection",
-        FIRST = "first",
-        FIRST_PAGE = "firstPage",
-        ITEMS_PER_PAGE = "itemsPerPage",
-        LAST = "last",
-        LAST_PAGE = "lastPage",
-        NEXT = "next",
-        NEXT_PAGE = "nextPage",
-        PAGED_COLLECTION = "PagedCollection",
-        PARTIAL_COLLECTION_VIEW = "PartialCollectionView",
-        PREVIOUS = "previous",
-        PREVIOUS_PAGE = "previousPage",
-        TOTAL_ITEMS = "totalItems",
-        VIEW = "view",
-    });
-}
-
-use term::{foaf, hydra, rdfs, spdx, vcard};
 
 /// EU Vocabularies authority tables live under this base, one folder per table.
 const EU_AUTHORITY: &str = "http://publications.europa.eu/resource/authority/";
@@ -306,7 +210,7 @@ fn date(d: NaiveDate) -> Literal {
 }
 
 fn count(n: u64) -> Literal {
-    Literal::new_typed_literal(n.to_string(), term::xsd::NON_NEGATIVE_INTEGER)
+    Literal::new_typed_literal(n.to_string(), xsd::NON_NEGATIVE_INTEGER)
 }
 
 /// The IANA IRI of a media type (`text/csv; charset=utf-8` -> `.../media-types/text/csv`).
@@ -429,20 +333,14 @@ impl<'c, 'a> Export<'c, 'a> {
 
     fn licence(&mut self, code: &str) -> NamedNode {
         // An EU licence IRI only by exact match: a close licence is a different legal text.
-        self.coded(
-            "licences",
-            code,
-            "licence",
-            false,
-            term::dct::LICENSE_DOCUMENT,
-        )
+        self.coded("licences", code, "licence", false, dct::LICENSE_DOCUMENT)
     }
 
     fn language(&mut self, s: &NamedNode, lang: &str) {
         if let Some((_, eu)) = LANGUAGES.iter().find(|(l, _)| *l == lang) {
             let node = minted(format!("{EU_AUTHORITY}language/{eu}"));
-            self.graph.typed(node.clone(), term::dct::LINGUISTIC_SYSTEM);
-            self.graph.add(s.clone(), term::dct::LANGUAGE, node);
+            self.graph.typed(node.clone(), dct::LINGUISTIC_SYSTEM);
+            self.graph.add(s.clone(), dct::LANGUAGE, node);
         }
     }
 
@@ -480,7 +378,7 @@ impl<'c, 'a> Export<'c, 'a> {
         self.graph.typed(theme.clone(), skos::CONCEPT);
         self.graph.add(theme.clone(), skos::PREF_LABEL, label);
         self.graph.add(theme.clone(), skos::IN_SCHEME, scheme);
-        self.graph.add(dataset.clone(), term::dcat::THEME, theme);
+        self.graph.add(dataset.clone(), dcat::THEME, theme);
     }
 
     /// The dataset's registry themes and the EU data themes they map to (at least one).
@@ -491,7 +389,7 @@ impl<'c, 'a> Export<'c, 'a> {
             let concept = self.item_uri("themes", code);
             self.graph.typed(concept.clone(), skos::CONCEPT);
             self.labels(&concept, skos::PREF_LABEL, item.as_ref(), code);
-            self.graph.add(dataset.clone(), term::dcat::THEME, concept);
+            self.graph.add(dataset.clone(), dcat::THEME, concept);
             for eu in item.iter().flat_map(|i| eu_matches(i, "data-theme", true)) {
                 any_eu = true;
                 self.eu_theme(dataset, eu);
@@ -507,7 +405,7 @@ impl<'c, 'a> Export<'c, 'a> {
         for (lang, words) in [("vi", &keywords.vi), ("en", &keywords.en)] {
             for w in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
                 let lit = Literal::new_language_tagged_literal_unchecked(w, lang);
-                self.graph.add(dataset.clone(), term::dcat::KEYWORD, lit);
+                self.graph.add(dataset.clone(), dcat::KEYWORD, lit);
             }
         }
     }
@@ -553,20 +451,19 @@ impl<'c, 'a> Export<'c, 'a> {
                     self.graph.add(card.clone(), vcard::HAS_EMAIL, mailto);
                 }
             }
-            self.graph
-                .add(node.clone(), term::dcat::CONTACT_POINT, card);
+            self.graph.add(node.clone(), dcat::CONTACT_POINT, card);
         }
         self.themes(&node, &c.themes);
         self.keywords(&node, &c.keywords);
         for code in &c.spatial {
             let item = self.item("administrative-units", code);
             let place = self.item_uri("administrative-units", code);
-            self.graph.typed(place.clone(), term::dct::LOCATION);
+            self.graph.typed(place.clone(), dct::LOCATION);
             if let Some(item) = &item {
                 self.graph
                     .texts(place.clone(), skos::PREF_LABEL, &item.labels);
             }
-            self.graph.add(node.clone(), term::dct::SPATIAL, place);
+            self.graph.add(node.clone(), dct::SPATIAL, place);
         }
         if let Some(period) = &c.temporal
             && (period.start.is_some() || period.end.is_some())
@@ -582,9 +479,8 @@ impl<'c, 'a> Export<'c, 'a> {
             self.graph.add(node.clone(), dct::TEMPORAL, p);
         }
         if let Some(code) = &c.frequency {
-            let f = self.coded("frequencies", code, "frequency", true, term::dct::FREQUENCY);
-            self.graph
-                .add(node.clone(), term::dct::ACCRUAL_PERIODICITY, f);
+            let f = self.coded("frequencies", code, "frequency", true, dct::FREQUENCY);
+            self.graph.add(node.clone(), dct::ACCRUAL_PERIODICITY, f);
         }
         for lang in &c.languages {
             self.language(&node, lang);
@@ -595,15 +491,15 @@ impl<'c, 'a> Export<'c, 'a> {
                 code,
                 "access-right",
                 true,
-                term::dct::RIGHTS_STATEMENT,
+                dct::RIGHTS_STATEMENT,
             );
-            self.graph.add(node.clone(), term::dct::ACCESS_RIGHTS, r);
+            self.graph.add(node.clone(), dct::ACCESS_RIGHTS, r);
         }
         if let Some(page) = &c.landing_page {
-            self.document(&node, term::dcat::LANDING_PAGE, page);
+            self.document(&node, dcat::LANDING_PAGE, page);
         }
         for standard in c.conforms_to.iter().filter_map(|s| given_iri(s)) {
-            self.graph.typed(standard.clone(), term::dct::STANDARD);
+            self.graph.typed(standard.clone(), dct::STANDARD);
             self.graph.add(node.clone(), dct::CONFORMS_TO, standard);
         }
         // The publisher's date of formal issuance wins over our first publication: DCAT-AP allows one dct:issued.
@@ -627,7 +523,8 @@ impl<'c, 'a> Export<'c, 'a> {
         }
         for dist in &c.distributions {
             let dist = self.distribution(d, dist);
-            self.graph.add(node.clone(), term::dcat::DISTRIBUTION, dist);
+            self.graph
+                .add(node.clone(), dcat::DISTRIBUTION_PROPERTY, dist);
         }
         node
     }
@@ -670,10 +567,10 @@ impl<'c, 'a> Export<'c, 'a> {
             access.push(minted(dataset_uri));
         }
         for url in access {
-            self.graph.add(node.clone(), term::dcat::ACCESS_URL, url);
+            self.graph.add(node.clone(), dcat::ACCESS_URL, url);
         }
         if let Some(url) = download {
-            self.graph.add(node.clone(), term::dcat::DOWNLOAD_URL, url);
+            self.graph.add(node.clone(), dcat::DOWNLOAD_URL, url);
         }
 
         let format_item = dist
@@ -686,9 +583,9 @@ impl<'c, 'a> Export<'c, 'a> {
                 code,
                 "file-type",
                 true,
-                term::dct::MEDIA_TYPE_OR_EXTENT,
+                dct::MEDIA_TYPE_OR_EXTENT,
             );
-            self.graph.add(node.clone(), term::dct::FORMAT, format);
+            self.graph.add(node.clone(), dct::FORMAT, format);
         }
         let media_type = dist.media_type.clone().or_else(|| {
             format_item.and_then(|(_, item)| item).and_then(|item| {
@@ -699,13 +596,11 @@ impl<'c, 'a> Export<'c, 'a> {
             })
         });
         if let Some(media_type) = media_type.as_deref().and_then(media_type_iri) {
-            self.graph.typed(media_type.clone(), term::dct::MEDIA_TYPE);
-            self.graph
-                .add(node.clone(), term::dcat::MEDIA_TYPE, media_type);
+            self.graph.typed(media_type.clone(), dct::MEDIA_TYPE);
+            self.graph.add(node.clone(), dcat::MEDIA_TYPE, media_type);
         }
         if let Some(size) = dist.byte_size {
-            self.graph
-                .add(node.clone(), term::dcat::BYTE_SIZE, count(size));
+            self.graph.add(node.clone(), dcat::BYTE_SIZE, count(size));
         }
         if let Some(sha256) = dist
             .file_sha256
@@ -718,8 +613,7 @@ impl<'c, 'a> Export<'c, 'a> {
             self.graph.typed(spdx::SHA256, spdx::CHECKSUM_ALGORITHM);
             self.graph
                 .add(checksum.clone(), spdx::ALGORITHM, spdx::SHA256);
-            let value =
-                Literal::new_typed_literal(sha256.to_ascii_lowercase(), term::xsd::HEX_BINARY);
+            let value = Literal::new_typed_literal(sha256.to_ascii_lowercase(), xsd::HEX_BINARY);
             self.graph
                 .add(checksum.clone(), spdx::CHECKSUM_VALUE, value);
             self.graph.add(node.clone(), spdx::CHECKSUM, checksum);
@@ -760,12 +654,12 @@ impl<'c, 'a> Export<'c, 'a> {
         }
         let scheme = self.theme_scheme();
         self.graph
-            .add(catalog.clone(), term::dcat::THEME_TAXONOMY, scheme);
+            .add(catalog.clone(), dcat::THEME_TAXONOMY, scheme);
 
         let nodes: Vec<NamedNode> = datasets.iter().map(|d| self.dataset(d)).collect();
         for node in &nodes {
             self.graph
-                .add(catalog.clone(), term::dcat::DATASET, node.clone());
+                .add(catalog.clone(), dcat::DATASET_PROPERTY, node.clone());
         }
         self.services(&catalog, &publisher, &nodes);
         if let Some(paging) = paging {
@@ -809,25 +703,24 @@ impl<'c, 'a> Export<'c, 'a> {
             let endpoint = minted(endpoint);
             self.graph.typed(endpoint.clone(), rdfs::RESOURCE);
             self.graph
-                .add(service.clone(), term::dcat::ENDPOINT_URL, endpoint);
+                .add(service.clone(), dcat::ENDPOINT_URL, endpoint);
             if name == "api" {
                 let openapi = minted(format!("{base}/openapi.json"));
                 self.graph.typed(openapi.clone(), rdfs::RESOURCE);
                 self.graph
-                    .add(service.clone(), term::dcat::ENDPOINT_DESCRIPTION, openapi);
+                    .add(service.clone(), dcat::ENDPOINT_DESCRIPTION, openapi);
             } else {
                 let protocol = minted(SPARQL_PROTOCOL.to_owned());
-                self.graph.typed(protocol.clone(), term::dct::STANDARD);
+                self.graph.typed(protocol.clone(), dct::STANDARD);
                 self.graph.add(service.clone(), dct::CONFORMS_TO, protocol);
             }
             self.graph
                 .add(service.clone(), dct::PUBLISHER, publisher.clone());
             for dataset in datasets {
                 self.graph
-                    .add(service.clone(), term::dcat::SERVES_DATASET, dataset.clone());
+                    .add(service.clone(), dcat::SERVES_DATASET, dataset.clone());
             }
-            self.graph
-                .add(catalog.clone(), term::dcat::SERVICE, service);
+            self.graph.add(catalog.clone(), dcat::SERVICE, service);
         }
     }
 
@@ -1159,7 +1052,7 @@ mod tests {
         assert!(report.contains("ClassConstraintComponent"), "{report}");
         let without_endpoint: Vec<Triple> = triples
             .iter()
-            .filter(|t| t.predicate != term::dcat::ENDPOINT_URL)
+            .filter(|t| t.predicate != dcat::ENDPOINT_URL)
             .cloned()
             .collect();
         let report = validate("no-endpoint", &without_endpoint, RdfKind::Turtle)
@@ -1194,7 +1087,7 @@ mod tests {
         let datasets = subjects_of_type(&triples, dcat::DATASET);
         assert_eq!(datasets.len(), 2);
         for d in &datasets {
-            let eu_themes = objects(&triples, d, term::dcat::THEME)
+            let eu_themes = objects(&triples, d, dcat::THEME)
                 .into_iter()
                 .filter(|o| matches!(o, Term::NamedNode(n) if n.as_str().starts_with(&format!("{DATA_THEME}/"))))
                 .count();
@@ -1206,11 +1099,10 @@ mod tests {
             NamedOrBlankNode::from(NamedNode::new_unchecked(format!("{BASE}/dataset/{id}")))
         };
         assert!(
-            objects(&triples, &ds("co-so-kham-chua-benh"), term::dcat::THEME)
-                .contains(&&heal.into())
+            objects(&triples, &ds("co-so-kham-chua-benh"), dcat::THEME).contains(&&heal.into())
         );
         // A close match counts when there is no exact one; the unmapped "local" theme adds nothing.
-        assert!(objects(&triples, &ds("dan-so"), term::dcat::THEME).contains(&&soci.into()));
+        assert!(objects(&triples, &ds("dan-so"), dcat::THEME).contains(&&soci.into()));
 
         let uploads: Vec<_> = [uploaded(), external()]
             .iter()
@@ -1235,16 +1127,16 @@ mod tests {
                 values,
                 [&Term::from(Literal::new_typed_literal(
                     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                    term::xsd::HEX_BINARY
+                    xsd::HEX_BINARY
                 ))]
             );
             let download = NamedNode::new_unchecked(format!("{uri}/download"));
             assert_eq!(
-                objects(&triples, &dist, term::dcat::ACCESS_URL),
+                objects(&triples, &dist, dcat::ACCESS_URL),
                 [&Term::from(download.clone())]
             );
             assert_eq!(
-                objects(&triples, &dist, term::dcat::DOWNLOAD_URL),
+                objects(&triples, &dist, dcat::DOWNLOAD_URL),
                 [&Term::from(download)]
             );
         }
@@ -1259,15 +1151,15 @@ mod tests {
             triples.iter().any(|t| t.predicate == p && &t.object == o)
         };
         assert!(has(dct::LICENSE, &eu("licence/CC_BY_4_0")));
-        assert!(has(term::dct::FORMAT, &eu("file-type/CSV")));
-        assert!(has(term::dct::ACCRUAL_PERIODICITY, &eu("frequency/ANNUAL")));
-        assert!(has(term::dct::ACCESS_RIGHTS, &eu("access-right/PUBLIC")));
-        assert!(has(term::dct::LANGUAGE, &eu("language/VIE")));
+        assert!(has(dct::FORMAT, &eu("file-type/CSV")));
+        assert!(has(dct::ACCRUAL_PERIODICITY, &eu("frequency/ANNUAL")));
+        assert!(has(dct::ACCESS_RIGHTS, &eu("access-right/PUBLIC")));
+        assert!(has(dct::LANGUAGE, &eu("language/VIE")));
         let csv = Term::from(NamedNode::new_unchecked(format!(
             "{IANA_MEDIA_TYPES}text/csv"
         )));
         assert!(
-            has(term::dcat::MEDIA_TYPE, &csv),
+            has(dcat::MEDIA_TYPE, &csv),
             "media type from the file-type item"
         );
         let agency = NamedOrBlankNode::from(NamedNode::new_unchecked(format!(
@@ -1312,7 +1204,7 @@ mod tests {
         assert!(
             triples
                 .iter()
-                .any(|t| t.predicate == term::dcat::THEME && t.object == provisional)
+                .any(|t| t.predicate == dcat::THEME && t.object == provisional)
         );
     }
 

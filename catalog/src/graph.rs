@@ -2,22 +2,20 @@
 //! code list, one named graph per dataset and per list, fed from the change log.
 //!
 //! SQL stays the only store a write must reach. The projection is rebuilt from SQL when the process starts (in memory:
-//! nothing to repair after a crash) and then follows the change log: [`Projection::catch_up`] re-projects every dataset
-//! and list named by entries after the last applied sequence, so applying an entry twice is harmless.
-use std::collections::BTreeSet;
+//! nothing to repair after a crash) and then follows the change log: as a [`crate::changes::Projector`] it re-projects every
+//! dataset and list named by entries after the last applied sequence, so applying an entry twice is harmless.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use crate::changes::{Applying, Batch, Projector};
+use crate::dcat::CatalogInfo;
+use crate::error::CatalogError;
+use crate::store::{Catalog, DatasetQuery};
 use oxigraph::model::{NamedNode, Quad};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
-use sqlx::Row;
-
-use crate::dcat::CatalogInfo;
-use crate::error::CatalogError;
-use crate::store::{Catalog, DatasetQuery};
 
 /// The projection and what it needs to refresh itself.
 #[derive(Clone)]
@@ -88,7 +86,7 @@ impl Projection {
         self.store
             .quads_for_pattern(
                 Some(catalog.as_ref().into()),
-                Some(DCAT_DATASET),
+                Some(vocab::dcat::DATASET_PROPERTY),
                 None,
                 None,
             )
@@ -136,7 +134,11 @@ impl Projection {
                     "{}/catalog",
                     self.catalog.registry().base_uri()
                 ));
-                triples.push(oxrdf::Triple::new(catalog, DCAT_DATASET, graph.clone()));
+                triples.push(oxrdf::Triple::new(
+                    catalog,
+                    vocab::dcat::DATASET_PROPERTY,
+                    graph.clone(),
+                ));
                 self.replace_graph(graph, triples).await?;
             }
             match page.next {
@@ -148,41 +150,16 @@ impl Projection {
         Ok(())
     }
 
-    /// Applies the change-log entries after the last applied sequence; returns how many were read.
-    pub async fn catch_up(&self) -> Result<usize, CatalogError> {
-        let from = self.applied();
-        let rows = sqlx::query(
-            "SELECT seq, subject FROM change_log WHERE seq > $1 ORDER BY seq LIMIT 10000",
-        )
-        .bind(from)
-        .fetch_all(self.catalog.registry().database().pool())
-        .await?;
-        if rows.is_empty() {
-            return Ok(0);
-        }
-        let mut datasets = BTreeSet::new();
-        let mut lists = BTreeSet::new();
-        let mut last = from;
-        for row in &rows {
-            last = row.try_get::<i64, _>(0)?;
-            let subject: String = row.try_get(1)?;
-            // By path, not by base URI: the base may have changed since the entry was written.
-            if let Some((_, rest)) = subject.split_once("/dataset/") {
-                let id = rest.split('/').next().unwrap_or_default();
-                datasets.insert(percent_decode(id));
-            } else if let Some((_, rest)) = subject.split_once("/registry/") {
-                let list = rest.split('/').next().unwrap_or_default();
-                lists.insert(percent_decode(list));
-            }
-        }
-        for list in &lists {
+    /// Re-projects the datasets and lists a batch names and records the batch as applied.
+    async fn apply_batch(&self, batch: &Batch) -> Result<(), CatalogError> {
+        for list in &batch.lists {
             self.project_list(list).await?;
         }
-        for id in &datasets {
+        for id in &batch.datasets {
             self.project_dataset(id).await?;
         }
-        self.applied.store(last, Ordering::SeqCst);
-        Ok(rows.len())
+        self.applied.store(batch.last_seq, Ordering::SeqCst);
+        Ok(())
     }
 
     async fn replace_graph(
@@ -223,7 +200,11 @@ impl Projection {
                     "{}/catalog",
                     self.catalog.registry().base_uri()
                 ));
-                t.push(oxrdf::Triple::new(catalog, DCAT_DATASET, graph.clone()));
+                t.push(oxrdf::Triple::new(
+                    catalog,
+                    vocab::dcat::DATASET_PROPERTY,
+                    graph.clone(),
+                ));
                 t
             }
             Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Vec::new(),
@@ -342,18 +323,22 @@ impl Projection {
     }
 }
 
+impl Projector for Projection {
+    fn name(&self) -> &'static str {
+        "RDF projection"
+    }
+
+    fn applied(&self) -> i64 {
+        Projection::applied(self)
+    }
+
+    fn apply<'a>(&'a self, batch: &'a Batch) -> Applying<'a> {
+        Box::pin(self.apply_batch(batch))
+    }
+}
+
 fn storage(message: String) -> CatalogError {
     CatalogError::Registry(registry::RegistryError::Storage(format!(
         "projection: {message}"
     )))
 }
-
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// `dcat:dataset` (the property; `vocab::dcat::DATASET` is the class).
-const DCAT_DATASET: oxrdf::NamedNodeRef<'static> =
-    oxrdf::NamedNodeRef::new_unchecked("http://www.w3.org/ns/dcat#dataset");

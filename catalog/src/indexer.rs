@@ -1,8 +1,7 @@
 //! Keeping the search index in step with the change log (the search projector).
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::Row;
-
+use crate::changes::{Applying, Batch, Projector};
 use crate::error::CatalogError;
 use crate::search::{Extras, SearchIndex};
 use crate::store::{Catalog, DatasetQuery, DatasetRecord};
@@ -44,33 +43,33 @@ pub async fn extras(
     }
 }
 
-/// Applies the change-log entries after the index's committed sequence; returns how many were read.
-pub async fn catch_up(catalog: &Catalog, index: &SearchIndex) -> Result<usize, CatalogError> {
-    let from = index.applied();
-    let rows =
-        sqlx::query("SELECT seq, subject FROM change_log WHERE seq > $1 ORDER BY seq LIMIT 10000")
-            .bind(from)
-            .fetch_all(catalog.database().pool())
-            .await?;
-    let Some(last) = rows.last() else {
-        return Ok(0);
-    };
-    let last: i64 = last.try_get(0)?;
-    let mut ids = BTreeSet::new();
-    for row in &rows {
-        let subject: String = row.try_get(1)?;
-        // By path, not by base URI: the base may have changed since the entry was written.
-        if let Some((_, rest)) = subject.split_once("/dataset/") {
-            let id = rest.split('/').next().unwrap_or_default();
-            ids.insert(
-                percent_encoding::percent_decode_str(id)
-                    .decode_utf8_lossy()
-                    .into_owned(),
-            );
-        }
+/// The search index as a projection of the change log.
+pub struct Indexer<'a> {
+    /// Where the datasets are read.
+    pub catalog: &'a Catalog,
+    /// The index kept in step.
+    pub index: &'a SearchIndex,
+}
+
+impl Projector for Indexer<'_> {
+    fn name(&self) -> &'static str {
+        "search index"
     }
+
+    fn applied(&self) -> i64 {
+        self.index.applied()
+    }
+
+    fn apply<'a>(&'a self, batch: &'a Batch) -> Applying<'a> {
+        Box::pin(apply(self.catalog, self.index, batch))
+    }
+}
+
+/// Re-indexes the datasets a batch names (removing those no longer published) and records the batch as applied,
+/// in one commit of the index.
+async fn apply(catalog: &Catalog, index: &SearchIndex, batch: &Batch) -> Result<(), CatalogError> {
     let mut cache = BTreeMap::new();
-    let ids: Vec<String> = ids.into_iter().collect();
+    let ids: Vec<String> = batch.datasets.iter().cloned().collect();
     let mut found: BTreeMap<String, DatasetRecord> = catalog
         .get_published_many(&ids)
         .await?
@@ -90,11 +89,12 @@ pub async fn catch_up(catalog: &Catalog, index: &SearchIndex) -> Result<usize, C
         changes.push((id, entry));
     }
     let index = index.clone();
+    let last = batch.last_seq;
     tokio::task::spawn_blocking(move || index.apply(&changes, last))
         .await
         .map_err(failed)?
         .map_err(failed)?;
-    Ok(rows.len())
+    Ok(())
 }
 
 /// Empties the index and indexes every published dataset again.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod agency;
+pub mod changes;
 pub mod curator;
 pub mod dcat;
 pub mod error;

@@ -55,6 +55,19 @@ terms!(
     DATE = "date",
     PERIOD_OF_TIME = "PeriodOfTime",
     TEMPORAL = "temporal",
+    ACCESS_RIGHTS = "accessRights",
+    ACCRUAL_PERIODICITY = "accrualPeriodicity",
+    FORMAT = "format",
+    FREQUENCY = "Frequency",
+    LANGUAGE = "language",
+    LICENSE_DOCUMENT = "LicenseDocument",
+    LINGUISTIC_SYSTEM = "LinguisticSystem",
+    LOCATION = "Location",
+    MEDIA_TYPE = "MediaType",
+    MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent",
+    RIGHTS_STATEMENT = "RightsStatement",
+    SPATIAL = "spatial",
+    STANDARD = "Standard",
 });
 
 terms!(
@@ -70,6 +83,21 @@ terms!(
     HAS_CURRENT_VERSION = "hasCurrentVersion",
     PREVIOUS_VERSION = "previousVersion",
     HAS_VERSION = "hasVersion",
+    ACCESS_URL = "accessURL",
+    BYTE_SIZE = "byteSize",
+    CONTACT_POINT = "contactPoint",
+    DATASET_PROPERTY = "dataset",
+    DISTRIBUTION_PROPERTY = "distribution",
+    DOWNLOAD_URL = "downloadURL",
+    ENDPOINT_DESCRIPTION = "endpointDescription",
+    ENDPOINT_URL = "endpointURL",
+    KEYWORD = "keyword",
+    LANDING_PAGE = "landingPage",
+    MEDIA_TYPE = "mediaType",
+    SERVES_DATASET = "servesDataset",
+    SERVICE = "service",
+    THEME = "theme",
+    THEME_TAXONOMY = "themeTaxonomy",
 });
 
 terms!(
@@ -96,12 +124,75 @@ terms!(
     INTEGER = "integer",
     DECIMAL = "decimal",
     ANY_URI = "anyURI",
+    HEX_BINARY = "hexBinary",
+    NON_NEGATIVE_INTEGER = "nonNegativeInteger",
 });
 
 terms!(
     /// RDF core.
     rdf, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", {
     TYPE = "type",
+});
+
+terms!(
+    /// RDF Schema.
+    rdfs, "http://www.w3.org/2000/01/rdf-schema#", {
+    RESOURCE = "Resource",
+});
+
+terms!(
+    /// FOAF (agents and documents, as DCAT-AP uses them).
+    foaf, "http://xmlns.com/foaf/0.1/", {
+    AGENT = "Agent",
+    DOCUMENT = "Document",
+    HOMEPAGE = "homepage",
+    NAME = "name",
+    PAGE = "page",
+});
+
+terms!(
+    /// vCard (contact points).
+    vcard, "http://www.w3.org/2006/vcard/ns#", {
+    FN = "fn",
+    HAS_EMAIL = "hasEmail",
+    KIND = "Kind",
+});
+
+terms!(
+    /// SPDX (checksums).
+    spdx, "http://spdx.org/rdf/terms#", {
+    ALGORITHM = "algorithm",
+    CHECKSUM = "checksum",
+    CHECKSUM_ALGORITHM = "ChecksumAlgorithm",
+    CHECKSUM_CLASS = "Checksum",
+    CHECKSUM_VALUE = "checksumValue",
+    SHA256 = "checksumAlgorithm_sha256",
+});
+
+terms!(
+    /// Hydra paging (current `PartialCollectionView` and the deprecated `PagedCollection` terms harvesters still read).
+    hydra, "http://www.w3.org/ns/hydra/core#", {
+    COLLECTION = "Collection",
+    FIRST = "first",
+    FIRST_PAGE = "firstPage",
+    ITEMS_PER_PAGE = "itemsPerPage",
+    LAST = "last",
+    LAST_PAGE = "lastPage",
+    NEXT = "next",
+    NEXT_PAGE = "nextPage",
+    PAGED_COLLECTION = "PagedCollection",
+    PARTIAL_COLLECTION_VIEW = "PartialCollectionView",
+    PREVIOUS = "previous",
+    PREVIOUS_PAGE = "previousPage",
+    TOTAL_ITEMS = "totalItems",
+    VIEW = "view",
+});
+
+terms!(
+    /// schema.org (read from harvested DCAT where publishers use it).
+    schema, "http://schema.org/", {
+    START_DATE = "startDate",
+    END_DATE = "endDate",
 });
 
 terms!(

@@ -15,21 +15,13 @@ use std::sync::Arc;
 use oxrdf::{NamedOrBlankNode, Term};
 use oxrdfio::{RdfFormat, RdfParser};
 use serde_json::{Map, Value, json};
+use vocab::{adms, dcat, dct, foaf, hydra, rdf, schema, spdx, vcard};
 
 use super::{Batch, Listed, Source, SourceKind};
 use crate::HarvestError;
 use crate::client::Http;
 use crate::package::{Draft, Organization, Package, is_valid_name, slugify};
 
-const DCAT: &str = "http://www.w3.org/ns/dcat#";
-const DCT: &str = "http://purl.org/dc/terms/";
-const FOAF: &str = "http://xmlns.com/foaf/0.1/";
-const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
-const SPDX: &str = "http://spdx.org/rdf/terms#";
-const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
-const ADMS: &str = "http://www.w3.org/ns/adms#";
-const SCHEMA: &str = "http://schema.org/";
-const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const IANA_MEDIA_TYPES: &str = "https://www.iana.org/assignments/media-types/";
 /// Pages followed at most, against a catalogue whose links go round in circles.
 const MAX_PAGES: usize = 100_000;
@@ -242,20 +234,20 @@ impl Graph {
     }
 
     fn has_type(&self, s: &NamedOrBlankNode, class: &str) -> bool {
-        self.objects(s, RDF_TYPE)
+        self.objects(s, rdf::TYPE.as_str())
             .any(|o| iri_of(o).as_deref() == Some(class))
     }
 
     /// The catalogue's datasets (`dcat:dataset` of a `dcat:Catalog`), else every `dcat:Dataset`, in a stable order.
     fn datasets(&self) -> Vec<NamedOrBlankNode> {
-        let dataset_class = format!("{DCAT}Dataset");
-        let catalog_class = format!("{DCAT}Catalog");
+        let dataset_class = dcat::DATASET.as_str();
+        let catalog_class = dcat::CATALOG.as_str();
         let mut out: Vec<NamedOrBlankNode> = self
             .by_subject
             .keys()
-            .filter(|s| self.has_type(s, &catalog_class))
+            .filter(|s| self.has_type(s, catalog_class))
             .flat_map(|c| {
-                self.objects(c, &format!("{DCAT}dataset"))
+                self.objects(c, dcat::DATASET_PROPERTY.as_str())
                     .filter_map(node_of)
             })
             .collect();
@@ -263,7 +255,7 @@ impl Graph {
             out = self
                 .by_subject
                 .keys()
-                .filter(|s| self.has_type(s, &dataset_class))
+                .filter(|s| self.has_type(s, dataset_class))
                 .cloned()
                 .collect();
         }
@@ -277,7 +269,7 @@ impl Graph {
             .by_subject
             .values()
             .flatten()
-            .filter(|(p, _)| *p == format!("{HYDRA}next") || *p == format!("{HYDRA}nextPage"))
+            .filter(|(p, _)| *p == hydra::NEXT.as_str() || *p == hydra::NEXT_PAGE.as_str())
             .filter_map(|(_, o)| iri_of(o))
             .filter(|u| !visited.contains(u))
             .collect();
@@ -375,7 +367,7 @@ fn json_list(items: &[String]) -> Option<String> {
 /// The publisher as an organization: an agency of a registry (`.../registry/agencies/{code}`) by its code, anything
 /// else by its name.
 fn organization(graph: &Graph, publisher: &NamedOrBlankNode) -> Option<Organization> {
-    let name_text = graph.text(publisher, &format!("{FOAF}name"));
+    let name_text = graph.text(publisher, foaf::NAME.as_str());
     let name = match publisher {
         NamedOrBlankNode::NamedNode(n) if n.as_str().contains("/registry/agencies/") => {
             Some(last_segment(n.as_str()).to_lowercase())
@@ -406,19 +398,16 @@ fn distribution(graph: &Graph, node: &NamedOrBlankNode) -> Map<String, Value> {
     if let NamedOrBlankNode::NamedNode(n) = node {
         put("uri", Some(n.as_str().to_owned()));
     }
-    let download = graph.iri(node, &format!("{DCAT}downloadURL"));
-    let access = graph.iri(node, &format!("{DCAT}accessURL"));
+    let download = graph.iri(node, dcat::DOWNLOAD_URL.as_str());
+    let access = graph.iri(node, dcat::ACCESS_URL.as_str());
     put("url", download.clone().or_else(|| access.clone()));
     put("download_url", download);
     put("access_url", access);
-    put("name", graph.text(node, &format!("{DCT}title")));
-    put(
-        "description",
-        graph.text(node, &format!("{DCT}description")),
-    );
+    put("name", graph.text(node, dct::TITLE.as_str()));
+    put("description", graph.text(node, dct::DESCRIPTION.as_str()));
     put(
         "format",
-        graph.value(node, &format!("{DCT}format")).map(|f| {
+        graph.value(node, dct::FORMAT.as_str()).map(|f| {
             if f.contains("://") {
                 last_segment(&f)
             } else {
@@ -428,7 +417,7 @@ fn distribution(graph: &Graph, node: &NamedOrBlankNode) -> Map<String, Value> {
     );
     put(
         "mimetype",
-        graph.value(node, &format!("{DCAT}mediaType")).map(|m| {
+        graph.value(node, dcat::MEDIA_TYPE.as_str()).map(|m| {
             m.strip_prefix(IANA_MEDIA_TYPES)
                 .map(str::to_owned)
                 .unwrap_or(m)
@@ -437,12 +426,12 @@ fn distribution(graph: &Graph, node: &NamedOrBlankNode) -> Map<String, Value> {
     put(
         "license",
         graph
-            .iri(node, &format!("{DCT}license"))
+            .iri(node, dct::LICENSE.as_str())
             .map(|l| license_id(&l)),
     );
-    if let Some(checksum) = graph.node(node, &format!("{SPDX}checksum")) {
-        let value = graph.text(&checksum, &format!("{SPDX}checksumValue"));
-        let algorithm = graph.iri(&checksum, &format!("{SPDX}algorithm")).map(|a| {
+    if let Some(checksum) = graph.node(node, spdx::CHECKSUM.as_str()) {
+        let value = graph.text(&checksum, spdx::CHECKSUM_VALUE.as_str());
+        let algorithm = graph.iri(&checksum, spdx::ALGORITHM.as_str()).map(|a| {
             last_segment(&a)
                 .trim_start_matches("checksumAlgorithm_")
                 .to_lowercase()
@@ -456,7 +445,7 @@ fn distribution(graph: &Graph, node: &NamedOrBlankNode) -> Map<String, Value> {
         );
     }
     if let Some(size) = graph
-        .text(node, &format!("{DCAT}byteSize"))
+        .text(node, dcat::BYTE_SIZE.as_str())
         .and_then(|s| s.parse::<u64>().ok())
     {
         r.insert("size".into(), json!(size));
@@ -467,12 +456,12 @@ fn distribution(graph: &Graph, node: &NamedOrBlankNode) -> Map<String, Value> {
 /// One `dcat:Dataset` as (source id, package): the source id is the dataset's IRI (its `dct:identifier` when it is a
 /// blank node). A dataset that cannot be named is an error naming it.
 fn dataset(graph: &Graph, node: &NamedOrBlankNode) -> Result<(String, Package), (String, String)> {
-    let identifier = graph.text(node, &format!("{DCT}identifier"));
+    let identifier = graph.text(node, dct::IDENTIFIER.as_str());
     let iri = match node {
         NamedOrBlankNode::NamedNode(n) => Some(n.as_str().to_owned()),
         NamedOrBlankNode::BlankNode(_) => None,
     };
-    let title = graph.text(node, &format!("{DCT}title"));
+    let title = graph.text(node, dct::TITLE.as_str());
     let id = iri.clone().or_else(|| identifier.clone()).ok_or_else(|| {
         (
             node.to_string(),
@@ -503,79 +492,76 @@ fn dataset(graph: &Graph, node: &NamedOrBlankNode) -> Result<(String, Package), 
     extra(
         "title_en",
         graph
-            .text_in(node, &format!("{DCT}title"), "en")
+            .text_in(node, dct::TITLE.as_str(), "en")
             .filter(|t| Some(t) != title.as_ref()),
     );
-    let notes = graph.text(node, &format!("{DCT}description"));
+    let notes = graph.text(node, dct::DESCRIPTION.as_str());
     extra(
         "notes_en",
         graph
-            .text_in(node, &format!("{DCT}description"), "en")
+            .text_in(node, dct::DESCRIPTION.as_str(), "en")
             .filter(|t| Some(t) != notes.as_ref()),
     );
-    extra("issued", graph.text(node, &format!("{DCT}issued")));
-    extra("modified", graph.text(node, &format!("{DCT}modified")));
+    extra("issued", graph.text(node, dct::ISSUED.as_str()));
+    extra("modified", graph.text(node, dct::MODIFIED.as_str()));
     extra(
         "frequency",
-        graph.value(node, &format!("{DCT}accrualPeriodicity")),
+        graph.value(node, dct::ACCRUAL_PERIODICITY.as_str()),
     );
     extra(
         "access_rights",
-        graph.value(node, &format!("{DCT}accessRights")),
+        graph.value(node, dct::ACCESS_RIGHTS.as_str()),
     );
-    extra(
-        "theme",
-        json_list(&graph.iris(node, &format!("{DCAT}theme"))),
-    );
+    extra("theme", json_list(&graph.iris(node, dcat::THEME.as_str())));
     extra(
         "language",
-        json_list(&graph.iris(node, &format!("{DCT}language"))),
+        json_list(&graph.iris(node, dct::LANGUAGE.as_str())),
     );
     extra(
         "conforms_to",
-        json_list(&graph.iris(node, &format!("{DCT}conformsTo"))),
+        json_list(&graph.iris(node, dct::CONFORMS_TO.as_str())),
     );
     extra(
         "spatial_uri",
-        json_list(&graph.iris(node, &format!("{DCT}spatial"))),
+        json_list(&graph.iris(node, dct::SPATIAL.as_str())),
     );
     extra(
         "version_notes",
-        graph.text(node, &format!("{ADMS}versionNotes")),
+        graph.text(node, adms::VERSION_NOTES.as_str()),
     );
-    if let Some(period) = graph.node(node, &format!("{DCT}temporal")) {
+    if let Some(period) = graph.node(node, dct::TEMPORAL.as_str()) {
         extra(
             "temporal_start",
             graph
-                .text(&period, &format!("{DCAT}startDate"))
-                .or_else(|| graph.text(&period, &format!("{SCHEMA}startDate"))),
+                .text(&period, dcat::START_DATE.as_str())
+                .or_else(|| graph.text(&period, schema::START_DATE.as_str())),
         );
         extra(
             "temporal_end",
             graph
-                .text(&period, &format!("{DCAT}endDate"))
-                .or_else(|| graph.text(&period, &format!("{SCHEMA}endDate"))),
+                .text(&period, dcat::END_DATE.as_str())
+                .or_else(|| graph.text(&period, schema::END_DATE.as_str())),
         );
     }
-    let publisher = graph.node(node, &format!("{DCT}publisher"));
+    let publisher = graph.node(node, dct::PUBLISHER.as_str());
     if let Some(p) = &publisher {
         if let NamedOrBlankNode::NamedNode(n) = p {
             extra("publisher_uri", Some(n.as_str().to_owned()));
         }
-        extra("publisher_name", graph.text(p, &format!("{FOAF}name")));
+        extra("publisher_name", graph.text(p, foaf::NAME.as_str()));
     }
-    let (maintainer, maintainer_email) = match graph.node(node, &format!("{DCAT}contactPoint")) {
+    let (maintainer, maintainer_email) = match graph.node(node, dcat::CONTACT_POINT.as_str()) {
         Some(card) => (
-            graph.text(&card, &format!("{VCARD}fn")),
+            graph.text(&card, vcard::FN.as_str()),
             graph
-                .value(&card, &format!("{VCARD}hasEmail"))
+                .value(&card, vcard::HAS_EMAIL.as_str())
                 .map(|e| e.trim_start_matches("mailto:").to_owned()),
         ),
         None => (None, None),
     };
 
     let mut distributions: Vec<NamedOrBlankNode> = graph
-        .objects(node, &format!("{DCAT}distribution"))
+        .objects(node, dcat::DISTRIBUTION_PROPERTY.as_str())
         .filter_map(node_of)
         .collect();
     distributions.sort_by_key(|n| n.to_string());
@@ -585,7 +571,7 @@ fn dataset(graph: &Graph, node: &NamedOrBlankNode) -> Result<(String, Package), 
         .map(|d| distribution(graph, d))
         .collect();
     let license = graph
-        .iri(node, &format!("{DCT}license"))
+        .iri(node, dct::LICENSE.as_str())
         .map(|l| license_id(&l))
         .or_else(|| {
             resources
@@ -593,7 +579,7 @@ fn dataset(graph: &Graph, node: &NamedOrBlankNode) -> Result<(String, Package), 
                 .find_map(|r| r.get("license")?.as_str().map(str::to_owned))
         });
     let tags: BTreeSet<String> = graph
-        .literals(node, &format!("{DCAT}keyword"))
+        .literals(node, dcat::KEYWORD.as_str())
         .into_iter()
         .map(|(_, v)| v)
         .collect();
@@ -601,9 +587,9 @@ fn dataset(graph: &Graph, node: &NamedOrBlankNode) -> Result<(String, Package), 
         name,
         title,
         notes,
-        url: graph.iri(node, &format!("{DCAT}landingPage")),
+        url: graph.iri(node, dcat::LANDING_PAGE.as_str()),
         license_id: license,
-        version: graph.text(node, &format!("{DCAT}version")),
+        version: graph.text(node, dcat::VERSION.as_str()),
         maintainer,
         maintainer_email,
         author: None,

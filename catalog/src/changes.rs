@@ -1,0 +1,148 @@
+//! Following the change log: the typed reader every projection uses, and the one catch-up loop that drives them.
+//!
+//! The change log is the registry's table ([`registry::changelog`]); projections never query it. They read it here,
+//! as batches of entries whose subjects are already typed ([`Subject`]), and implement [`Projector`] to apply a
+//! batch. [`catch_up`] runs each projector from the sequence it has applied to the head of the log, a batch at a
+//! time; applying an entry twice is harmless, so a crash between applying and recording a batch only repeats it.
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::error::CatalogError;
+use crate::store::Catalog;
+
+/// What a change-log entry is about, read from its subject URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A dataset (its revisions, files and releases included), by id.
+    Dataset(String),
+    /// A code list (its items, change requests and releases included), by id.
+    List(String),
+    /// Anything no projection shows (accounts, settings, open-data plans, ...).
+    Other,
+}
+
+impl Subject {
+    /// Reads a subject URI by its path, not its base URI: the base may have changed since the entry was written.
+    pub fn parse(uri: &str) -> Self {
+        let segment = |rest: &str| {
+            let raw = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        if let Some((_, rest)) = uri.split_once("/dataset/") {
+            Self::Dataset(segment(rest))
+        } else if let Some((_, rest)) = uri.split_once("/registry/") {
+            Self::List(segment(rest))
+        } else {
+            Self::Other
+        }
+    }
+}
+
+/// One batch of change-log entries, by what they touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// The sequence of the last entry read.
+    pub last_seq: i64,
+    /// Entries read.
+    pub entries: usize,
+    /// Datasets named by the entries.
+    pub datasets: BTreeSet<String>,
+    /// Code lists named by the entries.
+    pub lists: BTreeSet<String>,
+}
+
+/// Entries read per batch.
+pub const BATCH: i64 = 10_000;
+
+impl Catalog {
+    /// The change-log entries after `seq` (at most `limit`), typed; `None` at the head of the log.
+    pub async fn changes_after(&self, seq: i64, limit: i64) -> Result<Option<Batch>, CatalogError> {
+        let entries = registry::changelog::feed(self.database().pool(), seq, limit).await?;
+        let Some(last) = entries.last() else {
+            return Ok(None);
+        };
+        let mut batch = Batch {
+            last_seq: last.seq,
+            entries: entries.len(),
+            ..Batch::default()
+        };
+        for entry in &entries {
+            match Subject::parse(&entry.subject) {
+                Subject::Dataset(id) => {
+                    batch.datasets.insert(id);
+                }
+                Subject::List(list) => {
+                    batch.lists.insert(list);
+                }
+                Subject::Other => {}
+            }
+        }
+        Ok(Some(batch))
+    }
+}
+
+/// The future a projector returns.
+pub type Applying<'a> = Pin<Box<dyn Future<Output = Result<(), CatalogError>> + Send + 'a>>;
+
+/// A view kept in step with the change log (the RDF store, the search index).
+pub trait Projector: Send + Sync {
+    /// Its name, for logs.
+    fn name(&self) -> &'static str;
+    /// The last sequence it has applied (and recorded).
+    fn applied(&self) -> i64;
+    /// Applies one batch and records `batch.last_seq` as applied.
+    fn apply<'a>(&'a self, batch: &'a Batch) -> Applying<'a>;
+}
+
+/// Brings every projector to the head of the log, one batch at a time; returns the entries applied (summed over
+/// projectors). A projector that fails is left where it stopped and reported; the others still run.
+pub async fn catch_up(
+    catalog: &Catalog,
+    projectors: &[&dyn Projector],
+) -> Result<usize, CatalogError> {
+    let mut applied = 0;
+    let mut failure = None;
+    for projector in projectors {
+        match catch_up_one(catalog, *projector).await {
+            Ok(n) => applied += n,
+            Err(e) => {
+                tracing::error!(projection = projector.name(), error = %e, "catch-up failed");
+                failure = Some(e);
+            }
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(applied),
+    }
+}
+
+async fn catch_up_one(catalog: &Catalog, projector: &dyn Projector) -> Result<usize, CatalogError> {
+    let mut applied = 0;
+    while let Some(batch) = catalog.changes_after(projector.applied(), BATCH).await? {
+        projector.apply(&batch).await?;
+        applied += batch.entries;
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Subject;
+
+    #[test]
+    fn subjects_are_read_by_path() {
+        assert_eq!(
+            Subject::parse("https://old.example/dataset/d%C3%A2n-s%E1%BB%91/revision/3"),
+            Subject::Dataset("dân-số".into())
+        );
+        assert_eq!(
+            Subject::parse("https://x.example/registry/administrative-units/01"),
+            Subject::List("administrative-units".into())
+        );
+        assert_eq!(Subject::parse("account:alice"), Subject::Other);
+    }
+}
