@@ -15,6 +15,7 @@ mod harvest;
 mod limits;
 mod lost_updates;
 mod manage;
+mod manage_workflows;
 mod multinode;
 mod openapi;
 mod pages;

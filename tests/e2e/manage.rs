@@ -10,36 +10,32 @@ use crate::on_both_backends;
 use crate::support::{Backend, TestApp, spawn_app};
 
 on_both_backends!(
-    issue16_a_stale_curation_form_shows_the_conflict_page,
     issue9_session_cookie_is_http_only_and_same_site_and_logout_revokes,
     issue9_form_posts_without_the_csrf_token_are_refused,
     issue9_publisher_cannot_open_another_agencys_dataset_form,
-    issue9_steward_proposes_and_another_steward_approves,
-    issue9_publisher_uploads_and_submits_and_approver_publishes,
     issue9_session_cookie_is_secure_behind_tls,
-    issue9_approver_issues_the_yearly_list_and_edits_the_plan,
     issue9_password_sign_in_for_accounts_that_have_one,
 );
 
 use crate::support::CATALOG_SEEDS as SEEDS;
 
-const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
+pub(crate) const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,*/*;q=0.8";
 
 /// A browser without JavaScript: keeps its cookies, does not follow redirects.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
+pub(crate) struct Browser {
+    pub(crate) client: reqwest::Client,
+    pub(crate) base: String,
     cookies: Vec<(String, String)>,
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Answer {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
@@ -48,7 +44,7 @@ impl Answer {
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -59,7 +55,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -67,7 +63,7 @@ impl Browser {
             .join("; ")
     }
 
-    fn remember(&mut self, headers: &HeaderMap) {
+    pub(crate) fn remember(&mut self, headers: &HeaderMap) {
         for v in headers.get_all(SET_COOKIE) {
             let text = v.to_str().unwrap();
             let pair = text.split(';').next().unwrap();
@@ -79,7 +75,7 @@ impl Browser {
         }
     }
 
-    async fn answer(&mut self, req: reqwest::RequestBuilder) -> Answer {
+    pub(crate) async fn answer(&mut self, req: reqwest::RequestBuilder) -> Answer {
         let r = req
             .header("accept", BROWSER_ACCEPT)
             .header("cookie", self.cookie_header())
@@ -95,17 +91,21 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         let req = self.client.get(format!("{}{path}", self.base));
         self.answer(req).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         let req = self.client.post(format!("{}{path}", self.base)).form(form);
         self.answer(req).await
     }
 
-    async fn post_multipart(&mut self, path: &str, form: reqwest::multipart::Form) -> Answer {
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> Answer {
         let req = self
             .client
             .post(format!("{}{path}", self.base))
@@ -114,7 +114,7 @@ impl Browser {
     }
 
     /// Signs in with a token; returns the answer to the sign-in post.
-    async fn sign_in(&mut self, token: &str) -> Answer {
+    pub(crate) async fn sign_in(&mut self, token: &str) -> Answer {
         let form = self.get("/login").await;
         assert_eq!(form.status, 200, "{}", form.body);
         let csrf = hidden(&form.body, "csrf");
@@ -126,7 +126,7 @@ impl Browser {
     }
 
     /// The CSRF token of the forms on a page.
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path).await;
         assert_eq!(page.status, 200, "GET {path}: {}", page.body);
         hidden(&page.body, "csrf")
@@ -134,7 +134,7 @@ impl Browser {
 }
 
 /// The value of the first hidden input named `name`.
-fn hidden(body: &str, name: &str) -> String {
+pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body
         .find(&marker)
@@ -143,12 +143,12 @@ fn hidden(body: &str, name: &str) -> String {
     body[start..][..body[start..].find('"').unwrap()].to_owned()
 }
 
-async fn token(app: &TestApp, body: Value) -> String {
+pub(crate) async fn token(app: &TestApp, body: Value) -> String {
     app.token(body).await
 }
 
 /// A browser signed in as a new account.
-async fn signed_in(app: &TestApp, account: Value) -> Browser {
+pub(crate) async fn signed_in(app: &TestApp, account: Value) -> Browser {
     let token = app.token(account).await;
     let mut browser = Browser::new(app);
     let r = browser.sign_in(&token).await;
@@ -157,7 +157,7 @@ async fn signed_in(app: &TestApp, account: Value) -> Browser {
 }
 
 /// Creates the `schools` draft with the dataset form; returns the form's CSRF token.
-async fn create_schools(browser: &mut Browser) -> String {
+pub(crate) async fn create_schools(browser: &mut Browser) -> String {
     let csrf = browser.csrf("/manage/datasets/new").await;
     let r = browser
         .post("/manage/datasets", &dataset_form(&csrf, "schools"))
@@ -166,7 +166,7 @@ async fn create_schools(browser: &mut Browser) -> String {
     csrf
 }
 
-fn dataset_form<'a>(csrf: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn dataset_form<'a>(csrf: &'a str, id: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("id", id),
@@ -317,249 +317,6 @@ async fn issue9_publisher_cannot_open_another_agencys_dataset_form(backend: Back
     assert!(!r.body.contains("/manage/datasets/schools"));
 }
 
-async fn issue9_steward_proposes_and_another_steward_approves(backend: Backend) {
-    let app = spawn_app(backend, &["themes"]).await;
-    let anna = token(
-        &app,
-        json!({"name": "anna", "role": "steward", "lists": ["themes"]}),
-    )
-    .await;
-    let binh = token(
-        &app,
-        json!({"name": "binh", "role": "steward", "lists": ["themes"]}),
-    )
-    .await;
-    let mut a = Browser::new(&app);
-    assert_eq!(a.sign_in(&anna).await.status, 303);
-    let csrf = a.csrf("/manage/lists/themes/propose").await;
-    let r = a
-        .post(
-            "/manage/lists/themes/propose",
-            &[
-                ("csrf", csrf.as_str()),
-                ("op", "add"),
-                ("code", "space"),
-                ("label_vi", "Vũ trụ"),
-                ("label_en", "Space"),
-                ("legal_decision", "12/2026/QĐ-BKHCN"),
-                ("legal_date", "2026-01-15"),
-                ("reason", "Chủ đề mới"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let request = r.location().to_owned();
-    assert!(request.starts_with("/manage/lists/themes/change-requests/"));
-    let page = a.get(&request).await;
-    assert!(page.body.contains("Vũ trụ"), "{}", page.body);
-    // The proposer may not approve their own request.
-    assert!(!page.body.contains("/approve"));
-
-    let mut b = Browser::new(&app);
-    assert_eq!(b.sign_in(&binh).await.status, 303);
-    let dashboard = b.get("/manage").await;
-    assert!(dashboard.body.contains(&request), "{}", dashboard.body);
-    let csrf = b.csrf(&request).await;
-    let r = b
-        .post(&format!("{request}/approve"), &[("csrf", csrf.as_str())])
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let item = app
-        .get_json("/api/v1/registry/lists/themes/items/space")
-        .await;
-    assert_eq!(item["labels"]["vi"], "Vũ trụ");
-    assert_eq!(item["legalBasis"]["decision"], "12/2026/QĐ-BKHCN");
-
-    // A release shows what changed since the previous one.
-    let list = b.get("/manage/lists/themes").await;
-    let csrf = hidden(&list.body, "csrf");
-    let r = b
-        .post("/manage/lists/themes/releases", &[("csrf", csrf.as_str())])
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(b.get(r.location()).await.status, 200);
-
-    // A CSV previewed shows the added row before anything changes.
-    let body = "code,label_vi\nocean,Biển\n".to_owned();
-    let csrf = b.csrf("/manage/lists/themes/import").await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf)
-        .text("reason", "thêm biển")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(body.into_bytes())
-                .file_name("themes.csv")
-                .mime_str("text/csv")
-                .unwrap(),
-        );
-    let r = b.post_multipart("/manage/lists/themes/import", form).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert!(r.body.contains("Xem trước thay đổi"), "{}", r.body);
-    assert!(r.body.contains("<code>ocean</code>"), "{}", r.body);
-    assert_eq!(
-        app.get("/api/v1/registry/lists/themes/items/ocean")
-            .await
-            .status(),
-        404,
-        "a preview changes nothing"
-    );
-    let csrf = hidden(&r.body, "csrf");
-    let r = b
-        .post(
-            "/manage/lists/themes/import/submit",
-            &[
-                ("csrf", csrf.as_str()),
-                ("csv", "code,label_vi\nocean,Biển\n"),
-                ("reason", "thêm biển"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert!(
-        r.location()
-            .starts_with("/manage/lists/themes/change-requests/")
-    );
-}
-
-async fn issue9_publisher_uploads_and_submits_and_approver_publishes(backend: Backend) {
-    let app = spawn_app(backend, SEEDS).await;
-    let mut p = signed_in(
-        &app,
-        json!({"name": "p", "role": "publisher", "agency": "G12"}),
-    )
-    .await;
-    let csrf = create_schools(&mut p).await;
-
-    let csv = "ten,so_hoc_sinh\nTrường A,120\nTrường B,340\n";
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf.clone())
-        .text("file_title", "Danh sách")
-        .text("format", "CSV")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
-                .file_name("truong.csv")
-                .mime_str("text/csv")
-                .unwrap(),
-        );
-    let r = p
-        .post_multipart("/manage/datasets/schools/files", form)
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location(), "/manage/datasets/schools?uploaded=truong");
-    let page = p.get(r.location()).await;
-    let sha = registry::changelog::sha256_hex(csv.as_bytes());
-    assert!(page.body.contains(&sha), "the checksum is shown");
-
-    // The upload script streams the file as the body, with the CSRF token in a header.
-    let raw = "/manage/datasets/schools/files/raw?name=notes.txt&title=Ghi%20ch%C3%BA";
-    let req = p
-        .client
-        .post(format!("{}{raw}", p.base))
-        .header("content-type", "text/plain")
-        .body("ghi chú");
-    assert_eq!(p.answer(req).await.status, 403, "no CSRF header");
-    let req = p
-        .client
-        .post(format!("{}{raw}", p.base))
-        .header("content-type", "text/plain")
-        .header("x-csrf-token", &csrf)
-        .body("ghi chú");
-    let r = p.answer(req).await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(r.location(), "/manage/datasets/schools?uploaded=notes");
-    // A file held elsewhere is a link; a link that is not http(s) is refused beside the form.
-    let r = p
-        .post(
-            "/manage/datasets/schools/links",
-            &[("csrf", csrf.as_str()), ("url", "javascript:alert(1)")],
-        )
-        .await;
-    assert_eq!(r.status, 422, "{}", r.body);
-    let r = p
-        .post(
-            "/manage/datasets/schools/links",
-            &[
-                ("csrf", csrf.as_str()),
-                ("url", "https://example.org/data/truong-2023.csv"),
-                ("link_title_vi", "Năm 2023"),
-                ("format", "CSV"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = p.get("/manage/datasets/schools").await;
-    assert!(
-        page.body.contains("/distributions/truong-2023\""),
-        "{}",
-        page.body
-    );
-
-    // The text file is renamed, then removed again.
-    let r = p
-        .post(
-            "/manage/datasets/schools/distributions/notes",
-            &[
-                ("csrf", csrf.as_str()),
-                ("title_vi", "Ghi chú mới"),
-                ("format", "TXT"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = p.get("/manage/datasets/schools").await;
-    assert!(page.body.contains("value=\"Ghi chú mới\""), "{}", page.body);
-    let r = p
-        .post(
-            "/manage/datasets/schools/distributions/notes",
-            &[("csrf", csrf.as_str()), ("remove", "1")],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = p.get("/manage/datasets/schools").await;
-    assert!(!page.body.contains("/distributions/notes\""));
-    assert!(page.body.contains("/distributions/truong\""));
-
-    let r = p
-        .post(
-            "/manage/datasets/schools/submit",
-            &[("csrf", csrf.as_str())],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    // The publisher cannot publish.
-    let r = p
-        .post(
-            "/manage/datasets/schools/publish",
-            &[("csrf", csrf.as_str())],
-        )
-        .await;
-    assert_eq!(r.status, 403);
-
-    let mut a = signed_in(
-        &app,
-        json!({"name": "a", "role": "approver", "agency": "G12"}),
-    )
-    .await;
-    let queue = a.get("/manage/queue").await;
-    assert!(
-        queue.body.contains("Danh sách trường học"),
-        "{}",
-        queue.body
-    );
-    let csrf = hidden(&queue.body, "csrf");
-    let r = a
-        .post(
-            "/manage/datasets/schools/publish",
-            &[("csrf", csrf.as_str())],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let record = app.get_json("/api/v1/datasets/schools").await;
-    assert_eq!(record["status"], "published");
-    assert_eq!(record["distributions"][0]["fileSha256"], sha);
-}
-
 async fn issue9_session_cookie_is_secure_behind_tls(backend: Backend) {
     let app = crate::support::spawn_app_with(backend, &["agencies"], |c| c.hsts = true).await;
     let publisher = token(
@@ -578,105 +335,6 @@ async fn issue9_session_cookie_is_secure_behind_tls(backend: Backend) {
         .find(|c| c.starts_with("od_session="))
         .expect("a session cookie");
     assert!(cookie.ends_with("; Secure"), "{cookie}");
-}
-
-async fn issue9_approver_issues_the_yearly_list_and_edits_the_plan(backend: Backend) {
-    let app = spawn_app(backend, SEEDS).await;
-    let mut p = signed_in(
-        &app,
-        json!({"name": "p", "role": "publisher", "agency": "G12"}),
-    )
-    .await;
-    let csrf = create_schools(&mut p).await;
-    // Without a file or link the dataset can still be described; the publisher submits it.
-    assert_eq!(
-        p.post(
-            "/manage/datasets/schools/submit",
-            &[("csrf", csrf.as_str())]
-        )
-        .await
-        .status,
-        303
-    );
-    let mut a = signed_in(
-        &app,
-        json!({"name": "a", "role": "approver", "agency": "G12"}),
-    )
-    .await;
-    let csrf = a.csrf("/manage/queue").await;
-    // Returning needs a reason.
-    let r = a
-        .post(
-            "/manage/datasets/schools/return",
-            &[("csrf", csrf.as_str())],
-        )
-        .await;
-    assert_eq!(r.status, 422, "{}", r.body);
-    assert_eq!(
-        a.post(
-            "/manage/datasets/schools/publish",
-            &[("csrf", csrf.as_str())]
-        )
-        .await
-        .status,
-        303
-    );
-    // The publisher cannot issue the list.
-    let publisher_csrf = p.csrf("/manage").await;
-    let r = p
-        .post(
-            "/manage/agency/open-data-lists",
-            &[
-                ("csrf", publisher_csrf.as_str()),
-                ("year", "2026"),
-                ("datasets", "schools"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 403);
-    let r = a
-        .post(
-            "/manage/agency/open-data-lists",
-            &[
-                ("csrf", csrf.as_str()),
-                ("year", "2026"),
-                ("datasets", "schools"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let lists = app.get_json("/api/v1/agencies/G12/open-data-lists").await;
-    assert_eq!(lists["items"][0]["datasets"][0]["id"], "schools", "{lists}");
-    let r = a
-        .post(
-            "/manage/agency/plan",
-            &[
-                ("csrf", csrf.as_str()),
-                ("item", "schools-plan"),
-                ("title_vi", "Danh sách trường học"),
-                ("target_date", "2026-12-31"),
-                ("dataset", "schools"),
-                ("status", "in-progress"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let page = a.get("/manage/agency").await;
-    assert!(page.body.contains("schools-plan"), "{}", page.body);
-    let plan = app.get_json("/api/v1/agencies/G12/plan").await;
-    assert_eq!(plan["published"], 1, "{plan}");
-
-    // The approver withdraws it, with a reason; its address then answers 410.
-    let page = a.get("/manage/datasets/schools").await;
-    assert!(page.body.contains("/manage/datasets/schools/withdraw"));
-    let r = a
-        .post(
-            "/manage/datasets/schools/withdraw",
-            &[("csrf", csrf.as_str()), ("reason", "Dữ liệu đã cũ")],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    assert_eq!(app.get("/api/v1/datasets/schools").await.status(), 410);
 }
 
 async fn issue9_password_sign_in_for_accounts_that_have_one(backend: Backend) {
@@ -739,117 +397,4 @@ async fn issue9_password_sign_in_for_accounts_that_have_one(backend: Backend) {
     assert_eq!(r.location(), "/manage/datasets");
     let page = browser.get("/manage").await;
     assert!(page.body.contains("chi · người công bố · G12"));
-}
-
-async fn issue16_a_stale_curation_form_shows_the_conflict_page(backend: Backend) {
-    let app = spawn_app(backend, SEEDS).await;
-    let mut p = signed_in(
-        &app,
-        json!({"name": "p", "role": "publisher", "agency": "G12"}),
-    )
-    .await;
-    create_schools(&mut p).await;
-    let page = p.get("/manage/datasets/schools").await;
-    assert_eq!(
-        hidden(&page.body, "revision"),
-        "1",
-        "the form carries the revision it edits"
-    );
-    let csrf = hidden(&page.body, "csrf");
-
-    // Someone else saves a new description through the API meanwhile.
-    let api = token(
-        &app,
-        json!({"name": "q", "role": "publisher", "agency": "G12"}),
-    )
-    .await;
-    let r = app
-        .client
-        .patch(app.url("/api/v1/datasets/schools"))
-        .bearer_auth(&api)
-        .header("content-type", "application/merge-patch+json")
-        .body(json!({"description": {"vi": "Mô tả do người khác lưu."}}).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-
-    // The form, still based on revision 1, changes the title: nothing is saved, both versions are shown.
-    let mut form = dataset_form(&csrf, "schools");
-    form.retain(|(k, _)| *k != "id" && *k != "title_vi");
-    form.push(("title_vi", "Trường học đã sửa"));
-    form.push(("revision", "1"));
-    let r = p.post("/manage/datasets/schools", &form).await;
-    assert_eq!(r.status, 409, "{}", r.body);
-    assert!(
-        r.body
-            .contains("Bộ dữ liệu đã thay đổi trong lúc bạn làm việc"),
-        "{}",
-        r.body
-    );
-    assert!(
-        r.body.contains("Trường học đã sửa"),
-        "their version is shown"
-    );
-    assert!(
-        r.body.contains("Mô tả do người khác lưu."),
-        "the current version is shown"
-    );
-    assert!(
-        r.body.contains("Các trường phổ thông đang hoạt động."),
-        "their description too"
-    );
-    assert_eq!(
-        hidden(&r.body, "revision"),
-        "2",
-        "applying again is based on the current revision"
-    );
-    let saved: Value = app
-        .client
-        .get(app.url("/api/v1/datasets/schools"))
-        .bearer_auth(&api)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(saved["currentRevision"], 2);
-    assert_eq!(
-        saved["title"]["vi"], "Danh sách trường học",
-        "nothing was saved"
-    );
-    assert_eq!(saved["description"]["vi"], "Mô tả do người khác lưu.");
-
-    // Applying the change to the current revision saves it.
-    let resend_csrf = hidden(&r.body, "csrf");
-    let mut again: Vec<(&str, &str)> = form
-        .iter()
-        .filter(|(k, _)| *k != "revision" && *k != "csrf")
-        .copied()
-        .collect();
-    again.push(("csrf", &resend_csrf));
-    again.push(("revision", "2"));
-    let r = p.post("/manage/datasets/schools", &again).await;
-    assert_eq!(r.status, 303, "{}", r.body);
-
-    // A workflow form based on an old revision is refused the same way.
-    let r = p
-        .post(
-            "/manage/datasets/schools/submit",
-            &[("csrf", csrf.as_str()), ("revision", "1")],
-        )
-        .await;
-    assert_eq!(r.status, 409, "{}", r.body);
-    assert!(
-        r.body
-            .contains("Bộ dữ liệu đã thay đổi trong lúc bạn làm việc")
-    );
-    let r = p
-        .post(
-            "/manage/datasets/schools/submit",
-            &[("csrf", csrf.as_str()), ("revision", "3")],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
 }
