@@ -112,6 +112,25 @@ impl Principal {
         }
     }
 
+    /// Administers the server (accounts, tokens, harvest records)?
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Signs in to the curation pages? Every role but consumers, who only read the APIs.
+    pub fn curates(&self) -> bool {
+        self.role != Role::Consumer
+    }
+
+    /// Curates some code lists (an admin, or a steward with lists)?
+    pub fn curates_lists(&self) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Steward => !self.lists.is_empty(),
+            _ => false,
+        }
+    }
+
     /// May this principal change code list `list`?
     pub fn may_curate(&self, list: &str) -> bool {
         match self.role {

@@ -83,6 +83,71 @@ impl<'a> Curator<'a> {
         }
     }
 
+    /// Whose unpublished datasets this curator works on: `None` for an admin (every agency), their own agency for a
+    /// publisher or approver; refused for anyone else.
+    pub fn workspace(&self) -> Result<Option<&'a str>, CatalogError> {
+        match (self.role, self.agency) {
+            (CuratorRole::Admin, _) => Ok(None),
+            (CuratorRole::Publisher | CuratorRole::Approver, Some(agency)) => Ok(Some(agency)),
+            _ => Err(CatalogError::Forbidden(format!(
+                "{} has no agency's datasets to work on",
+                self.name
+            ))),
+        }
+    }
+
+    /// Whose submitted datasets this curator reviews: `None` for an admin (every agency), their own agency for an
+    /// approver; refused for anyone else.
+    pub fn review_scope(&self) -> Result<Option<&'a str>, CatalogError> {
+        match (self.role, self.agency) {
+            (CuratorRole::Admin, _) => Ok(None),
+            (CuratorRole::Approver, Some(agency)) => Ok(Some(agency)),
+            _ => Err(CatalogError::Forbidden(format!(
+                "{} does not approve an agency's datasets",
+                self.name
+            ))),
+        }
+    }
+
+    /// Acts for every agency (and so picks the publisher of what they create)?
+    pub fn acts_for_every_agency(&self) -> bool {
+        self.role == CuratorRole::Admin
+    }
+
+    /// Creates datasets at all (for some agency)?
+    pub fn creates_datasets(&self) -> bool {
+        match self.role {
+            CuratorRole::Admin => true,
+            CuratorRole::Publisher => self.agency.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The publisher of a dataset this curator creates: the one asked for by an admin, a publisher's own agency
+    /// whatever was asked; refused for anyone else.
+    pub fn publisher_of_new(&self, requested: Option<&str>) -> Result<String, CatalogError> {
+        match (self.role, self.agency) {
+            (CuratorRole::Admin, _) => Ok(requested.unwrap_or_default().to_owned()),
+            (CuratorRole::Publisher, Some(agency)) => Ok(agency.to_owned()),
+            _ => Err(CatalogError::Forbidden(format!(
+                "{} does not publish datasets",
+                self.name
+            ))),
+        }
+    }
+
+    /// The publisher a dataset keeps after this curator's edit: only an admin moves a dataset to another agency.
+    pub fn publisher_after_edit<'r>(
+        &self,
+        current: &'r str,
+        requested: Option<&'r str>,
+    ) -> &'r str {
+        match (self.role, requested) {
+            (CuratorRole::Admin, Some(requested)) => requested,
+            _ => current,
+        }
+    }
+
     /// Refused unless [`Curator::may_edit`].
     pub fn check_edit(&self, agency: &str) -> Result<(), CatalogError> {
         if self.may_edit(agency) {
@@ -251,5 +316,33 @@ mod tests {
             Err(CatalogError::StaleRevision { current: 3, .. })
         ));
         assert!(Expected::OneOf(vec![]).check("d", 3).is_err());
+    }
+
+    #[test]
+    fn scopes_follow_the_role() {
+        let of = |role, agency| Curator {
+            name: "x",
+            role,
+            agency,
+        };
+        let admin = of(CuratorRole::Admin, None);
+        let publisher = of(CuratorRole::Publisher, Some("000.00.01.H01"));
+        let approver = of(CuratorRole::Approver, Some("000.00.01.H01"));
+        let other = of(CuratorRole::Other, None);
+        assert_eq!(admin.workspace().unwrap(), None);
+        assert_eq!(publisher.workspace().unwrap(), Some("000.00.01.H01"));
+        assert!(other.workspace().is_err());
+        assert!(of(CuratorRole::Publisher, None).workspace().is_err());
+        assert_eq!(approver.review_scope().unwrap(), Some("000.00.01.H01"));
+        assert!(publisher.review_scope().is_err());
+        assert_eq!(admin.publisher_of_new(Some("a")).unwrap(), "a");
+        assert_eq!(
+            publisher.publisher_of_new(Some("a")).unwrap(),
+            "000.00.01.H01"
+        );
+        assert!(approver.publisher_of_new(Some("a")).is_err());
+        assert!(publisher.creates_datasets() && !approver.creates_datasets());
+        assert_eq!(admin.publisher_after_edit("old", Some("new")), "new");
+        assert_eq!(publisher.publisher_after_edit("old", Some("new")), "old");
     }
 }

@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 
 use super::openapi::{CursorPage, Problem, Record};
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller};
-use crate::accounts::{NewAccount, Principal, Role};
+use crate::accounts::{NewAccount, Principal};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -24,11 +24,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn admin(caller: Caller) -> Result<Principal, ApiError> {
-    let principal = caller.required()?;
-    if principal.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin does this".into()));
-    }
-    Ok(principal)
+    caller.admin("does this")
 }
 
 /// `POST /api/v1/admin/harvest-runs`: records a harvest report (what `opendata harvest --record-to` sends).
@@ -168,10 +164,7 @@ pub(crate) async fn create_token(
     caller: Caller,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> Result<Response, ApiError> {
-    let principal = caller.required()?;
-    if principal.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin creates tokens".into()));
-    }
+    let principal = caller.admin("creates tokens")?;
     let mut body = body;
     if let Some(agency) = &body.agency {
         // Scope to the agency's code, whichever notation was given; an unknown agency is refused.

@@ -18,7 +18,7 @@ use super::openapi::{Listing, Problem, Record};
 use super::{
     ApiError, ApiPath, ApiQuery, AppState, Caller, Representation, negotiate, parse_json, typed,
 };
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -47,9 +47,7 @@ async fn agency_code(state: &AppState, agency: &str) -> Result<String, ApiError>
 
 fn approver_of(caller: Caller, agency: &str) -> Result<Principal, ApiError> {
     let p = caller.required()?;
-    let ok =
-        p.role == Role::Admin || (p.role == Role::Approver && p.agency.as_deref() == Some(agency));
-    if ok {
+    if p.curator().may_approve(agency) {
         Ok(p)
     } else {
         Err(ApiError::Forbidden(format!(

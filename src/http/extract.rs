@@ -159,4 +159,14 @@ impl Caller {
     pub fn required(self) -> Result<Principal, ApiError> {
         self.0.ok_or(ApiError::Unauthorized)
     }
+
+    /// The caller, who must be an admin: 401 without credentials, 403 for other roles.
+    pub fn admin(self, what: &str) -> Result<Principal, ApiError> {
+        let principal = self.required()?;
+        if principal.is_admin() {
+            Ok(principal)
+        } else {
+            Err(ApiError::Forbidden(format!("only an admin {what}")))
+        }
+    }
 }

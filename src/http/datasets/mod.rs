@@ -19,7 +19,7 @@ use catalog::store::{DatasetPage, DatasetRecord};
 
 use super::openapi::{Listing, Problem, Record};
 use super::{ApiError, ApiPath, ApiQuery, AppState, Caller, parse_json};
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 
 mod files;
 pub(crate) use files::{__path_download, __path_preview, __path_upload, download, preview, upload};
@@ -165,15 +165,7 @@ pub(crate) async fn list(
     if q.status.is_some() {
         // Workflow views are for the agency's own staff.
         let principal = caller.required()?;
-        match principal.role {
-            Role::Admin => {}
-            Role::Publisher | Role::Approver => query.publisher = principal.agency.clone(),
-            _ => {
-                return Err(ApiError::Forbidden(
-                    "workflow views are for publishers and approvers".into(),
-                ));
-            }
-        }
+        query.publisher = principal.curator().workspace()?.map(str::to_owned);
         query.public = false;
     }
     Ok(axum::Json(state.catalog.list(&query).await?).into_response())

@@ -12,7 +12,7 @@ use super::publisher::transition;
 use super::session::{Posted, SignedIn};
 use super::texts::ManageText;
 use super::{DiffRow, Frame, parts, render, see};
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 use crate::http::pages::{Chrome, Ctx, Link, Txt};
 use crate::http::{ApiError, AppState};
 
@@ -37,14 +37,7 @@ struct QueueEntry {
 
 /// The agency whose datasets `p` approves: `None` for an admin (every agency), refused for other roles.
 fn approver_agency(p: &Principal) -> Result<Option<String>, ApiError> {
-    match (p.role, &p.agency) {
-        (Role::Admin, _) => Ok(None),
-        (Role::Approver, Some(a)) => Ok(Some(a.clone())),
-        _ => Err(ApiError::Forbidden(format!(
-            "{} does not approve an agency's datasets",
-            p.name
-        ))),
-    }
+    Ok(p.curator().review_scope()?.map(str::to_owned))
 }
 
 /// `GET /manage/queue`: submitted datasets with what changed since their published revision.

@@ -11,7 +11,6 @@ use registry::model::RequestStatus;
 use super::session::SignedIn;
 use super::texts::ManageText;
 use super::{Frame, parts, render};
-use crate::accounts::Role;
 use crate::http::pages::{Chrome, Ctx, Link};
 use crate::http::{ApiError, AppState};
 
@@ -89,9 +88,10 @@ pub async fn datasets_in(
 async fn build(state: &AppState, ctx: &Ctx, me: &SignedIn) -> Result<Response, ApiError> {
     let p = &me.principal;
     let (c, m, f) = parts(ctx, me, texts_title(ctx), "dashboard");
-    let steward = matches!(p.role, Role::Admin | Role::Steward);
-    let publisher = matches!(p.role, Role::Admin | Role::Publisher);
-    let approver = matches!(p.role, Role::Admin | Role::Approver);
+    let curator = p.curator();
+    let steward = p.curates_lists();
+    let publisher = curator.creates_datasets();
+    let approver = curator.review_scope().is_ok();
     let mut reviews = Vec::new();
     if steward {
         for list in state.registry.lists().await? {
@@ -120,11 +120,7 @@ async fn build(state: &AppState, ctx: &Ctx, me: &SignedIn) -> Result<Response, A
         }
     }
     // An admin sees every agency's; the others their own.
-    let agency = if p.role == Role::Admin {
-        None
-    } else {
-        p.agency.as_deref()
-    };
+    let agency = curator.workspace().unwrap_or(p.agency.as_deref());
     let (mut returned, mut drafts, mut attention) = (Vec::new(), Vec::new(), Vec::new());
     if publisher {
         returned = datasets_in(state, agency, WorkflowStatus::Returned).await?;

@@ -16,7 +16,7 @@ use super::form::FormData;
 use super::publisher::{content_json, dataset_page, publisher_for, staff_record, without_nulls};
 use super::session::{Posted, SignedIn};
 use super::{form_again, see};
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 use crate::http::pages::Ctx;
 use crate::http::{ApiError, AppState};
 
@@ -124,13 +124,10 @@ pub async fn update(
         Compared::DatasetForm,
         |record, principal, form| async move {
             // The publisher field only moves a dataset for an admin.
-            let publisher = if principal.role == Role::Admin {
-                form.get("publisher")
-                    .unwrap_or(&record.content.publisher)
-                    .to_owned()
-            } else {
-                record.content.publisher.clone()
-            };
+            let publisher = principal
+                .curator()
+                .publisher_after_edit(&record.content.publisher, form.get("publisher"))
+                .to_owned();
             let mut patch = content_json(&form, &publisher);
             // No keywords in a language: remove the language (an empty list is not what the store keeps).
             for lang in ["vi", "en"] {

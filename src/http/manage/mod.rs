@@ -14,7 +14,6 @@ use catalog::model::WorkflowStatus;
 
 use super::AppState;
 use super::pages::{Chrome, Ctx};
-use crate::accounts::Role;
 
 pub mod approver;
 pub mod conflict;
@@ -132,18 +131,18 @@ pub struct NavLink {
 impl Frame {
     /// The frame for `me`, with `section` (`dashboard`, `lists`, `datasets`, `queue`, `agency`) marked current.
     pub fn new(me: &SignedIn, m: &'static ManageText, section: &str) -> Self {
-        let role = me.principal.role;
+        let curator = me.principal.curator();
         let mut nav = vec![("dashboard", m.dashboard, "/manage")];
-        if matches!(role, Role::Admin | Role::Steward) {
+        if me.principal.curates_lists() {
             nav.push(("lists", m.code_lists, "/manage/lists"));
         }
-        if matches!(role, Role::Admin | Role::Publisher | Role::Approver) {
+        if curator.workspace().is_ok() {
             nav.push(("datasets", m.datasets, "/manage/datasets"));
         }
-        if matches!(role, Role::Admin | Role::Approver) {
+        if curator.review_scope().is_ok() {
             nav.push(("queue", m.queue, "/manage/queue"));
         }
-        if matches!(role, Role::Approver) {
+        if curator.role == catalog::CuratorRole::Approver {
             nav.push(("agency", m.open_data_list, "/manage/agency"));
         }
         Self {

@@ -20,7 +20,7 @@ use super::form::FormData;
 use super::session::SignedIn;
 use super::texts::ManageText;
 use super::{DiffRow, Frame, parts, render, render_problems, workflow_label};
-use crate::accounts::{Principal, Role};
+use crate::accounts::Principal;
 use crate::http::pages::{Chrome, Ctx, Link, Txt};
 use crate::http::{ApiError, AppState};
 
@@ -193,7 +193,7 @@ async fn form_view(
     form: &FormData,
 ) -> Result<FormView, ApiError> {
     let m = super::texts::of(ctx.lang);
-    let admin = principal.role == Role::Admin;
+    let admin = principal.curator().acts_for_every_agency();
     let p = Pickers::load(state, admin).await?;
     let one = |k: &str| form.get(k).map(|v| vec![v.to_owned()]).unwrap_or_default();
     let languages = form.all("languages");
@@ -283,17 +283,9 @@ pub(super) fn without_nulls(v: Value) -> Value {
 
 /// The agency a principal publishes for on the form: their own, or any for an admin.
 pub(super) fn publisher_for(principal: &Principal, form: &FormData) -> Result<String, ApiError> {
-    match principal.role {
-        Role::Admin => Ok(form.get("publisher").unwrap_or("").to_owned()),
-        Role::Publisher => principal
-            .agency
-            .clone()
-            .ok_or_else(|| ApiError::Forbidden("a publisher without agency".into())),
-        _ => Err(ApiError::Forbidden(format!(
-            "{} does not publish datasets",
-            principal.name
-        ))),
-    }
+    Ok(principal
+        .curator()
+        .publisher_of_new(form.get("publisher"))?)
 }
 
 #[derive(Template)]
@@ -316,19 +308,13 @@ struct DatasetRow {
 /// `GET /manage/datasets`: the agency's datasets in every state.
 pub async fn datasets(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> Response {
     let result = async {
-        let p = &me.principal;
-        if !matches!(p.role, Role::Admin | Role::Publisher | Role::Approver) {
-            return Err(ApiError::Forbidden(format!("{} has no datasets", p.name)));
-        }
+        let curator = me.principal.curator();
+        let workspace = curator.workspace()?;
         let m = super::texts::of(ctx.lang);
         let page = state
             .catalog
             .list(&DatasetQuery {
-                publisher: if p.role == Role::Admin {
-                    None
-                } else {
-                    p.agency.clone()
-                },
+                publisher: workspace.map(str::to_owned),
                 public: false,
                 limit: 1000,
                 ..DatasetQuery::default()
@@ -355,7 +341,7 @@ pub async fn datasets(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> 
                 m,
                 f,
                 rows,
-                may_create: matches!(p.role, Role::Admin | Role::Publisher),
+                may_create: curator.creates_datasets(),
             },
         ))
     }

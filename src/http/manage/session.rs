@@ -275,7 +275,7 @@ pub async fn login(
         ),
     };
     let principal = match found {
-        Ok(Some(p)) if p.role != Role::Consumer => p,
+        Ok(Some(p)) if p.curates() => p,
         Ok(Some(_)) => {
             return login_page(
                 &state,
