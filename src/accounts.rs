@@ -112,6 +112,18 @@ impl Principal {
         }
     }
 
+    /// This account as the registry's code-list rules judge it.
+    pub fn steward(&self) -> registry::Steward<'_> {
+        registry::Steward {
+            name: &self.name,
+            role: match self.role {
+                Role::Admin => registry::StewardRole::Admin,
+                Role::Steward => registry::StewardRole::Steward(&self.lists),
+                Role::Publisher | Role::Approver | Role::Consumer => registry::StewardRole::Other,
+            },
+        }
+    }
+
     /// Administers the server (accounts, tokens, harvest records)?
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
@@ -124,20 +136,12 @@ impl Principal {
 
     /// Curates some code lists (an admin, or a steward with lists)?
     pub fn curates_lists(&self) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::Steward => !self.lists.is_empty(),
-            _ => false,
-        }
+        self.steward().curates_some()
     }
 
     /// May this principal change code list `list`?
     pub fn may_curate(&self, list: &str) -> bool {
-        match self.role {
-            Role::Admin => true,
-            Role::Steward => self.lists.iter().any(|l| l == "*" || l == list),
-            _ => false,
-        }
+        self.steward().may_curate(list)
     }
 }
 

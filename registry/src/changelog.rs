@@ -215,7 +215,10 @@ mod tests {
             "id": "colours", "title": {"vi": "Màu"}, "codePattern": "[a-z]+"
         }))
         .unwrap();
-        registry.create_list(meta, "tester").await.unwrap();
+        registry
+            .create_list(&crate::Steward::system("tester"), meta)
+            .await
+            .unwrap();
         let add = |code: &str| Change::Add {
             item: serde_json::from_value(serde_json::json!({"code": code, "labels": {"vi": code}}))
                 .unwrap(),

@@ -3,6 +3,7 @@ use std::fmt;
 
 /// A problem found in input, located by field path or CSV line.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InputProblem {
     /// Where: a JSON pointer-like field path (`changes/0/item/code`) or `line 3` for CSV.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,6 +80,9 @@ pub enum RegistryError {
     /// The operation conflicts with the current state (a decided change request, a self-approval, ...).
     #[error("{0}")]
     Conflict(String),
+    /// The steward may not do this (see [`crate::steward`]).
+    #[error("{0}")]
+    Forbidden(String),
     /// The store failed.
     #[error("storage error: {0}")]
     Storage(String),

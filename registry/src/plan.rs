@@ -11,6 +11,7 @@ use crate::model::{Change, CodeListMeta, ItemData, ItemStatus};
 
 /// What a planned change does to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     /// A new code.
@@ -25,6 +26,7 @@ pub enum ChangeKind {
 
 /// One field that differs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     /// The field (camelCase, as in the JSON API).
     pub field: String,
@@ -57,6 +59,7 @@ pub fn field_changes(before: &ItemData, after: &ItemData) -> Vec<FieldChange> {
 
 /// One planned change.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedChange {
     /// The code.
@@ -78,12 +81,37 @@ pub struct PlannedChange {
 
 /// The result of planning: the changes that would be applied.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// Changes that alter something, in code order.
     pub changes: Vec<PlannedChange>,
     /// Changes that would leave an item exactly as it is.
     pub unchanged: usize,
+}
+
+/// What a change request or a CSV import would do, as the API shows it before it is applied.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// Counts per kind: `add`, `modify`, `supersede`, `retire`.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, usize>))]
+    pub summary: BTreeMap<&'static str, usize>,
+    /// Changes that would alter something, in code order.
+    pub changes: Vec<PlannedChange>,
+    /// Changes that would leave an item exactly as it is.
+    pub unchanged: usize,
+}
+
+impl From<Plan> for Preview {
+    fn from(plan: Plan) -> Self {
+        Self {
+            summary: plan.summary(),
+            changes: plan.changes,
+            unchanged: plan.unchanged,
+        }
+    }
 }
 
 impl Plan {

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::error::RegistryError;
 use crate::model::{CodeListMeta, LangText};
+use crate::steward::Steward;
 use crate::store::Registry;
 
 #[derive(Debug, Deserialize)]
@@ -80,7 +81,7 @@ pub async fn load_list(
     .map_err(|e| bad(format!("steps: {e}")))?;
     let meta: CodeListMeta = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
     let id = meta.id.to_string();
-    registry.create_list(meta, "seed").await?;
+    registry.create_list(&Steward::system("seed"), meta).await?;
     let mut releases = 0;
     for step in steps {
         let bytes = std::fs::read(folder.join(&step.file))
@@ -93,7 +94,9 @@ pub async fn load_list(
             .apply_direct(&id, &changes, "seed", &format!("seed {}", step.file))
             .await?;
         if let Some(release) = step.release {
-            registry.create_release(&id, release.notes, "seed").await?;
+            registry
+                .create_release(&Steward::system("seed"), &id, release.notes)
+                .await?;
             releases += 1;
         }
     }

@@ -2,7 +2,30 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use registry::{InputProblem, RegistryError};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem document, as every error of the JSON APIs is answered (`application/problem+json`).
+///
+/// The one declaration of the body: `ApiError` renders it, and the OpenAPI document describes it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`https://opendata.gov.vn/problems/{code}`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A short machine-readable code (`bad-request`, `not-found`, `rate-limited`, ...).
+    pub code: String,
+    /// What went wrong, in words.
+    pub detail: String,
+    /// The input problems, each naming its field or line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub errors: Vec<InputProblem>,
+}
 
 /// Every error an API call can end with.
 #[derive(Debug)]
@@ -67,6 +90,7 @@ impl ApiError {
                     vec![],
                 ),
                 R::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), vec![]),
+                R::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), vec![]),
                 R::Invalid(p) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid-input",
@@ -195,16 +219,14 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %e, "internal error");
         }
         let (status, code, detail, errors) = self.parts();
-        let mut body = json!({
-            "type": format!("https://opendata.gov.vn/problems/{code}"),
-            "title": status.canonical_reason().unwrap_or("error"),
-            "status": status.as_u16(),
-            "code": code,
-            "detail": detail,
-        });
-        if !errors.is_empty() {
-            body["errors"] = json!(errors);
-        }
+        let body = Problem {
+            kind: format!("https://opendata.gov.vn/problems/{code}"),
+            title: status.canonical_reason().unwrap_or("error").to_owned(),
+            status: status.as_u16(),
+            code: code.to_owned(),
+            detail,
+            errors,
+        };
         let mut response = (status, axum::Json(body)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -11,7 +11,6 @@ use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Serialize;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -20,37 +19,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::AppState;
 
-/// An RFC 9457 problem document, as every error of the JSON APIs is answered (`application/problem+json`).
-#[derive(Serialize, ToSchema)]
-pub struct Problem {
-    /// A URI naming the kind of problem (`https://opendata.gov.vn/problems/{code}`).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The HTTP reason phrase.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// A short machine-readable code (`bad-request`, `not-found`, `rate-limited`, ...).
-    pub code: String,
-    /// What went wrong, in words.
-    pub detail: String,
-    /// The input problems, each naming its field or line.
-    #[schema(nullable = false)]
-    pub errors: Option<Vec<ProblemItem>>,
-}
-
-/// One input problem in a problem document.
-#[derive(Serialize, ToSchema)]
-pub struct ProblemItem {
-    /// The field (or parameter) at fault.
-    #[schema(nullable = false)]
-    pub field: Option<String>,
-    /// The 1-based CSV line, when the input was CSV.
-    #[schema(nullable = false)]
-    pub line: Option<u64>,
-    /// What is wrong.
-    pub message: String,
-}
+pub use super::error::Problem;
 
 /// A list of records (`items`), complete in one answer.
 #[derive(ToSchema)]
@@ -141,12 +110,15 @@ impl Modify for SharedResponses {
                     .build(),
             ),
         );
-        // The dataset content refuses unknown fields, but it is also flattened (`allOf`) into the dataset record, and
-        // the creation body adds an `id` to it: a closed schema would refuse those.
-        if let Some(RefOr::T(utoipa::openapi::Schema::Object(content))) =
-            components.schemas.get_mut("DatasetContent")
-        {
-            content.additional_properties = None;
+        // The dataset content and a code list's metadata refuse unknown fields, but they are also flattened (`allOf`)
+        // into the dataset record and the list summary, and the dataset creation body adds an `id` to its content: a
+        // closed schema would refuse those.
+        for open in ["DatasetContent", "CodeListMeta"] {
+            if let Some(RefOr::T(utoipa::openapi::Schema::Object(content))) =
+                components.schemas.get_mut(open)
+            {
+                content.additional_properties = None;
+            }
         }
         for (path, item) in openapi.paths.paths.iter_mut() {
             let unlimited = matches!(path.as_str(), "/healthz" | "/readyz");
@@ -280,26 +252,26 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         super::audit::checkpoint_key,
         super::audit::latest_checkpoint,
         super::audit::checkpoint,
-        super::registry_api::lists,
-        super::registry_api::create_list,
-        super::registry_api::list,
-        super::registry_api::items,
-        super::registry_api::item,
-        super::registry_api::children,
-        super::registry_api::ancestors,
-        super::registry_api::history,
-        super::registry_api::releases,
-        super::registry_api::create_release,
-        super::registry_api::release,
-        super::registry_api::manifest,
-        super::registry_api::diff,
-        super::registry_api::change_requests,
-        super::registry_api::propose,
-        super::registry_api::change_request,
-        super::registry_api::approve,
-        super::registry_api::reject,
-        super::registry_api::import,
-        super::registry_api::validate,
+        super::registry_api::lists::lists,
+        super::registry_api::lists::create_list,
+        super::registry_api::lists::list,
+        super::registry_api::items::items,
+        super::registry_api::items::item,
+        super::registry_api::items::children,
+        super::registry_api::items::ancestors,
+        super::registry_api::items::history,
+        super::registry_api::releases::releases,
+        super::registry_api::releases::create_release,
+        super::registry_api::releases::release,
+        super::registry_api::releases::manifest,
+        super::registry_api::releases::diff,
+        super::registry_api::requests::change_requests,
+        super::registry_api::requests::propose,
+        super::registry_api::requests::change_request,
+        super::registry_api::requests::approve,
+        super::registry_api::requests::reject,
+        super::registry_api::requests::import,
+        super::registry_api::validation::validate,
         super::datasets::list,
         super::datasets::create,
         super::datasets::show,
@@ -342,7 +314,7 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         super::ckan::status_show_doc,
     ),
     components(schemas(
-        Problem, ProblemItem, Listing, CursorPage, CountedPage, Record, CkanSuccess, CkanListSuccess,
+        Problem, Listing, CursorPage, CountedPage, Record, CkanSuccess, CkanListSuccess,
         CkanFailure
     )),
     tags(

@@ -10,6 +10,7 @@ use crate::error::InputProblem;
 
 /// One change proposed to a list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Change {
     /// Register a new item.
@@ -80,6 +81,7 @@ impl Change {
 
 /// Fields to set on an item; absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ItemPatch {
     /// New parent.
@@ -160,6 +162,7 @@ impl ItemPatch {
 
 /// The state of a change request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum RequestStatus {
     /// Waiting for review.
@@ -195,6 +198,7 @@ impl FromStr for RequestStatus {
 
 /// A reviewed change to a list.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeRequest {
     /// Number.
@@ -224,6 +228,7 @@ pub struct ChangeRequest {
 
 /// A frozen release of a list.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Release {
     /// The list.
@@ -250,6 +255,7 @@ pub struct Release {
 /// The wire form of a [`Change`]: one flat object with an `op`, so that a wrongly typed field is reported with its full
 /// path (an internally tagged enum would hide it), then checked into a [`Change`] naming any missing field.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ChangeInput {
     /// `add`, `modify`, `supersede`, `retire` or `put`.
@@ -276,6 +282,7 @@ pub struct ChangeInput {
 
 /// The operations of a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeOp {
     /// See [`Change::Add`].

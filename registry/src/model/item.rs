@@ -9,6 +9,7 @@ use super::LangText;
 
 /// The registration status of an item (ISO 19135).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum ItemStatus {
     /// Proposed, not yet accepted.
@@ -61,6 +62,7 @@ impl FromStr for ItemStatus {
 
 /// The legal act behind an item's current state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LegalBasis {
     /// The decision's number, e.g. `19/2025/QĐ-TTg`.
@@ -83,6 +85,7 @@ impl LegalBasis {
 
 /// An alternative notation of an item (e.g. an agency's QCVN 102 code beside its Decision 20/2020 code).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Notation {
     /// The notation type, declared by the list.
@@ -94,6 +97,7 @@ pub struct Notation {
 
 /// The versioned content of an item. Its canonical JSON (this field order, no whitespace) is what is hashed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ItemData {
     /// The code, unique in the list for ever.
@@ -144,6 +148,7 @@ fn default_status() -> ItemStatus {
 
 /// What an item's status is on a given date, taking legal validity into account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum StatusAt {
     /// Valid on that date.

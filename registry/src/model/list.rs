@@ -85,6 +85,7 @@ impl<'de> Deserialize<'de> for CodeListId {
 
 /// The type of a typed extra attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AttributeType {
     /// Any text.
@@ -103,6 +104,7 @@ pub enum AttributeType {
 
 /// The declaration of a typed extra attribute of a list's items.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttributeDef {
     /// The value type.
@@ -171,9 +173,11 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
 
 /// A code list's metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CodeListMeta {
     /// Stable id, part of every URI of the list.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[a-z][a-z0-9-]{1,63}$"))]
     pub id: CodeListId,
     /// Title.
     pub title: LangText,

@@ -8,6 +8,7 @@ use super::{Registry, like_pattern, parse_item, search_text};
 use crate::error::RegistryError;
 use crate::model::{ItemData, StatusAt};
 use crate::text::fold;
+use crate::time::RegistryTime;
 
 /// An item as read, with its URI and the time axes it was read on.
 #[derive(Debug, Clone)]
@@ -52,8 +53,99 @@ impl ItemView {
     }
 }
 
+impl Serialize for ItemView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+/// The schema of [`ItemView::to_json`]: the item's content ([`ItemData`]'s fields) and the fields the view adds.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ItemView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+        use utoipa::openapi::{KnownFormat, Ref, RefOr, SchemaFormat};
+        use utoipa::{PartialSchema, ToSchema};
+
+        let RefOr::T(Schema::Object(mut object)) = <ItemData as PartialSchema>::schema() else {
+            unreachable!("ItemData derives an object schema")
+        };
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+                .build()
+        };
+        let status_ref = || Ref::from_schema_name(crate::model::ItemStatus::name());
+        let added: [(&str, RefOr<Schema>); 7] = [
+            ("list", text("The list.").into()),
+            ("uri", text("The item's URI.").into()),
+            ("registeredStatus", status_ref().into()),
+            (
+                "status",
+                Schema::OneOf(
+                    OneOfBuilder::new()
+                    .item(status_ref())
+                    .item(Ref::from_schema_name(StatusAt::name()))
+                    .description(Some(
+                        "The registered status or, when `validAt` is given, the status on that day.",
+                    ))
+                    .build(),
+                )
+                .into(),
+            ),
+            (
+                "validAt",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+                    .description(Some("The legal date asked for."))
+                    .build()
+                    .into(),
+            ),
+            (
+                "predecessors",
+                ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some("Codes whose successors include this one."))
+                    .build()
+                    .into(),
+            ),
+            (
+                "updatedAt",
+                text("When the registry last recorded a change to it.").into(),
+            ),
+        ];
+        for (name, schema) in added {
+            object.properties.insert(name.to_owned(), schema);
+        }
+        for name in ["list", "uri", "registeredStatus", "updatedAt"] {
+            object.required.push(name.to_owned());
+        }
+        object.description = Some(
+            "An item as read: its content, its list and URI, and its status on the time axes asked for.".to_owned(),
+        );
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ItemView {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::{PartialSchema, ToSchema};
+        schemas.push((StatusAt::name().into(), StatusAt::schema()));
+        <ItemData as ToSchema>::schemas(schemas);
+    }
+}
+
 /// One recorded version of an item.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ItemVersion {
     /// The change-log sequence that recorded it.
@@ -89,19 +181,20 @@ pub struct ItemQuery {
     /// Legal date: without `status`, only items valid that day.
     pub valid_at: Option<NaiveDate>,
     /// Registry time: the items as the registry recorded them then.
-    pub as_of: Option<String>,
+    pub as_of: Option<RegistryTime>,
     /// Continue after this code.
     pub cursor: Option<String>,
     /// Page size (1..=1000).
     pub limit: usize,
 }
 
-/// A page of items.
-#[derive(Debug, Clone)]
+/// A page of items: pass `next` as the cursor of the following page.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemPage {
     /// The items.
     pub items: Vec<ItemView>,
-    /// The cursor of the next page, if any.
+    /// The cursor of the next page; `null` on the last one.
     pub next: Option<String>,
 }
 
@@ -152,7 +245,7 @@ impl Registry {
         list: &str,
         notation: &str,
         valid_at: Option<NaiveDate>,
-        as_of: Option<&str>,
+        as_of: Option<&RegistryTime>,
     ) -> Result<ItemView, RegistryError> {
         self.meta(list).await?;
         let not_found = || RegistryError::ItemNotFound {
@@ -178,7 +271,7 @@ impl Registry {
                 )
                 .bind(list)
                 .bind(&code)
-                .bind(t)
+                .bind(t.as_str())
                 .fetch_optional(self.db.pool())
                 .await?
             }

@@ -9,9 +9,11 @@ use super::Registry;
 use crate::changelog::{Appender, NewEntry, sha256_hex};
 use crate::error::RegistryError;
 use crate::model::{CodeListId, CodeListMeta};
+use crate::steward::Steward;
 
 /// A list with its counts, as listed.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ListSummary {
     /// The metadata.
@@ -28,12 +30,14 @@ pub struct ListSummary {
 }
 
 impl Registry {
-    /// Creates a list.
+    /// Creates a list (an admin).
     pub async fn create_list(
         &self,
+        steward: &Steward<'_>,
         meta: CodeListMeta,
-        actor: &str,
     ) -> Result<ListSummary, RegistryError> {
+        steward.authorize_new_list()?;
+        let actor = steward.name;
         let problems = meta.check();
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));

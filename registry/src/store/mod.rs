@@ -22,7 +22,7 @@ pub mod validation;
 pub use items::{ItemPage, ItemQuery, ItemVersion, ItemView};
 pub use lists::{ListSummary, parse_list_id};
 pub use releases::{ChangedItem, ReleaseDiff};
-pub use validation::{CodeCheck, CodeCheckResult};
+pub use validation::{CodeCheck, CodeCheckResult, ValidationReport};
 
 /// The code-list registry over a [`Database`].
 #[derive(Clone, Debug)]

@@ -10,9 +10,11 @@ use crate::changelog::{Appender, NewEntry, sha256_hex};
 use crate::error::RegistryError;
 use crate::model::{CodeListMeta, ItemData, LangText, Release};
 use crate::plan::FieldChange;
+use crate::steward::Steward;
 
 /// The differences between two releases.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ReleaseDiff {
     /// The list.
@@ -21,7 +23,8 @@ pub struct ReleaseDiff {
     pub from: i64,
     /// To release.
     pub to: i64,
-    /// Counts.
+    /// Counts: `added`, `removed`, `changed`, `unchanged`.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, usize>))]
     pub summary: BTreeMap<&'static str, usize>,
     /// Metadata fields that changed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -36,6 +39,7 @@ pub struct ReleaseDiff {
 
 /// An item that changed between two releases.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ChangedItem {
     /// The code.
@@ -49,13 +53,15 @@ pub struct ChangedItem {
 }
 
 impl Registry {
-    /// Freezes the list's current state as the next release.
+    /// Freezes the list's current state as the next release (a steward of the list).
     pub async fn create_release(
         &self,
+        steward: &Steward<'_>,
         list: &str,
         notes: LangText,
-        actor: &str,
     ) -> Result<Release, RegistryError> {
+        steward.authorize(list)?;
+        let actor = steward.name;
         let mut w = self.db.write().await?;
         let meta = Self::meta_in(&mut w.tx, list).await?;
         let mut log = Appender::start(&mut w.tx).await?;

@@ -7,6 +7,7 @@ use crate::changelog::{Appender, NewEntry, sha256_hex};
 use crate::error::{InputProblem, RegistryError};
 use crate::model::{Change, ChangeRequest, RequestStatus};
 use crate::plan::{Plan, plan};
+use crate::steward::Steward;
 
 impl Registry {
     /// Plans changes against the current state without applying them (a preview).
@@ -38,14 +39,16 @@ impl Registry {
         }
     }
 
-    /// Proposes a change request; it is checked now and again when approved.
+    /// Proposes a change request (a steward of the list); it is checked now and again when approved.
     pub async fn propose(
         &self,
+        steward: &Steward<'_>,
         list: &str,
         changes: Vec<Change>,
         reason: &str,
-        actor: &str,
     ) -> Result<ChangeRequest, RegistryError> {
+        steward.authorize(list)?;
+        let actor = steward.name;
         if changes.is_empty() {
             return Err(RegistryError::invalid(InputProblem::field(
                 "changes",
@@ -214,14 +217,22 @@ impl Registry {
         )))
     }
 
+    /// Approves (applying the changes atomically) or rejects a change request of `list` (a steward of the list other
+    /// than the proposer, for an approval; a reason is required to reject).
     pub async fn decide(
         &self,
+        steward: &Steward<'_>,
+        list: &str,
         id: i64,
         approve: bool,
         reason: Option<&str>,
-        actor: &str,
     ) -> Result<ChangeRequest, RegistryError> {
+        steward.authorize(list)?;
+        let actor = steward.name;
         let request = self.change_request(id).await?;
+        if request.list != list {
+            return Err(RegistryError::ChangeRequestNotFound(id));
+        }
         if request.status != RequestStatus::Proposed {
             return Err(RegistryError::Conflict(format!(
                 "change request {id} is already {}",

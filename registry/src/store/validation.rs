@@ -10,6 +10,7 @@ use crate::model::{ItemData, LangText, StatusAt};
 
 /// One entry of a batch validation.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeCheck {
     /// The code list.
@@ -23,6 +24,7 @@ pub struct CodeCheck {
 
 /// The answer for one [`CodeCheck`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CodeCheckResult {
     /// The list asked for.
@@ -50,7 +52,39 @@ pub struct CodeCheckResult {
     pub current_successors: Vec<String>,
 }
 
+/// The most references one validation call may check.
+pub const MAX_BATCH: usize = 100_000;
+
+/// The answer to a batch validation: one result per reference, in order, and the count of each result.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ValidationReport {
+    /// How many references got each result (`valid`, `superseded`, `unknown`, ...).
+    pub summary: std::collections::BTreeMap<String, usize>,
+    /// One result per reference, in the order asked.
+    pub items: Vec<CodeCheckResult>,
+}
+
 impl Registry {
+    /// Validates a batch of at most [`MAX_BATCH`] references and counts the results.
+    pub async fn validation_report(
+        &self,
+        checks: &[CodeCheck],
+    ) -> Result<ValidationReport, RegistryError> {
+        if checks.len() > MAX_BATCH {
+            return Err(RegistryError::invalid(crate::error::InputProblem::field(
+                "items",
+                format!("at most {MAX_BATCH} references per call"),
+            )));
+        }
+        let items = self.validate(checks).await?;
+        let mut summary = std::collections::BTreeMap::new();
+        for r in &items {
+            *summary.entry(r.result.clone()).or_default() += 1;
+        }
+        Ok(ValidationReport { summary, items })
+    }
+
     /// Checks a batch of (list, code, date) references.
     pub async fn validate(
         &self,

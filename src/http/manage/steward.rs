@@ -17,17 +17,6 @@ use super::{DiffRow, Frame, form_again, parts, readable, render, render_problems
 use crate::http::pages::{Chrome, Ctx, Link, Txt};
 use crate::http::{ApiError, AppState};
 
-fn curator(me: &SignedIn, list: &str) -> Result<(), ApiError> {
-    if me.principal.may_curate(list) {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "{} may not change code list {list:?}",
-            me.principal.name
-        )))
-    }
-}
-
 fn list_title(ctx: &Ctx, title: &LangText, id: &str) -> Txt {
     Txt::pick(ctx.lang, title, id)
 }
@@ -130,7 +119,7 @@ pub async fn list(
     me: SignedIn,
 ) -> Response {
     let result = async {
-        curator(&me, &list)?;
+        me.principal.steward().authorize(&list)?;
         let summary = state.registry.list(&list).await?;
         let q = ctx.param("q").unwrap_or("").trim().to_owned();
         let page = state
@@ -229,7 +218,7 @@ async fn propose_page(
     form: FormData,
     problems: Vec<String>,
 ) -> Result<Response, ApiError> {
-    curator(me, list)?;
+    me.principal.steward().authorize(list)?;
     let meta = state.registry.meta(list).await?;
     let title = list_title(ctx, &meta.title, list);
     let (c, m, f) = parts(ctx, me, m_propose(ctx), "lists");
@@ -326,7 +315,7 @@ pub async fn propose(
     Posted { me, form }: Posted,
 ) -> Response {
     let attempt = async {
-        curator(&me, &list)?;
+        me.principal.steward().authorize(&list)?;
         let input: ChangeInput =
             crate::http::parse_json(change_from_form(&form).to_string().as_bytes())?;
         let change = input
@@ -335,10 +324,10 @@ pub async fn propose(
         let request = state
             .registry
             .propose(
+                &me.principal.steward(),
                 &list,
                 vec![change],
                 form.get("reason").unwrap_or(""),
-                &me.principal.name,
             )
             .await?;
         Ok::<_, ApiError>(request.id)
@@ -430,7 +419,7 @@ async fn request_page(
     id: i64,
     problems: Vec<String>,
 ) -> Result<Response, ApiError> {
-    curator(me, list)?;
+    me.principal.steward().authorize(list)?;
     let request = state.registry.change_request(id).await?;
     if request.list != list {
         return Err(registry::RegistryError::ChangeRequestNotFound(id).into());
@@ -491,14 +480,15 @@ async fn decide(
 ) -> Response {
     let Posted { me, form } = posted;
     let attempt = async {
-        curator(&me, &list)?;
-        let request = state.registry.change_request(id).await?;
-        if request.list != list {
-            return Err(registry::RegistryError::ChangeRequestNotFound(id).into());
-        }
         state
             .registry
-            .decide(id, approve, form.get("reason"), &me.principal.name)
+            .decide(
+                &me.principal.steward(),
+                &list,
+                id,
+                approve,
+                form.get("reason"),
+            )
             .await?;
         Ok::<_, ApiError>(())
     }
@@ -571,7 +561,7 @@ async fn import_page(
     list: &str,
     input: ImportState,
 ) -> Result<Response, ApiError> {
-    curator(me, list)?;
+    me.principal.steward().authorize(list)?;
     let meta = state.registry.meta(list).await?;
     let title = list_title(ctx, &meta.title, list);
     let m = super::texts::of(ctx.lang);
@@ -662,7 +652,7 @@ pub async fn import_preview(
     Posted { me, form }: Posted,
 ) -> Response {
     let result = async {
-        curator(&me, &list)?;
+        me.principal.steward().authorize(&list)?;
         let csv = form
             .file("file")
             .map(|f| f.bytes.to_vec())
@@ -690,7 +680,7 @@ pub async fn import_submit(
     Posted { me, form }: Posted,
 ) -> Response {
     let result = async {
-        curator(&me, &list)?;
+        me.principal.steward().authorize(&list)?;
         let csv = form.get("csv").unwrap_or("").as_bytes().to_vec();
         let changes = match plan_import(&state, &list, &csv).await? {
             Ok((changes, _)) => changes,
@@ -699,7 +689,7 @@ pub async fn import_submit(
         let reason = form.get("reason").unwrap_or("CSV import");
         let request = state
             .registry
-            .propose(&list, changes, reason, &me.principal.name)
+            .propose(&me.principal.steward(), &list, changes, reason)
             .await?;
         Ok(see(&format!(
             "/manage/lists/{list}/change-requests/{}",
@@ -718,11 +708,11 @@ pub async fn issue_release(
     Posted { me, form }: Posted,
 ) -> Response {
     let result = async {
-        curator(&me, &list)?;
+        me.principal.steward().authorize(&list)?;
         let notes = form.lang_text("notes");
         let release = state
             .registry
-            .create_release(&list, notes, &me.principal.name)
+            .create_release(&me.principal.steward(), &list, notes)
             .await?;
         Ok(see(&format!(
             "/manage/lists/{list}/releases/{}",
@@ -760,7 +750,7 @@ pub async fn release(
     me: SignedIn,
 ) -> Response {
     let result = async {
-        curator(&me, &list)?;
+        me.principal.steward().authorize(&list)?;
         let release = state.registry.release(&list, number).await?;
         let m = super::texts::of(ctx.lang);
         let name = |item: &registry::model::ItemData| {
