@@ -244,25 +244,17 @@ pub(crate) async fn show(
     let as_of = q
         .as_of
         .as_deref()
-        .map(|t| {
-            chrono::DateTime::parse_from_rfc3339(t)
-                .map(|d| {
-                    d.with_timezone(&chrono::Utc)
-                        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                        .to_string()
-                })
-                .map_err(|_| {
-                    ApiError::BadRequest(vec![InputProblem::field(
-                        "asOf",
-                        "not an RFC 3339 timestamp",
-                    )])
-                })
-        })
-        .transpose()?;
+        .map(registry::RegistryTime::parse)
+        .transpose()
+        .map_err(|p| ApiError::BadRequest(vec![p]))?;
     let viewer = caller.0.as_ref().map(Principal::curator);
     let record = state
         .catalog
-        .show(viewer.as_ref(), &id, as_of.as_deref())
+        .show(
+            viewer.as_ref(),
+            &id,
+            as_of.as_ref().map(registry::RegistryTime::as_str),
+        )
         .await?;
     let tag = dataset_etag(&record);
     let unchanged = headers
