@@ -20,7 +20,7 @@ pub const HARVEST_RUN_MIGRATIONS: Migrations = Migrations {
 };
 
 /// One recorded run, as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RunSummary {
     /// Sequential id.
@@ -52,7 +52,7 @@ pub struct RunSummary {
 }
 
 /// One recorded run with its whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Run {
     /// The listing fields.

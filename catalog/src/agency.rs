@@ -15,6 +15,7 @@ use crate::store::{Actor, Catalog};
 
 /// One dataset as frozen in an open-data list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ListedDataset {
     /// Dataset id.
@@ -39,6 +40,7 @@ pub struct ListedDataset {
 
 /// An issued open-data list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OpenDataList {
     /// The agency's code.
@@ -114,6 +116,7 @@ impl OpenDataList {
 
 /// A planned dataset in an agency's open-data plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PlanItem {
     /// What is planned.
@@ -137,6 +140,7 @@ fn planned() -> String {
 
 /// A plan item as read, with its computed state.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlanEntry {
     /// Item id within the plan.
@@ -150,8 +154,46 @@ pub struct PlanEntry {
     pub overdue: bool,
 }
 
+/// A published dataset whose registry codes are closed (or unknown) today.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NeedsAttention {
+    /// The dataset id.
+    pub dataset: String,
+    /// The dataset's URI.
+    pub uri: String,
+    /// The publishing agency's code.
+    pub publisher: String,
+    /// The dataset's reference date.
+    pub reference_date: Option<NaiveDate>,
+    /// The codes to look at.
+    pub codes: Vec<StaleCode>,
+}
+
+/// A code a dataset uses that is no longer valid today.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct StaleCode {
+    /// The dataset field holding it (`publisher`, `themes/0`, ...).
+    pub field: String,
+    /// The code list.
+    pub list: String,
+    /// The code.
+    pub code: String,
+    /// `superseded`, `retired` or `unknown`.
+    pub status: String,
+    /// Direct successors.
+    pub successors: Vec<String>,
+    /// Successors followed to the codes valid today.
+    pub current_successors: Vec<String>,
+}
+
 /// An agency's plan with its progress.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AgencyPlan))]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// The agency.
@@ -426,7 +468,7 @@ impl Catalog {
     }
 
     /// Published datasets whose registry codes are closed today, with their successors.
-    pub async fn needs_attention(&self) -> Result<Vec<serde_json::Value>, CatalogError> {
+    pub async fn needs_attention(&self) -> Result<Vec<NeedsAttention>, CatalogError> {
         let today = chrono::Utc::now().date_naive();
         let mut out = Vec::new();
         let mut cursor = None;
@@ -450,24 +492,29 @@ impl Catalog {
                     })
                     .collect();
                 let results = self.registry().validate(&checks).await?;
-                let issues: Vec<serde_json::Value> = refs
-                    .iter()
-                    .zip(&results)
+                let codes: Vec<StaleCode> = refs
+                    .into_iter()
+                    .zip(results)
                     .filter(|(_, r)| {
                         matches!(r.result.as_str(), "superseded" | "retired" | "unknown")
                     })
-                    .map(|((field, list, code), r)| {
-                        json!({
-                            "field": field, "list": list, "code": code, "status": r.result,
-                            "successors": r.successors, "currentSuccessors": r.current_successors,
-                        })
+                    .map(|((field, list, code), r)| StaleCode {
+                        field,
+                        list: list.to_owned(),
+                        code,
+                        status: r.result,
+                        successors: r.successors,
+                        current_successors: r.current_successors,
                     })
                     .collect();
-                if !issues.is_empty() {
-                    out.push(json!({
-                        "dataset": record.id, "uri": record.uri, "publisher": record.content.publisher,
-                        "referenceDate": record.content.reference_date, "codes": issues,
-                    }));
+                if !codes.is_empty() {
+                    out.push(NeedsAttention {
+                        dataset: record.id.clone(),
+                        uri: record.uri.clone(),
+                        publisher: record.content.publisher.clone(),
+                        reference_date: record.content.reference_date,
+                        codes,
+                    });
                 }
             }
             match page.next {

@@ -27,6 +27,7 @@ pub enum UploadError {
 
 /// A stored file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StoredFile {
     /// Lowercase hex sha256 of the content.

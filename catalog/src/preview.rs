@@ -3,6 +3,7 @@ use std::path::Path;
 
 /// The header and the first rows.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CsvPreview {
     /// Column names.
     pub columns: Vec<String>,

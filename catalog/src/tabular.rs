@@ -36,6 +36,7 @@ pub enum ColumnType {
 
 /// A column of an ingested table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Column {
     /// The header in the file.
     pub name: String,

@@ -28,6 +28,7 @@ pub enum UsageKind {
 
 /// The counters of one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DayCounts {
     /// Page views.
@@ -56,6 +57,7 @@ impl DayCounts {
 
 /// One day of a usage report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UsageDay {
     /// The day (UTC), `YYYY-MM-DD`.
@@ -67,6 +69,7 @@ pub struct UsageDay {
 
 /// A dataset's usage over a span of days.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UsageReport {
     /// The dataset.

@@ -1,6 +1,6 @@
 //! Property tests: canonical JSON of dataset content (key order and whitespace do not matter) and the field-by-field
 //! diff of revisions (`diff_fields`).
-use catalog::store::diff_fields;
+use catalog::store::{FieldDiff, diff_fields};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -29,11 +29,11 @@ fn object() -> impl Strategy<Value = Value> {
         .prop_map(|m| Value::Object(m.into_iter().collect()))
 }
 
-fn apply(a: &Value, changes: &[Value]) -> Value {
+fn apply(a: &Value, changes: &[FieldDiff]) -> Value {
     let mut map: Map<String, Value> = a.as_object().cloned().unwrap_or_default();
     for c in changes {
-        let field = c["field"].as_str().unwrap().to_owned();
-        match c.get("after") {
+        let field = c.field.clone();
+        match &c.after {
             Some(Value::Null) | None => {
                 // `after: null` means absent unless the field holds null after (then it would not be a change
                 // from a present null): `diff_fields` reports `None` as JSON null.

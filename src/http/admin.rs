@@ -4,13 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use utoipa::IntoParams;
-
-use super::openapi::{CursorPage, Problem, Record};
+use super::openapi::{Problem, Record};
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller};
-use crate::accounts::{NewAccount, Principal};
+use crate::accounts::{IssuedToken, NewAccount, Principal};
+use crate::harvest_runs::{Run, RunSummary};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -35,7 +35,7 @@ fn admin(caller: Caller) -> Result<Principal, ApiError> {
     tag = "admin",
     request_body(content = Record, description = "a harvest report as `opendata harvest --report` writes it", content_type = "application/json"),
     responses(
-        (status = 201, description = "recorded (`Location` names it)", body = Record),
+        (status = 201, description = "recorded (`Location` names it)", body = RunSummary),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "a report whose counts disagree with its lists, naming the field", body = Problem, content_type = "application/problem+json"),
@@ -76,6 +76,15 @@ pub(crate) struct RunsQuery {
     before: Option<i64>,
 }
 
+/// A page of harvest runs, newest first.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RunPage {
+    /// The runs, counts only.
+    items: Vec<RunSummary>,
+    /// The address of the next (older) page; `null` on the last one.
+    next: Option<String>,
+}
+
 /// `GET /api/v1/admin/harvest-runs`: the newest runs first, counts only.
 #[utoipa::path(
     get,
@@ -84,7 +93,7 @@ pub(crate) struct RunsQuery {
     tag = "admin",
     params(RunsQuery),
     responses(
-        (status = 200, description = "runs, newest first", body = CursorPage),
+        (status = 200, description = "runs, newest first", body = RunPage),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
     ),
@@ -111,7 +120,7 @@ pub(crate) async fn list_harvest_runs(
                 .map(|r| format!("/api/v1/admin/harvest-runs?limit={limit}&before={}", r.id))
         })
         .flatten();
-    Ok(axum::Json(serde_json::json!({ "items": items, "next": next })).into_response())
+    Ok(axum::Json(RunPage { items, next }).into_response())
 }
 
 /// `GET /api/v1/admin/harvest-runs/{id}`: one run with its whole report (every write and every failure).
@@ -122,7 +131,7 @@ pub(crate) async fn list_harvest_runs(
     tag = "admin",
     params(("id" = String, Path, description = "the run id")),
     responses(
-        (status = 200, description = "the run with its whole report", body = Record),
+        (status = 200, description = "the run with its whole report", body = Run),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such run", body = Problem, content_type = "application/problem+json"),
@@ -149,9 +158,9 @@ pub(crate) async fn show_harvest_run(
     path = "/api/v1/admin/tokens",
     summary = "Create an account and its token (admin)",
     tag = "admin",
-    request_body(content = Record, description = "`name`, `role` (admin, steward, publisher, approver, consumer), `lists` for a steward, `agency` for a publisher or approver", content_type = "application/json"),
+    request_body(content = NewAccount, description = "`name`, `role` (admin, steward, publisher, approver, consumer), `lists` for a steward, `agency` for a publisher or approver", content_type = "application/json"),
     responses(
-        (status = 201, description = "the account and its token, shown this once", body = Record),
+        (status = 201, description = "the account and its token, shown this once", body = IssuedToken),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the name is taken", body = Problem, content_type = "application/problem+json"),

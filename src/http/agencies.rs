@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use utoipa::{IntoParams, ToSchema};
 
-use super::openapi::{Listing, Problem, Record};
+use super::openapi::{Listing, Problem};
 use super::{
     ApiError, ApiPath, ApiQuery, AppState, Caller, Representation, negotiate, parse_json, typed,
 };
@@ -63,7 +63,7 @@ fn approver_of(caller: Caller, agency: &str) -> Result<Principal, ApiError> {
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
     responses(
-        (status = 200, description = "the agency's issued open-data lists", body = Listing),
+        (status = 200, description = "the agency's issued open-data lists", body = Listing<catalog::agency::OpenDataList>),
         (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -72,10 +72,7 @@ pub(crate) async fn lists(
     ApiPath(agency): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let agency = agency_code(&state, &agency).await?;
-    Ok(
-        axum::Json(serde_json::json!({ "items": state.catalog.open_data_lists(&agency).await? }))
-            .into_response(),
-    )
+    Ok(Listing::of(state.catalog.open_data_lists(&agency).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -99,7 +96,7 @@ pub(crate) struct NewList {
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
     request_body(content = NewList, content_type = "application/json"),
     responses(
-        (status = 201, description = "the issued list, immutable, with its sha256 manifest", body = Record),
+        (status = 201, description = "the issued list, immutable, with its sha256 manifest", body = catalog::agency::OpenDataList),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
@@ -149,7 +146,7 @@ pub(crate) struct FormatQuery {
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("year" = i64, Path, description = "the list's year"), ("number" = i64, Path, description = "the list's number within the year"), FormatQuery),
     responses(
         (status = 200, description = "the list (JSON, CSV) or its DCAT catalogue (RDF)", content(
-            (Record = "application/json"), (String = "text/csv"), (String = "text/turtle"),
+            (catalog::agency::OpenDataList = "application/json"), (String = "text/csv"), (String = "text/turtle"),
             (serde_json::Value = "application/ld+json"), (String = "application/rdf+xml"), (String = "application/n-triples"))),
         (status = 404, description = "no such agency or list", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "none of the accepted media types can be produced", body = Problem, content_type = "application/problem+json"),
@@ -216,7 +213,7 @@ pub(crate) async fn manifest(
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)")),
     responses(
-        (status = 200, description = "the open-data plan with its progress", body = Record),
+        (status = 200, description = "the open-data plan with its progress", body = catalog::agency::Plan),
         (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -234,9 +231,9 @@ pub(crate) async fn plan(
     summary = "Add or change a plan item (approver)",
     tag = "agencies",
     params(("agency" = String, Path, description = "the agency code, in any notation (`G12` or `000.00.00.G12`)"), ("item" = String, Path, description = "the plan item id")),
-    request_body(content = Record, description = "the planned dataset (title, due date, dataset id once published)", content_type = "application/json"),
+    request_body(content = PlanItem, description = "the planned dataset (title, due date, dataset id once published)", content_type = "application/json"),
     responses(
-        (status = 200, description = "the plan after the change", body = Record),
+        (status = 200, description = "the plan after the change", body = catalog::agency::Plan),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an approver of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such agency", body = Problem, content_type = "application/problem+json"),
@@ -281,12 +278,9 @@ pub(crate) async fn put_item(
     summary = "Published datasets whose codes were superseded",
     tag = "agencies",
     responses(
-        (status = 200, description = "published datasets whose codes were superseded or retired since, with successors", body = Listing),
+        (status = 200, description = "published datasets whose codes were superseded or retired since, with successors", body = Listing<catalog::agency::NeedsAttention>),
     ),
 )]
 pub(crate) async fn needs_attention(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok(
-        axum::Json(serde_json::json!({ "items": state.catalog.needs_attention().await? }))
-            .into_response(),
-    )
+    Ok(Listing::of(state.catalog.needs_attention().await?).into_response())
 }

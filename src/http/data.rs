@@ -20,10 +20,10 @@ use super::{ApiError, ApiPath, AppState, Caller};
 #[derive(ToSchema)]
 pub struct DataPage {
     /// The table's columns with their inferred (or declared) types.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<catalog::tabular::Column>)]
     pub columns: (),
-    /// The rows, as objects keyed by column.
-    #[schema(value_type = Vec<Object>)]
+    /// The rows, as objects keyed by column (each value of its column's type, or `null`).
+    #[schema(value_type = Vec<std::collections::BTreeMap<String, serde_json::Value>>)]
     pub items: (),
     /// How many rows match.
     pub total: u64,

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use serde::Serialize;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,22 +22,18 @@ use super::AppState;
 
 pub use super::error::Problem;
 
-/// A list of records (`items`), complete in one answer.
-#[derive(ToSchema)]
-pub struct Listing {
+/// Records complete in one answer (`items`): the answer of every listing that cannot grow past a page.
+#[derive(Serialize, ToSchema)]
+pub struct Listing<T> {
     /// The records.
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<()>,
+    pub items: Vec<T>,
 }
 
-/// One page of a cursor-paged listing: pass `next` as `cursor` for the following page.
-#[derive(ToSchema)]
-pub struct CursorPage {
-    /// The records of this page.
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<()>,
-    /// The cursor of the next page; `null` on the last one.
-    pub next: Option<String>,
+impl<T> Listing<T> {
+    /// The answer listing `items`.
+    pub fn of(items: Vec<T>) -> axum::Json<Self> {
+        axum::Json(Self { items })
+    }
 }
 
 /// One page of a listing that also counts every match.
@@ -51,7 +48,7 @@ pub struct CountedPage {
     pub next: Option<String>,
 }
 
-/// A JSON object; its fields are described in the operation's text and the README.
+/// A free-form JSON object, for request bodies that are open by definition (a merge patch, a harvester's report).
 #[derive(ToSchema)]
 #[schema(value_type = Object)]
 pub struct Record(());
@@ -314,7 +311,7 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         super::ckan::status_show_doc,
     ),
     components(schemas(
-        Problem, Listing, CursorPage, CountedPage, Record, CkanSuccess, CkanListSuccess,
+        Problem, CountedPage, Record, CkanSuccess, CkanListSuccess,
         CkanFailure
     )),
     tags(
@@ -445,5 +442,77 @@ mod tests {
             }
         }
         assert!(operations >= 60, "{operations} operations");
+    }
+
+    /// Issue 13: every JSON answer is described by its own type. A response schema that is a bare object (`{}` or
+    /// `{"type": "object"}`, also behind a `$ref`) or a listing of bare objects is a placeholder; free-form fields
+    /// stay allowed inside typed schemas (a harvest report, an item's typed attributes, CKAN's `result`).
+    #[test]
+    fn every_json_answer_has_a_typed_schema() {
+        use serde_json::Value;
+
+        fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+            match schema["$ref"].as_str() {
+                Some(r) => {
+                    let name = r.trim_start_matches("#/components/schemas/");
+                    let target = &doc["components"]["schemas"][name];
+                    assert!(target.is_object(), "dangling {r}");
+                    resolve(doc, target)
+                }
+                None => schema,
+            }
+        }
+        fn bare(doc: &Value, schema: &Value) -> bool {
+            let schema = resolve(doc, schema);
+            let has = |key: &str| match &schema[key] {
+                Value::Object(m) => !m.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => false,
+            };
+            let composed = ["properties", "allOf", "oneOf", "anyOf", "enum"]
+                .iter()
+                .any(|k| has(k));
+            match schema["type"].as_str() {
+                _ if composed => false,
+                Some("array") => bare(doc, &schema["items"]),
+                // A map declares what it maps (`propertyNames`): rows keyed by column, attributes by name.
+                Some("object") | None => !has("propertyNames"),
+                Some(_) => false,
+            }
+        }
+
+        let doc: Value = serde_json::from_str(&document()).unwrap();
+        let mut placeholders = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                for (status, response) in op["responses"].as_object().unwrap() {
+                    let Some(schema) = response["content"]["application/json"].get("schema") else {
+                        continue;
+                    };
+                    let at = format!("{method} {path} {status}");
+                    if bare(&doc, schema) {
+                        placeholders.push(at);
+                        continue;
+                    }
+                    // Our own listings say what they list. The search hits (`catalog::search::SearchHit`) have no
+                    // schema yet; CKAN's list actions answer names or whole objects by their own contract.
+                    if !path.starts_with("/api/v1/") || path == "/api/v1/search" {
+                        continue;
+                    }
+                    let resolved = resolve(&doc, schema);
+                    for (name, property) in resolved["properties"].as_object().into_iter().flatten()
+                    {
+                        let property = resolve(&doc, property);
+                        if property["type"] == "array" && bare(&doc, &property["items"]) {
+                            placeholders.push(format!("{at}: {name}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            placeholders.is_empty(),
+            "JSON answers described by a placeholder instead of their type: {placeholders:#?}"
+        );
     }
 }

@@ -22,7 +22,7 @@ use registry::db::Migrations;
 use registry::store::CodeCheck;
 use registry::{Database, InputProblem, Registry};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::Row;
 
 use crate::error::CatalogError;
@@ -93,6 +93,7 @@ pub struct DatasetRecord {
 
 /// One revision's metadata.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RevisionInfo {
     /// 1, 2, 3...
@@ -146,7 +147,7 @@ pub struct DatasetPage {
 }
 
 /// Field-level differences of two JSON objects (top-level fields; distributions compared whole).
-pub fn diff_fields(a: &Value, b: &Value) -> Vec<Value> {
+pub fn diff_fields(a: &Value, b: &Value) -> Vec<FieldDiff> {
     let empty = serde_json::Map::new();
     let (a, b) = (
         a.as_object().unwrap_or(&empty),
@@ -155,8 +156,38 @@ pub fn diff_fields(a: &Value, b: &Value) -> Vec<Value> {
     let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     keys.into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
-        .map(|k| json!({ "field": k, "before": a.get(k), "after": b.get(k) }))
+        .map(|k| FieldDiff {
+            field: k.clone(),
+            before: a.get(k).cloned(),
+            after: b.get(k).cloned(),
+        })
         .collect()
+}
+
+/// One top-level field that differs between two revisions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldDiff {
+    /// The field (camelCase, as in the JSON API).
+    pub field: String,
+    /// Its value before; `null` when the field was absent.
+    pub before: Option<Value>,
+    /// Its value after; `null` when the field is gone.
+    pub after: Option<Value>,
+}
+
+/// The differences between two revisions of a dataset.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevisionDiff {
+    /// The dataset.
+    pub dataset: String,
+    /// The older revision.
+    pub from: i64,
+    /// The newer revision.
+    pub to: i64,
+    /// The fields that differ, by name.
+    pub changes: Vec<FieldDiff>,
 }
 
 fn slug(text: &str) -> String {
@@ -497,10 +528,15 @@ impl Catalog {
     }
 
     /// Field-by-field differences between two revisions.
-    pub async fn diff(&self, id: &str, from: i64, to: i64) -> Result<Value, CatalogError> {
+    pub async fn diff(&self, id: &str, from: i64, to: i64) -> Result<RevisionDiff, CatalogError> {
         let a = serde_json::to_value(self.revision(id, from).await?).expect("content serializes");
         let b = serde_json::to_value(self.revision(id, to).await?).expect("content serializes");
-        Ok(json!({ "dataset": id, "from": from, "to": to, "changes": diff_fields(&a, &b) }))
+        Ok(RevisionDiff {
+            dataset: id.to_owned(),
+            from,
+            to,
+            changes: diff_fields(&a, &b),
+        })
     }
 
     /// The distribution `did` of the dataset as shown (published revision for the public, or a given revision).

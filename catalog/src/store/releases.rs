@@ -11,6 +11,8 @@ use crate::error::CatalogError;
 
 /// A release: a published revision frozen under a version label.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DatasetRelease))]
 #[serde(rename_all = "camelCase")]
 pub struct Release {
     /// `dcat:version`.

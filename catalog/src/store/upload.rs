@@ -26,6 +26,7 @@ pub struct NewFile<'a> {
 
 /// A file added to a distribution.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddedFile {
     /// The stored file (sha256, size).
     pub file: StoredFile,

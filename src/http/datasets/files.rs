@@ -8,10 +8,12 @@ use registry::InputProblem;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::super::openapi::{Problem, Record};
+use super::super::openapi::Problem;
 use super::super::{ApiError, ApiPath, ApiQuery, AppState, Caller};
 use super::{dataset_etag, expected};
 use crate::accounts::Principal;
+use catalog::preview::CsvPreview;
+use catalog::store::AddedFile;
 
 #[utoipa::path(
     put,
@@ -21,7 +23,7 @@ use crate::accounts::Principal;
     params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id")),
     request_body(content = Vec<u8>, description = "the file, streamed; a CSV is also ingested for the data API", content_type = "application/octet-stream"),
     responses(
-        (status = 200, description = "the stored file (sha256, size) and the dataset's new revision", body = Record),
+        (status = 200, description = "the stored file (sha256, size) and the dataset's new revision", body = AddedFile),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
@@ -186,7 +188,7 @@ fn hex_to_base64(hex_digest: &str) -> String {
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("did" = String, Path, description = "the distribution id"), RevisionQuery),
     responses(
-        (status = 200, description = "the first rows of a CSV file", body = Record),
+        (status = 200, description = "the first rows of a CSV file", body = CsvPreview),
         (status = 404, description = "no such dataset, distribution or file", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "the file is not readable as CSV", body = Problem, content_type = "application/problem+json"),
     ),

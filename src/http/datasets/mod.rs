@@ -489,7 +489,7 @@ async fn staff_only(state: &AppState, id: &str, caller: Caller) -> Result<(), Ap
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     responses(
-        (status = 200, description = "every revision, oldest first", body = Listing),
+        (status = 200, description = "every revision, oldest first", body = Listing<catalog::store::RevisionInfo>),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = [])),
@@ -500,10 +500,7 @@ pub(crate) async fn revisions(
     caller: Caller,
 ) -> Result<Response, ApiError> {
     staff_only(&state, &id, caller).await?;
-    Ok(
-        axum::Json(serde_json::json!({ "items": state.catalog.revisions(&id).await? }))
-            .into_response(),
-    )
+    Ok(Listing::of(state.catalog.revisions(&id).await?).into_response())
 }
 
 #[utoipa::path(
@@ -513,7 +510,7 @@ pub(crate) async fn revisions(
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("number" = i64, Path, description = "a revision number")),
     responses(
-        (status = 200, description = "the content of that revision", body = Record),
+        (status = 200, description = "the content of that revision", body = DatasetContent),
         (status = 404, description = "no such dataset or revision", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = [])),
@@ -534,7 +531,7 @@ pub(crate) async fn revision(
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), ("from" = i64, Path, description = "a revision number"), ("to" = i64, Path, description = "a revision number")),
     responses(
-        (status = 200, description = "field-level differences", body = Record),
+        (status = 200, description = "field-level differences", body = catalog::store::RevisionDiff),
         (status = 404, description = "no such dataset or revision", body = Problem, content_type = "application/problem+json"),
     ),
     security((), ("bearer" = [])),
@@ -555,7 +552,7 @@ pub(crate) async fn diff(
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id")),
     responses(
-        (status = 200, description = "the dataset's releases (versions)", body = Listing),
+        (status = 200, description = "the dataset's releases (versions)", body = Listing<catalog::store::Release>),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -564,10 +561,7 @@ pub(crate) async fn releases(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     state.catalog.get(&id, None, false).await?;
-    Ok(
-        axum::Json(serde_json::json!({ "items": state.catalog.releases(&id).await? }))
-            .into_response(),
-    )
+    Ok(Listing::of(state.catalog.releases(&id).await?).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -577,7 +571,6 @@ pub(crate) struct NewRelease {
     version: String,
     /// Version notes by language.
     #[serde(default)]
-    #[schema(value_type = Object)]
     notes: registry::model::LangText,
 }
 
@@ -589,7 +582,7 @@ pub(crate) struct NewRelease {
     params(("id" = String, Path, description = "the dataset id")),
     request_body(content = NewRelease, content_type = "application/json"),
     responses(
-        (status = 201, description = "the published revision marked as a version", body = Record),
+        (status = 201, description = "the published revision marked as a version", body = catalog::store::Release),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not a publisher of this agency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
@@ -630,7 +623,7 @@ pub(crate) struct UsageQuery {
     tag = "catalog",
     params(("id" = String, Path, description = "the dataset id"), UsageQuery),
     responses(
-        (status = 200, description = "page views, downloads and API calls per day (UTC, zeros included) and their totals; counts only, no personal data", body = Record),
+        (status = 200, description = "page views, downloads and API calls per day (UTC, zeros included) and their totals; counts only, no personal data", body = catalog::usage::UsageReport),
         (status = 404, description = "no such dataset (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`from` after `to`, or a span over 366 days", body = Problem, content_type = "application/problem+json"),
     ),

@@ -133,7 +133,7 @@ pub async fn page(
                 match seen.parse::<i64>() {
                     Ok(n) if n != current && n > 0 && n < current => {
                         let diff = state.catalog.diff(id, n, current).await?;
-                        DiffRow::from_catalog(diff["changes"].as_array().map_or(&[][..], |v| v))
+                        DiffRow::from_catalog(&diff.changes)
                             .into_iter()
                             .map(|r| ConflictRow {
                                 field: r.field,

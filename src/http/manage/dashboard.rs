@@ -126,37 +126,27 @@ async fn build(state: &AppState, ctx: &Ctx, me: &SignedIn) -> Result<Response, A
         returned = datasets_in(state, agency, WorkflowStatus::Returned).await?;
         drafts = datasets_in(state, agency, WorkflowStatus::Draft).await?;
         for entry in state.catalog.needs_attention().await? {
-            if agency.is_some_and(|a| entry["publisher"].as_str() != Some(a)) {
+            if agency.is_some_and(|a| entry.publisher != a) {
                 continue;
             }
-            let id = entry["dataset"].as_str().unwrap_or("");
-            let codes = entry["codes"]
-                .as_array()
-                .map(|codes| {
-                    codes
-                        .iter()
-                        .map(|c| {
-                            let successors: Vec<&str> = c["currentSuccessors"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter_map(|s| s.as_str())
-                                .collect();
-                            format!(
-                                "{} {} ({}){}",
-                                c["list"].as_str().unwrap_or(""),
-                                c["code"].as_str().unwrap_or(""),
-                                c["status"].as_str().unwrap_or(""),
-                                if successors.is_empty() {
-                                    String::new()
-                                } else {
-                                    format!(": {} {}", m.attention_use, successors.join(", "))
-                                }
-                            )
-                        })
-                        .collect()
+            let id = entry.dataset.as_str();
+            let codes = entry
+                .codes
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {} ({}){}",
+                        c.list,
+                        c.code,
+                        c.status,
+                        if c.current_successors.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {} {}", m.attention_use, c.current_successors.join(", "))
+                        }
+                    )
                 })
-                .unwrap_or_default();
+                .collect();
             attention.push(Attention {
                 link: Link::new(id, format!("/manage/datasets/{id}")),
                 codes,

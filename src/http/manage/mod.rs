@@ -284,13 +284,13 @@ impl DiffRow {
         }
     }
 
-    /// From catalog's `{field, before, after}` objects.
-    pub fn from_catalog(diff: &[serde_json::Value]) -> Vec<Self> {
+    /// From the catalog's field differences of two revisions.
+    pub fn from_catalog(diff: &[catalog::store::FieldDiff]) -> Vec<Self> {
         diff.iter()
             .map(|d| Self {
-                field: d["field"].as_str().unwrap_or("").to_owned(),
-                before: readable(d.get("before")),
-                after: readable(d.get("after")),
+                field: d.field.clone(),
+                before: readable(d.before.as_ref()),
+                after: readable(d.after.as_ref()),
             })
             .collect()
     }

@@ -598,7 +598,7 @@ pub async fn diff(
     let result = async {
         staff_record(&state, &me.principal, &id).await?;
         let diff = state.catalog.diff(&id, from, to).await?;
-        let rows = DiffRow::from_catalog(diff["changes"].as_array().map_or(&[][..], |v| v));
+        let rows = DiffRow::from_catalog(&diff.changes);
         let m = super::texts::of(ctx.lang);
         let (c, m, f) = parts(&ctx, &me, format!("{id} · {}", m.diff_title), "datasets");
         Ok(render(

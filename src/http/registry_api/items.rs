@@ -8,8 +8,7 @@ use registry::{InputProblem, RegistryTime};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::Items;
-use crate::http::openapi::Problem;
+use crate::http::openapi::{Listing, Problem};
 use crate::http::{ApiError, ApiPath, ApiQuery, AppState};
 
 #[derive(Deserialize, IntoParams)]
@@ -173,7 +172,7 @@ pub(crate) async fn children(
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation")),
     responses(
-        (status = 200, description = "the item's ancestors, nearest first", body = Items<ItemView>),
+        (status = 200, description = "the item's ancestors, nearest first", body = Listing<ItemView>),
         (status = 404, description = "no such list or item", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -181,7 +180,7 @@ pub(crate) async fn ancestors(
     State(state): State<AppState>,
     ApiPath((list, code)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    Ok(Items::of(state.registry.ancestors(&list, &code).await?).into_response())
+    Ok(Listing::of(state.registry.ancestors(&list, &code).await?).into_response())
 }
 
 #[utoipa::path(
@@ -191,7 +190,7 @@ pub(crate) async fn ancestors(
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), ("code" = String, Path, description = "the item code or any alternative notation")),
     responses(
-        (status = 200, description = "every recorded version of the item, oldest first", body = Items<ItemVersion>),
+        (status = 200, description = "every recorded version of the item, oldest first", body = Listing<ItemVersion>),
         (status = 404, description = "no such list or item", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -199,5 +198,5 @@ pub(crate) async fn history(
     State(state): State<AppState>,
     ApiPath((list, code)): ApiPath<(String, String)>,
 ) -> Result<Response, ApiError> {
-    Ok(Items::of(state.registry.item_history(&list, &code).await?).into_response())
+    Ok(Listing::of(state.registry.item_history(&list, &code).await?).into_response())
 }

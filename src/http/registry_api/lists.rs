@@ -9,8 +9,8 @@ use registry::store::lists::ListSummary;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{FormatQuery, Items};
-use crate::http::openapi::Problem;
+use super::FormatQuery;
+use crate::http::openapi::{Listing, Problem};
 use crate::http::{
     ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Representation, negotiate, typed,
 };
@@ -21,11 +21,11 @@ use crate::http::{
     summary = "List the code lists",
     tag = "registry",
     responses(
-        (status = 200, description = "every list with item counts per status and its latest release", body = Items<ListSummary>),
+        (status = 200, description = "every list with item counts per status and its latest release", body = Listing<ListSummary>),
     ),
 )]
 pub(crate) async fn lists(State(state): State<AppState>) -> Result<Response, ApiError> {
-    Ok(Items::of(state.registry.lists().await?).into_response())
+    Ok(Listing::of(state.registry.lists().await?).into_response())
 }
 
 #[utoipa::path(

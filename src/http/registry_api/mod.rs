@@ -7,8 +7,8 @@
 //! describes it from the same declaration.
 use axum::Router;
 use axum::routing::{get, post};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::{ApiError, AppState, Caller};
 use crate::accounts::Principal;
@@ -71,19 +71,6 @@ fn steward_of(caller: Caller, list: &str) -> Result<Principal, ApiError> {
     let principal = caller.required()?;
     principal.steward().authorize(list)?;
     Ok(principal)
-}
-
-/// Records that are complete in one answer.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct Items<T> {
-    /// The records.
-    items: Vec<T>,
-}
-
-impl<T> Items<T> {
-    fn of(items: Vec<T>) -> axum::Json<Self> {
-        axum::Json(Self { items })
-    }
 }
 
 #[derive(Deserialize, IntoParams)]

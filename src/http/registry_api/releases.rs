@@ -9,8 +9,8 @@ use registry::{InputProblem, csv_format};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{FormatQuery, Items, steward_of};
-use crate::http::openapi::Problem;
+use super::{FormatQuery, steward_of};
+use crate::http::openapi::{Listing, Problem};
 use crate::http::{
     ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller, Representation, negotiate, typed,
 };
@@ -42,7 +42,7 @@ pub(crate) struct ReleaseDocument {
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)")),
     responses(
-        (status = 200, description = "the list's releases", body = Items<ReleaseEntry>),
+        (status = 200, description = "the list's releases", body = Listing<ReleaseEntry>),
         (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -58,7 +58,7 @@ pub(crate) async fn releases(
             release,
         })
         .collect();
-    Ok(Items::of(entries).into_response())
+    Ok(Listing::of(entries).into_response())
 }
 
 #[derive(Deserialize, Default, ToSchema)]

@@ -9,8 +9,8 @@ use registry::plan::Preview;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Items, steward_of};
-use crate::http::openapi::Problem;
+use super::steward_of;
+use crate::http::openapi::{Listing, Problem};
 use crate::http::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller};
 
 /// A change request with, while it is proposed (and after an import), what it would change.
@@ -50,7 +50,7 @@ pub(crate) struct RequestFilter {
     tag = "registry",
     params(("list" = String, Path, description = "the code list (e.g. `agencies`, `administrative-units`)"), RequestFilter),
     responses(
-        (status = 200, description = "the list's change requests", body = Items<ChangeRequest>),
+        (status = 200, description = "the list's change requests", body = Listing<ChangeRequest>),
         (status = 404, description = "no such list", body = Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -59,7 +59,7 @@ pub(crate) async fn change_requests(
     ApiPath(list): ApiPath<String>,
     ApiQuery(q): ApiQuery<RequestFilter>,
 ) -> Result<Response, ApiError> {
-    Ok(Items::of(state.registry.change_requests(&list, q.status).await?).into_response())
+    Ok(Listing::of(state.registry.change_requests(&list, q.status).await?).into_response())
 }
 
 /// Changes proposed together, with the reason.
