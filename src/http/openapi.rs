@@ -107,10 +107,10 @@ impl Modify for SharedResponses {
                     .build(),
             ),
         );
-        // The dataset content and a code list's metadata refuse unknown fields, but they are also flattened (`allOf`)
-        // into the dataset record and the list summary, and the dataset creation body adds an `id` to its content: a
-        // closed schema would refuse those.
-        for open in ["DatasetContent", "CodeListMeta"] {
+        // The dataset content, a code list's metadata and a plan item refuse unknown fields, but they are also
+        // flattened (`allOf`) into the dataset record, the list summary and the plan entry, and the dataset creation
+        // body adds an `id` to its content: a closed schema would refuse those.
+        for open in ["DatasetContent", "CodeListMeta", "PlanItem"] {
             if let Some(RefOr::T(utoipa::openapi::Schema::Object(content))) =
                 components.schemas.get_mut(open)
             {
