@@ -90,9 +90,9 @@ proptest! {
         let backward = diff_fields(&b, &a);
         prop_assert_eq!(forward.len(), backward.len());
         for (f, r) in forward.iter().zip(&backward) {
-            prop_assert_eq!(&f["field"], &r["field"]);
-            prop_assert_eq!(&f["before"], &r["after"]);
-            prop_assert_eq!(&f["after"], &r["before"]);
+            prop_assert_eq!(&f.field, &r.field);
+            prop_assert_eq!(&f.before, &r.after);
+            prop_assert_eq!(&f.after, &r.before);
         }
     }
 
