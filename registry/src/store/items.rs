@@ -63,7 +63,7 @@ impl Serialize for ItemView {
 #[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for ItemView {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+        use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
         use utoipa::openapi::{KnownFormat, Ref, RefOr, SchemaFormat};
         use utoipa::{PartialSchema, ToSchema};
 
@@ -83,8 +83,9 @@ impl utoipa::PartialSchema for ItemView {
             ("registeredStatus", status_ref().into()),
             (
                 "status",
-                Schema::OneOf(
-                    OneOfBuilder::new()
+                // Both enums share `valid`, `superseded` and the rest: any of them, not exactly one.
+                Schema::AnyOf(
+                    AnyOfBuilder::new()
                     .item(status_ref())
                     .item(Ref::from_schema_name(StatusAt::name()))
                     .description(Some(
