@@ -261,7 +261,7 @@ struct MockPortalArgs {
     fault_rate: f64,
     /// Kinds of fault drawn from: error-before, error-after, rate-limit, stall, drop (default: all).
     #[arg(long, value_delimiter = ',')]
-    fault_kinds: Vec<harvester::portal::faults::FaultKind>,
+    fault_kinds: Vec<portal::faults::FaultKind>,
     /// How long a stalled request sleeps (set it past the client's timeout).
     #[arg(long, default_value = "60s", value_parser = harvester::parse_duration)]
     stall: std::time::Duration,
@@ -272,7 +272,7 @@ struct MockPortalArgs {
     #[arg(long)]
     fault_seed: Option<u64>,
     /// Requests over the whole portal: N/s, N/min or N/h; past it 429 with Retry-After.
-    #[arg(long, value_parser = harvester::portal::faults::parse_rate)]
+    #[arg(long, value_parser = portal::faults::parse_rate)]
     rate_limit: Option<f64>,
     /// Added to every action call, in milliseconds.
     #[arg(long, default_value_t = 0)]
@@ -333,7 +333,7 @@ struct HarvestArgs {
 }
 
 async fn mock_portal(args: MockPortalArgs) -> app::anyhow_like::Result<()> {
-    use harvester::portal::{Portal, PortalConfig};
+    use portal::{Portal, PortalConfig};
     init_logs(false);
     if !(0.0..=1.0).contains(&args.fault_rate) {
         return Err("--fault-rate is a fraction between 0 and 1".into());
