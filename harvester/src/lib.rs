@@ -3,7 +3,6 @@
 pub mod client;
 pub mod error;
 pub mod package;
-pub mod portal;
 pub mod report;
 pub mod source;
 pub mod ssrf;

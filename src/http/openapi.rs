@@ -19,6 +19,7 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::AppState;
+use super::ckan::{CkanFailure, CkanListSuccess, CkanSuccess};
 
 pub use super::error::Problem;
 
@@ -52,43 +53,6 @@ pub struct CountedPage {
 #[derive(ToSchema)]
 #[schema(value_type = Object)]
 pub struct Record(());
-
-/// CKAN's answer envelope: `success` is true and `result` holds the action's result.
-#[derive(ToSchema)]
-pub struct CkanSuccess {
-    /// A URL documenting the action.
-    pub help: String,
-    /// Always `true` here.
-    pub success: bool,
-    /// The action's result.
-    #[schema(value_type = Object)]
-    pub result: (),
-}
-
-/// CKAN's answer envelope for the actions that answer a list (`package_list`, `organization_list`, ...).
-#[derive(ToSchema)]
-pub struct CkanListSuccess {
-    /// A URL documenting the action.
-    pub help: String,
-    /// Always `true` here.
-    pub success: bool,
-    /// Names, or whole objects with `all_fields`.
-    #[schema(value_type = Vec<serde_json::Value>)]
-    pub result: (),
-}
-
-/// CKAN's error envelope: `success` is false and `error` has `__type` (`Validation Error`, `Not Found Error`, ...) and
-/// either `message` or one list of messages per invalid parameter.
-#[derive(ToSchema)]
-pub struct CkanFailure {
-    /// A URL documenting the action.
-    pub help: String,
-    /// Always `false` here.
-    pub success: bool,
-    /// `__type` plus `message` or the parameters at fault.
-    #[schema(value_type = Object)]
-    pub error: (),
-}
 
 /// Adds the answers every operation shares, and the bearer-token security scheme.
 pub struct SharedResponses;

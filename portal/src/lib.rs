@@ -1,14 +1,5 @@
-//! The mock national portal: a CKAN Action API (`/api/3/action/{action}` and `/api/action/{action}`) over its own
-//! SQLite store, standing in for the national open-data portal in tests and demonstrations.
-//!
-//! It speaks the write side (`package_create`, `package_update`, `package_patch`, `package_delete`,
-//! `organization_create`, POST only, with the API token in the `Authorization` header) and the read side
-//! (`package_show`, `package_list`, `package_search` with `q` over title and notes, `fq`, `rows`, `start`, `sort`,
-//! `include_deleted`; `organization_show`, `organization_list`, `status_show`), with CKAN's `{help, success, result}`
-//! envelope and its errors: 409 `Validation Error` with a field dict, 404 `Not Found Error`, 403 `Authorization Error`.
-//!
-//! Every action call can be slowed (`latency`), limited (one global token bucket answering 429 with `Retry-After`) and
-//! hit by an injected fault ([`faults`]), drawn before the action runs.
+#![doc = include_str!("../README.md")]
+
 pub mod faults;
 pub mod store;
 
