@@ -7,6 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
+use crate::batch::Rows;
 use crate::error::RegistryError;
 
 /// The hash that precedes the first entry.
@@ -63,11 +64,29 @@ pub fn entry_hash(prev: &str, seq: i64, recorded_at: &str, entry: &NewEntry<'_>)
 }
 
 /// Appends entries and keeps the chain head in memory for the duration of one write transaction.
+///
+/// [`Appender::append`] writes its entry at once; [`Appender::stage`] only chains it and keeps the row for
+/// [`Appender::flush`], which writes every staged row in a few statements. A transaction that stages must flush before
+/// it commits.
 pub struct Appender {
     next_seq: i64,
     head: String,
     recorded_at: String,
+    staged: Rows,
 }
+
+const LOG_COLUMNS: &[&str] = &[
+    "seq",
+    "recorded_at",
+    "actor",
+    "action",
+    "subject",
+    "before_sha256",
+    "after_sha256",
+    "detail",
+    "prev_hash",
+    "entry_hash",
+];
 
 impl Appender {
     /// Reads the chain head inside the write transaction.
@@ -83,6 +102,7 @@ impl Appender {
             next_seq: last + 1,
             head,
             recorded_at: now(),
+            staged: Rows::new("change_log", LOG_COLUMNS),
         })
     }
 
@@ -107,33 +127,36 @@ impl Appender {
         tx: &mut Transaction<'static, Any>,
         entry: &NewEntry<'_>,
     ) -> Result<i64, RegistryError> {
+        let seq = self.stage(entry);
+        self.flush(tx).await?;
+        Ok(seq)
+    }
+
+    /// Chains one entry and keeps its row for [`Appender::flush`]; returns its sequence.
+    pub fn stage(&mut self, entry: &NewEntry<'_>) -> i64 {
         let seq = self.next_seq;
-        let body = serde_json::to_string(&Hashed {
-            seq,
-            recorded_at: &self.recorded_at,
-            entry,
-        })
-        .expect("entry serializes");
-        let hash = sha256_hex(format!("{}{}", self.head, body).as_bytes());
-        sqlx::query(
-            "INSERT INTO change_log (seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, \
-             prev_hash, entry_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(seq)
-        .bind(&self.recorded_at)
-        .bind(entry.actor)
-        .bind(entry.action)
-        .bind(entry.subject)
-        .bind(entry.before)
-        .bind(entry.after)
-        .bind(entry.detail.to_string())
-        .bind(&self.head)
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
+        let hash = entry_hash(&self.head, seq, &self.recorded_at, entry);
+        self.staged.push([
+            seq.into(),
+            self.recorded_at.as_str().into(),
+            entry.actor.into(),
+            entry.action.into(),
+            entry.subject.into(),
+            entry.before.into(),
+            entry.after.into(),
+            entry.detail.to_string().into(),
+            self.head.as_str().into(),
+            hash.as_str().into(),
+        ]);
         self.next_seq += 1;
         self.head = hash;
-        Ok(seq)
+        seq
+    }
+
+    /// Writes every staged entry.
+    pub async fn flush(&mut self, tx: &mut Transaction<'static, Any>) -> Result<(), RegistryError> {
+        self.staged.insert(tx).await?;
+        Ok(())
     }
 }
 

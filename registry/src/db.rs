@@ -51,12 +51,20 @@ mod futures_like {
 
 /// The migrations of this crate.
 pub const REGISTRY_MIGRATIONS: Migrations = Migrations {
-    steps: &[(
-        1001,
-        "registry",
-        include_str!("../migrations/sqlite/1001_registry.sql"),
-        include_str!("../migrations/postgres/1001_registry.sql"),
-    )],
+    steps: &[
+        (
+            1001,
+            "registry",
+            include_str!("../migrations/sqlite/1001_registry.sql"),
+            include_str!("../migrations/postgres/1001_registry.sql"),
+        ),
+        (
+            1002,
+            "notation codes",
+            include_str!("../migrations/sqlite/1002_notation_codes.sql"),
+            include_str!("../migrations/postgres/1002_notation_codes.sql"),
+        ),
+    ],
 };
 
 /// A connection pool plus what is needed to write safely.

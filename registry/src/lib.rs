@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod batch;
 pub mod changelog;
 pub mod csv_format;
 pub mod db;

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 
 use super::{Registry, search_text};
+use crate::batch::Rows;
 use crate::changelog::{Appender, NewEntry, sha256_hex};
 use crate::error::RegistryError;
 use crate::model::{Change, ItemData};
@@ -23,6 +24,34 @@ impl Registry {
         let meta = Self::meta_in(tx, list).await?;
         let current = Self::current_items(&mut *tx, list).await?;
         let plan = plan(&meta, &current, changes).map_err(RegistryError::Invalid)?;
+        // New rows are gathered and written many to a statement at the end (a seed list adds thousands); updates
+        // and deletes of existing codes go one by one, before them.
+        let mut items = Rows::new(
+            "registry_items",
+            &[
+                "list_id",
+                "code",
+                "status",
+                "parent",
+                "level",
+                "valid_from",
+                "valid_to",
+                "search_text",
+                "content",
+                "content_sha256",
+                "updated_at",
+            ],
+        );
+        let mut notation_rows = Rows::new(
+            "registry_notations",
+            &["list_id", "notation", "notation_type", "code"],
+        );
+        let mut successor_rows =
+            Rows::new("registry_successors", &["list_id", "code", "successor"]);
+        let mut history = Rows::new(
+            "registry_item_history",
+            &["id", "list_id", "code", "seq", "recorded_at", "content"],
+        );
         for change in &plan.changes {
             let content = change.after.canonical_json();
             let after_hash = sha256_hex(content.as_bytes());
@@ -66,24 +95,19 @@ impl Registry {
                     .execute(&mut **tx)
                     .await?;
             } else {
-                sqlx::query(
-                    "INSERT INTO registry_items (list_id, code, status, parent, level, valid_from, valid_to, \
-                     search_text, content, content_sha256, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(list)
-                .bind(&item.code)
-                .bind(args.0)
-                .bind(args.1)
-                .bind(args.2)
-                .bind(args.3)
-                .bind(args.4)
-                .bind(args.5)
-                .bind(&content)
-                .bind(&after_hash)
-                .bind(log.recorded_at())
-                .execute(&mut **tx)
-                .await?;
+                items.push([
+                    list.into(),
+                    item.code.as_str().into(),
+                    args.0.into(),
+                    args.1.into(),
+                    args.2.into(),
+                    args.3.into(),
+                    args.4.into(),
+                    args.5.into(),
+                    content.as_str().into(),
+                    after_hash.as_str().into(),
+                    log.recorded_at().into(),
+                ]);
             }
             let mut notations: HashSet<(&str, &str)> = HashSet::new();
             for (kind, value) in item.all_notations() {
@@ -91,23 +115,15 @@ impl Registry {
                     continue;
                 }
                 notations.insert((kind, value));
-                sqlx::query(
-                    "INSERT INTO registry_notations (list_id, notation, notation_type, code) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(list)
-                .bind(value)
-                .bind(kind)
-                .bind(&item.code)
-                .execute(&mut **tx)
-                .await?;
+                notation_rows.push([
+                    list.into(),
+                    value.into(),
+                    kind.into(),
+                    item.code.as_str().into(),
+                ]);
             }
             for s in &item.successors {
-                sqlx::query("INSERT INTO registry_successors (list_id, code, successor) VALUES ($1, $2, $3)")
-                    .bind(list)
-                    .bind(&item.code)
-                    .bind(s)
-                    .execute(&mut **tx)
-                    .await?;
+                successor_rows.push([list.into(), item.code.as_str().into(), s.as_str().into()]);
             }
             let action = match change.kind {
                 ChangeKind::Add => "item.add",
@@ -116,31 +132,28 @@ impl Registry {
                 ChangeKind::Retire => "item.retire",
             };
             let uri = self.item_uri(list, &item.code);
-            let seq = log
-                .append(
-                    tx,
-                    &NewEntry {
-                        actor,
-                        action,
-                        subject: &uri,
-                        before: before_hash.as_deref(),
-                        after: Some(&after_hash),
-                        detail: detail.clone(),
-                    },
-                )
-                .await?;
-            sqlx::query(
-                "INSERT INTO registry_item_history (id, list_id, code, seq, recorded_at, content) \
-                 VALUES ($1, $2, $3, $1, $4, $5)",
-            )
-            .bind(seq)
-            .bind(list)
-            .bind(&item.code)
-            .bind(log.recorded_at())
-            .bind(&content)
-            .execute(&mut **tx)
-            .await?;
+            let seq = log.stage(&NewEntry {
+                actor,
+                action,
+                subject: &uri,
+                before: before_hash.as_deref(),
+                after: Some(&after_hash),
+                detail: detail.clone(),
+            });
+            history.push([
+                seq.into(),
+                list.into(),
+                item.code.as_str().into(),
+                seq.into(),
+                log.recorded_at().into(),
+                content.into(),
+            ]);
         }
+        items.insert(tx).await?;
+        notation_rows.insert(tx).await?;
+        successor_rows.insert(tx).await?;
+        log.flush(tx).await?;
+        history.insert(tx).await?;
         if !plan.changes.is_empty() {
             sqlx::query("UPDATE registry_lists SET updated_at = $2 WHERE id = $1")
                 .bind(list)
