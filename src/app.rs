@@ -191,6 +191,7 @@ impl Application {
         }
         let projection = catalog::graph::Projection::new(catalog.clone(), info.clone())?;
         let search = catalog::search::SearchIndex::open(&config.data_dir.join("index"))?;
+        let dump = catalog::dump::Dump::open(&config.data_dir.join("dump"))?;
         let state = AppState {
             registry,
             accounts,
@@ -202,6 +203,7 @@ impl Application {
             catalog_info: std::sync::Arc::new(info),
             sparql_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(2)),
             search,
+            dump,
             search_permits: std::sync::Arc::new(tokio::sync::Semaphore::new(4)),
             ready: Default::default(),
             hsts: config.hsts,
@@ -238,6 +240,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let db = self.state.registry.database().clone();
         let projector = tokio::spawn(project(self.state.clone()));
+        let dumper = tokio::spawn(keep_dump(self.state.clone()));
         let backups = self.backups.map(|(schedule, url, data_dir)| {
             tokio::spawn(crate::backup::schedule::run(
                 db.clone(),
@@ -262,6 +265,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await?;
         projector.abort();
+        dumper.abort();
         if let Some(backups) = backups {
             backups.abort();
         }
@@ -322,6 +326,48 @@ async fn project(state: AppState) {
         }
         // Failures are logged by the loop itself and retried on the next wake-up.
         let _ = catalog::changes::catch_up(&state.catalog, &projectors).await;
+    }
+}
+
+/// Keeps the whole-catalog dump current: polls the change log's head and, once it has moved past the dump and then
+/// held still for one poll (a burst of writes costs one rebuild), or after a minute of constant writes, rebuilds.
+async fn keep_dump(state: AppState) {
+    const POLL: std::time::Duration = std::time::Duration::from_secs(3);
+    const AT_MOST: std::time::Duration = std::time::Duration::from_secs(60);
+    let mut stale_since: Option<(std::time::Instant, i64)> = None;
+    loop {
+        tokio::time::sleep(POLL).await;
+        let head = match state.registry.version_tag().await {
+            Ok(head) => head,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the change log's head for the dump failed");
+                continue;
+            }
+        };
+        if !state.dump.is_stale(head) {
+            stale_since = None;
+            continue;
+        }
+        let Some((since, seen)) = stale_since else {
+            stale_since = Some((std::time::Instant::now(), head));
+            continue;
+        };
+        if seen != head && since.elapsed() < AT_MOST {
+            stale_since = Some((since, head));
+            continue;
+        }
+        stale_since = None;
+        match state.dump.build(&state.catalog, &state.catalog_info).await {
+            Ok(d) => tracing::info!(
+                seq = d.seq,
+                datasets = d.datasets,
+                triples = d.triples,
+                bytes = d.bytes,
+                elapsed_ms = d.build_ms,
+                "catalog dump built"
+            ),
+            Err(e) => tracing::error!(error = %e, "building the catalog dump failed; retrying"),
+        }
     }
 }
 

@@ -4,6 +4,7 @@ pub mod agency;
 pub mod changes;
 pub mod curator;
 pub mod dcat;
+pub mod dump;
 pub mod error;
 pub mod export;
 pub mod files;

@@ -339,7 +339,14 @@ mod tests {
         drop(conn);
         assert!(f.chain_head_seq > 0);
         assert!(f.row_counts["registry_items"] > 0);
-        assert_eq!(f.schema_versions, [1001, 2001, 2002]);
+        let declared: Vec<i64> = [
+            registry::db::REGISTRY_MIGRATIONS,
+            catalog::store::CATALOG_MIGRATIONS,
+        ]
+        .iter()
+        .flat_map(|m| m.steps.iter().map(|s| s.0))
+        .collect();
+        assert_eq!(f.schema_versions, declared);
         let manifest = Manifest {
             format: super::super::FORMAT,
             created_at: String::new(),

@@ -1,5 +1,6 @@
 //! DCAT-AP: `/catalog` (Hydra-paged, `modified_since`) and `/dataset/{id}`, in Turtle, JSON-LD, RDF/XML or N-Triples by
-//! `Accept` or `?format=`.
+//! `Accept` or `?format=`; and the whole catalog as one download for harvesters, `/catalog/dump.nt.gz`, described by
+//! `/catalog/dump.json`.
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -11,6 +12,7 @@ use registry::InputProblem;
 use registry::skos::{RdfKind, serialize};
 use serde::Deserialize;
 
+use super::error::Problem;
 use super::{ApiError, ApiQuery, AppState, Representation, negotiate, typed};
 
 /// The routes.
@@ -18,6 +20,62 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/catalog", get(catalog_page))
         .route("/dataset/{id}", get(dataset))
+        .route("/catalog/dump.nt.gz", get(dump))
+        .route("/catalog/dump.json", get(dump_info))
+}
+
+/// The dump being served, or 503 while the first one is built.
+fn current_dump(state: &AppState) -> Result<catalog::dump::DumpInfo, ApiError> {
+    state.dump.current().ok_or_else(|| ApiError::Unavailable {
+        detail: "the catalog dump is being built; ask again shortly".into(),
+        retry_after_secs: 10,
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/catalog/dump.nt.gz",
+    summary = "The whole catalog as one gzipped N-Triples file (DCAT-AP), for harvesters",
+    description = "Every published dataset with its distributions, the catalog node and its data services, rebuilt \
+        in the background a few seconds after changes (see `/catalog/dump.json` for the change-log sequence it holds). \
+        `ETag` is the file's sha256 (`If-None-Match` answers 304); `Range` resumes a download (206, or 416 outside the \
+        file).",
+    tag = "dcat",
+    responses(
+        (status = 200, description = "the dump (`application/gzip`; `ETag` = sha256, `Digest`)", body = super::openapi::FileBytes, content_type = "application/gzip"),
+        (status = 206, description = "the requested range of the dump", body = super::openapi::FileBytes, content_type = "application/gzip"),
+        (status = 304, description = "the dump named by `If-None-Match` is still the current one"),
+        (status = 416, description = "the range lies outside the file"),
+        (status = 503, description = "no dump has been built yet (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn dump(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let info = current_dump(&state)?;
+    super::etag::serve_file(
+        request,
+        &state.dump.path(&info),
+        &info.sha256,
+        "application/gzip",
+        "catalog.nt.gz",
+    )
+    .await
+}
+
+#[utoipa::path(
+    get,
+    path = "/catalog/dump.json",
+    summary = "What the catalog dump holds: the change-log sequence it was built at, its sha256, size and counts",
+    tag = "dcat",
+    responses(
+        (status = 200, description = "the dump's description", body = catalog::dump::DumpInfo),
+        (status = 503, description = "no dump has been built yet (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn dump_info(State(state): State<AppState>) -> Result<Response, ApiError> {
+    Ok(axum::Json(current_dump(&state)?).into_response())
 }
 
 /// RDF in the negotiated syntax; Turtle when the client accepts anything (or JSON: JSON-LD is JSON).

@@ -53,6 +53,13 @@ pub enum ApiError {
         /// Seconds until a request can pass again (the `Retry-After` header).
         retry_after_secs: u64,
     },
+    /// Not there yet, but will be (the `Retry-After` header says when to ask again).
+    Unavailable {
+        /// What is not there yet.
+        detail: String,
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// Something broke on our side (logged, never shown).
     Internal(String),
 }
@@ -178,6 +185,12 @@ impl ApiError {
                 format!("too many requests; retry in {retry_after_secs} s"),
                 vec![],
             ),
+            Self::Unavailable { detail, .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                detail.clone(),
+                vec![],
+            ),
             Self::NotAcceptable(m) => (
                 StatusCode::NOT_ACCEPTABLE,
                 "not-acceptable",
@@ -237,7 +250,11 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Self::TooManyRequests { retry_after_secs } = self {
+        if let Self::TooManyRequests { retry_after_secs }
+        | Self::Unavailable {
+            retry_after_secs, ..
+        } = self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

@@ -62,3 +62,42 @@ fn if_none_match(headers: &HeaderMap, tag: &str) -> bool {
         .flat_map(|v| v.split(','))
         .any(|t| t.trim() == "*" || strip(t) == strip(tag))
 }
+
+/// Serves a stored file named by its sha256: `ETag` = the hash (`If-None-Match` answers 304), `Digest`, `Range`
+/// (206, 416) and HEAD, as an attachment named `download_name`.
+pub(super) async fn serve_file(
+    request: Request,
+    path: &std::path::Path,
+    sha256: &str,
+    media_type: &str,
+    download_name: &str,
+) -> Result<Response, ApiError> {
+    let etag = format!("\"{sha256}\"");
+    if if_none_match(request.headers(), &etag) {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        r.headers_mut()
+            .insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex tag"));
+        return Ok(r);
+    }
+    let served = tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(path), request)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = served.map(axum::body::Body::new);
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex tag"));
+    if let Ok(m) = HeaderValue::from_str(media_type) {
+        headers.insert(header::CONTENT_TYPE, m);
+    }
+    if let Ok(bytes) = hex::decode(sha256) {
+        use base64::Engine as _;
+        let digest = base64::engine::general_purpose::STANDARD.encode(bytes);
+        headers.insert(
+            "digest",
+            HeaderValue::from_str(&format!("sha-256={digest}")).expect("base64"),
+        );
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{download_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}

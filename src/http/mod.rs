@@ -54,6 +54,8 @@ pub struct AppState {
     pub sparql_permits: Arc<tokio::sync::Semaphore>,
     /// The search index.
     pub search: catalog::search::SearchIndex,
+    /// The whole-catalog dump (gzipped N-Triples) for harvesters.
+    pub dump: catalog::dump::Dump,
     /// Bounds concurrent searches (they run on blocking threads), apart from the per-client rate limits.
     pub search_permits: Arc<tokio::sync::Semaphore>,
     /// False until the projections are built.

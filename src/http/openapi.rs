@@ -37,6 +37,11 @@ impl<T> Listing<T> {
     }
 }
 
+/// The bytes of a file (a download).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(#[allow(dead_code)] Vec<u8>);
+
 /// One page of a listing that also counts every match.
 #[derive(ToSchema)]
 pub struct CountedPage {
@@ -258,6 +263,8 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         super::agencies::put_item,
         super::agencies::needs_attention,
         super::search::search,
+        super::dcat::dump,
+        super::dcat::dump_info,
         super::data::rows,
         super::admin::create_token,
         super::admin::record_harvest_run,
@@ -283,6 +290,7 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         (name = "catalog", description = "Datasets: revisions, workflow, distributions, releases, usage"),
         (name = "agencies", description = "Yearly open-data lists and plans"),
         (name = "search", description = "Full-text search with facets"),
+        (name = "dcat", description = "DCAT-AP for harvesters: the whole catalog as one download"),
         (name = "data", description = "Rows of CSV distributions"),
         (name = "changes", description = "The change feed"),
         (name = "admin", description = "Tokens and harvest history (admin tokens)"),

@@ -9,6 +9,7 @@ mod ckan;
 mod crash;
 mod data;
 mod dcat;
+mod dump;
 mod first_run;
 mod generate;
 mod harvest;

@@ -132,6 +132,8 @@ pub struct DatasetQuery {
     pub cursor: Option<String>,
     /// Page size.
     pub limit: usize,
+    /// Leave `total` at 0 instead of counting every match (a reader that pages through everything, at any size).
+    pub skip_total: bool,
 }
 
 /// A page of datasets.
@@ -430,7 +432,11 @@ impl Catalog {
         for a in &args {
             count = count.bind(a.as_str());
         }
-        let total: i64 = count.fetch_one(self.db.pool()).await?.try_get(0)?;
+        let total: i64 = if q.skip_total {
+            0
+        } else {
+            count.fetch_one(self.db.pool()).await?.try_get(0)?
+        };
         let mut page_filter = filter.clone();
         let mut page_args = args.clone();
         if let Some(c) = &q.cursor {

@@ -1,7 +1,7 @@
 //! A distribution's file: the upload (streamed into the content-addressed store by the catalog's one "add a file"
 //! use case), the download (`ETag` = sha256, `Digest`, `Range`) and the CSV preview.
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use catalog::store::NewFile;
 use registry::InputProblem;
@@ -122,63 +122,16 @@ pub(crate) async fn download(
         };
     };
     let path = state.catalog.file_path(&sha)?;
-    let etag = format!("\"{sha}\"");
-    let matches = request
-        .headers()
-        .get(axum::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
-    if matches {
-        let mut r = StatusCode::NOT_MODIFIED.into_response();
-        r.headers_mut()
-            .insert(axum::http::header::ETAG, etag.parse().expect("ascii"));
-        return Ok(r);
-    }
-    // ServeFile answers Range requests (206, 416) and HEAD.
-    let served = tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(&path), request)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let mut response = served.map(axum::body::Body::new);
-    let headers = response.headers_mut();
-    headers.insert(axum::http::header::ETAG, etag.parse().expect("ascii"));
-    if let Some(m) = dist.media_type.as_deref().and_then(|m| m.parse().ok()) {
-        headers.insert(axum::http::header::CONTENT_TYPE, m);
-    }
-    headers.insert(
-        "digest",
-        format!("sha-256={}", hex_to_base64(&sha))
-            .parse()
-            .expect("ascii"),
-    );
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{id}-{did}\"")
-            .parse()
-            .expect("ascii ids"),
-    );
-    Ok(response)
-}
-
-fn hex_to_base64(hex_digest: &str) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = hex::decode(hex_digest).unwrap_or_default();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*chunk.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    super::super::etag::serve_file(
+        request,
+        &path,
+        &sha,
+        dist.media_type
+            .as_deref()
+            .unwrap_or("application/octet-stream"),
+        &format!("{id}-{did}"),
+    )
+    .await
 }
 
 #[utoipa::path(
