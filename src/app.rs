@@ -189,7 +189,11 @@ impl Application {
         if info.homepage.is_none() {
             info.homepage = Some(config.base_uri.clone());
         }
-        let projection = catalog::graph::Projection::new(catalog.clone(), info.clone())?;
+        let projection = catalog::graph::Projection::open(
+            &config.data_dir.join("rdf"),
+            catalog.clone(),
+            info.clone(),
+        )?;
         let search = catalog::search::SearchIndex::open(&config.data_dir.join("index"))?;
         let dump = catalog::dump::Dump::open(&config.data_dir.join("dump"))?;
         let state = AppState {
@@ -286,8 +290,14 @@ impl Application {
 /// nodes' writes.
 async fn project(state: AppState) {
     let started = std::time::Instant::now();
+    let resumed = state.projection.resumable();
     loop {
-        match state.projection.rebuild().await {
+        let outcome = if resumed {
+            state.projection.resume().await
+        } else {
+            state.projection.rebuild().await
+        };
+        match outcome {
             Ok(()) => break,
             Err(e) => {
                 tracing::error!(error = %e, "building the RDF projection failed; retrying");
@@ -295,19 +305,27 @@ async fn project(state: AppState) {
             }
         }
     }
-    tracing::info!(
-        quads = state.projection.len(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "RDF projection built"
-    );
+    if resumed {
+        tracing::info!(
+            from_seq = state.projection.applied(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "RDF projection resumed from disk"
+        );
+    } else {
+        tracing::info!(
+            quads = state.projection.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "RDF projection built"
+        );
+    }
     let started = std::time::Instant::now();
     let indexer = catalog::indexer::Indexer {
         catalog: &state.catalog,
         index: &state.search,
     };
     let projectors: [&dyn catalog::changes::Projector; 2] = [&state.projection, &indexer];
-    // Both follow the log from the sequence they recorded (the search index persists; the RDF projection was just
-    // built at the head it read).
+    // Both follow the log from the sequence they recorded (both persist under the data directory; a rebuilt RDF
+    // projection starts at the head it read).
     while let Err(e) = catalog::changes::catch_up(&state.catalog, &projectors).await {
         tracing::error!(error = %e, "catching up the projections failed; retrying");
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;

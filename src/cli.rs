@@ -224,7 +224,8 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Rebuild the search index from the SQL store (the server must be stopped: it owns the index writer).
+    /// Rebuild the search index from the SQL store now, and have the next start rebuild the RDF projection (the server
+    /// must be stopped: it owns both).
     Reindex {
         #[command(flatten)]
         store: StoreArgs,

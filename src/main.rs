@@ -380,6 +380,9 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 "reindexed {n} datasets in {} ms",
                 started.elapsed().as_millis()
             );
+            // The RDF projection is rebuilt by the next `serve`, which knows the base URI it mints under.
+            catalog::graph::Projection::forget(&config.data_dir.join("rdf"))?;
+            println!("the RDF projection will be rebuilt at the next start");
             Ok(())
         }
         Command::Openapi => {

@@ -1,12 +1,20 @@
 //! The RDF projection: an oxigraph store holding the DCAT graph of every published dataset and the SKOS graph of every
 //! code list, one named graph per dataset and per list, fed from the change log.
 //!
-//! SQL stays the only store a write must reach. The projection is rebuilt from SQL when the process starts (in memory:
-//! nothing to repair after a crash) and then follows the change log: as a [`crate::changes::Projector`] it re-projects every
-//! dataset and list named by entries after the last applied sequence, so applying an entry twice is harmless.
-use std::sync::Arc;
+//! SQL stays the only store a write must reach. The projection follows the change log: as a
+//! [`crate::changes::Projector`] it re-projects every dataset and list named by entries after the last applied sequence
+//! from their state in SQL, so applying an entry twice is harmless.
+//!
+//! On disk ([`Projection::open`], oxigraph's RocksDB storage) it survives restarts: beside the store, `state.json`
+//! records the sequence applied, the format and the base URI it was built for. It is written only after the store has
+//! been flushed to disk, so it never claims more than the store holds (a crash, even a power loss, only means a few
+//! entries are applied again), and it is removed before a rebuild starts, so a rebuild cut short starts over. A
+//! restart catches up from the recorded sequence; a full rebuild happens only when there is no state, when the format
+//! or the base URI changed, or on request (`opendata reindex`). [`Projection::new`] keeps everything in memory.
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::changes::{Applying, Batch, Projector};
 use crate::dcat::CatalogInfo;
@@ -24,6 +32,26 @@ pub struct Projection {
     catalog: Catalog,
     info: Arc<CatalogInfo>,
     applied: Arc<AtomicI64>,
+    /// On disk: where the applied sequence is recorded, and when it last was.
+    state: Option<Arc<StateFile>>,
+}
+
+/// What the on-disk store holds; a store whose state differs from what this code would build is rebuilt.
+const FORMAT: u32 = 1;
+/// The applied sequence is recorded (after a flush of the store) at most this often while changes flow.
+const RECORD_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct State {
+    format: u32,
+    base_uri: String,
+    applied: i64,
+}
+
+struct StateFile {
+    path: PathBuf,
+    recorded: Mutex<(Instant, i64)>,
 }
 
 /// What a SPARQL query can fail with.
@@ -57,7 +85,7 @@ pub enum ResultsFormat {
 }
 
 impl Projection {
-    /// An empty projection.
+    /// An empty projection in memory (built by [`Projection::rebuild`] at every start).
     pub fn new(catalog: Catalog, info: CatalogInfo) -> Result<Self, CatalogError> {
         let store = Store::new().map_err(|e| storage(e.to_string()))?;
         Ok(Self {
@@ -65,7 +93,82 @@ impl Projection {
             catalog,
             info: Arc::new(info),
             applied: Arc::new(AtomicI64::new(0)),
+            state: None,
         })
+    }
+
+    /// The projection kept on disk in `dir` (made if missing), resuming from the sequence recorded there when the
+    /// store was built by this format for this base URI; otherwise it starts empty and [`Projection::resumable`] is
+    /// false.
+    pub fn open(dir: &Path, catalog: Catalog, info: CatalogInfo) -> Result<Self, CatalogError> {
+        std::fs::create_dir_all(dir).map_err(|e| storage(format!("{}: {e}", dir.display())))?;
+        let store = Store::open(dir.join("store")).map_err(|e| storage(e.to_string()))?;
+        let path = dir.join("state.json");
+        let applied = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+            .filter(|s| s.format == FORMAT && s.base_uri == catalog.registry().base_uri())
+            .map_or(0, |s| s.applied);
+        Ok(Self {
+            store,
+            catalog,
+            info: Arc::new(info),
+            applied: Arc::new(AtomicI64::new(applied)),
+            state: Some(Arc::new(StateFile {
+                path,
+                recorded: Mutex::new((Instant::now(), applied)),
+            })),
+        })
+    }
+
+    /// Whether the store holds a projection to catch up from (else [`Projection::rebuild`] it).
+    pub fn resumable(&self) -> bool {
+        self.state.is_some() && self.applied() > 0
+    }
+
+    /// Takes up a stored projection: the catalog's own description is projected anew (the configuration may have
+    /// changed); the datasets and lists then catch up from the recorded sequence.
+    pub async fn resume(&self) -> Result<(), CatalogError> {
+        self.project_catalog_node().await
+    }
+
+    /// Removes the on-disk state so that the next start rebuilds (`opendata reindex`).
+    pub fn forget(dir: &Path) -> Result<(), CatalogError> {
+        match std::fs::remove_file(dir.join("state.json")) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(storage(e.to_string())),
+        }
+    }
+
+    /// Records `applied` beside an on-disk store, after flushing the store so that the record never runs ahead of it;
+    /// at most every [`RECORD_EVERY`] unless `now`.
+    async fn record(&self, applied: i64, now: bool) -> Result<(), CatalogError> {
+        let Some(state) = self.state.clone() else {
+            return Ok(());
+        };
+        {
+            let recorded = state.recorded.lock().expect("state lock");
+            if recorded.1 == applied || (!now && recorded.0.elapsed() < RECORD_EVERY) {
+                return Ok(());
+            }
+        }
+        let store = self.store.clone();
+        let body = serde_json::to_vec(&State {
+            format: FORMAT,
+            base_uri: self.catalog.registry().base_uri().to_owned(),
+            applied,
+        })
+        .expect("serializes");
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
+            store.flush().map_err(|e| e.to_string())?;
+            write_synced(&state.path, &body).map_err(|e| e.to_string())?;
+            *state.recorded.lock().expect("state lock") = (Instant::now(), applied);
+            Ok(())
+        })
+        .await
+        .map_err(|e| storage(e.to_string()))?
+        .map_err(storage)
     }
 
     /// The last change-log sequence applied.
@@ -111,7 +214,18 @@ impl Projection {
     /// Rebuilds everything from SQL.
     pub async fn rebuild(&self) -> Result<(), CatalogError> {
         let head = self.catalog.registry().version_tag().await?;
-        self.store.clear().map_err(|e| storage(e.to_string()))?;
+        if let Some(state) = &self.state {
+            // A rebuild cut short must not be taken for a whole projection.
+            if let Some(dir) = state.path.parent() {
+                Self::forget(dir)?;
+            }
+        }
+        self.applied.store(0, Ordering::SeqCst);
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.clear())
+            .await
+            .map_err(|e| storage(e.to_string()))?
+            .map_err(|e| storage(e.to_string()))?;
         self.project_catalog_node().await?;
         for list in self.catalog.registry().lists().await? {
             self.project_list(list.meta.id.as_str()).await?;
@@ -147,7 +261,7 @@ impl Projection {
             }
         }
         self.applied.store(head, Ordering::SeqCst);
-        Ok(())
+        self.record(head, true).await
     }
 
     /// Re-projects the datasets and lists a batch names and records the batch as applied.
@@ -159,7 +273,7 @@ impl Projection {
             self.project_dataset(id).await?;
         }
         self.applied.store(batch.last_seq, Ordering::SeqCst);
-        Ok(())
+        self.record(batch.last_seq, false).await
     }
 
     async fn replace_graph(
@@ -335,6 +449,20 @@ impl Projector for Projection {
     fn apply<'a>(&'a self, batch: &'a Batch) -> Applying<'a> {
         Box::pin(self.apply_batch(batch))
     }
+}
+
+/// Writes a small file whole: a temporary file, synced, renamed over the old one, and the folder synced.
+fn write_synced(path: &Path, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(body)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn storage(message: String) -> CatalogError {

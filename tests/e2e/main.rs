@@ -22,6 +22,7 @@ mod openapi;
 mod pages;
 mod registry;
 mod registry_guards;
+mod restart;
 mod search;
 mod security;
 mod usage;
