@@ -12,8 +12,9 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
+use ckan::{CkanError, bool_param, int_param, params, required, string_param};
 use serde_json::{Map, Value, json};
 
 use faults::{FaultConfig, FaultKind, Faults, RateLimiter};
@@ -124,84 +125,18 @@ impl Portal {
     }
 }
 
-/// A CKAN error answer.
-struct CkanError {
-    status: StatusCode,
-    kind: &'static str,
-    fields: Map<String, Value>,
-}
-
-impl CkanError {
-    fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
-        let mut fields = Map::new();
-        fields.insert("message".into(), json!(message.into()));
-        Self {
-            status,
-            kind,
-            fields,
-        }
-    }
-
-    fn validation(field: &str, message: impl Into<String>) -> Self {
-        let mut fields = Map::new();
-        fields.insert(field.to_owned(), json!([message.into()]));
-        Self {
-            status: StatusCode::CONFLICT,
-            kind: "Validation Error",
-            fields,
-        }
-    }
-
-    fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "Not Found Error", message)
-    }
-
-    fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "Authorization Error", message)
-    }
-}
-
 impl From<StoreError> for CkanError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(m) => CkanError::not_found(format!("Not found: {m}")),
-            StoreError::Invalid(fields) => CkanError {
-                status: StatusCode::CONFLICT,
-                kind: "Validation Error",
-                fields,
-            },
-            StoreError::Database(e) => {
-                tracing::error!(error = %e, "mock portal store");
-                CkanError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Error",
-                    "Internal error",
-                )
-            }
-        }
-    }
-}
-
-fn envelope(site: &str, action: &str, outcome: Result<Value, CkanError>) -> Response {
-    let help = format!("{site}/api/3/action/help_show?name={action}");
-    match outcome {
-        Ok(result) => {
-            axum::Json(json!({ "help": help, "success": true, "result": result })).into_response()
-        }
-        Err(e) => {
-            let mut error = e.fields;
-            error.insert("__type".into(), json!(e.kind));
-            (
-                e.status,
-                axum::Json(json!({ "help": help, "success": false, "error": error })),
-            )
-                .into_response()
+            StoreError::Invalid(fields) => CkanError::invalid(fields),
+            StoreError::Database(e) => CkanError::internal(format!("mock portal store: {e}")),
         }
     }
 }
 
 fn injected_error(site: &str, action: &str, when: &str) -> Response {
-    let mut r = envelope(
+    let mut r = ckan::answer(
         site,
         action,
         Err(CkanError::new(
@@ -215,7 +150,7 @@ fn injected_error(site: &str, action: &str, when: &str) -> Response {
 }
 
 fn too_many(site: &str, action: &str, wait_seconds: u64) -> Response {
-    let mut r = envelope(
+    let mut r = ckan::answer(
         site,
         action,
         Err(CkanError::new(
@@ -281,7 +216,7 @@ async fn action(
     match fault {
         Some(FaultKind::ErrorAfter) => injected_error(&site, &action, "after"),
         Some(FaultKind::Drop) => dropped(),
-        _ => envelope(&site, &action, outcome),
+        _ => ckan::answer(&site, &action, outcome),
     }
 }
 
@@ -295,81 +230,6 @@ fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
 }
 
 /// Parameters from the query string and the body (JSON or a form).
-fn params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, CkanError> {
-    let mut out = Map::new();
-    for (k, v) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
-        out.insert(k.into_owned(), Value::String(v.into_owned()));
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(out);
-    }
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-    if form {
-        for (k, v) in form_urlencoded::parse(body) {
-            out.insert(k.into_owned(), Value::String(v.into_owned()));
-        }
-        return Ok(out);
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => {
-            out.extend(map);
-            Ok(out)
-        }
-        _ => Err(CkanError::new(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            "JSON Error: Could not read the request body as a JSON object",
-        )),
-    }
-}
-
-fn text(p: &Map<String, Value>, name: &str) -> Option<String> {
-    match p.get(name)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-fn required(p: &Map<String, Value>, name: &str) -> Result<String, CkanError> {
-    text(p, name)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| CkanError::validation(name, "Missing value"))
-}
-
-fn number(
-    p: &Map<String, Value>,
-    name: &str,
-    default: usize,
-    max: usize,
-) -> Result<usize, CkanError> {
-    let value = match p.get(name) {
-        None | Some(Value::Null) => return Ok(default),
-        Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        Some(_) => None,
-    };
-    match value {
-        Some(v) if v <= max => Ok(v),
-        Some(_) => Err(CkanError::validation(
-            name,
-            format!("Must be less than or equal to {max}"),
-        )),
-        None => Err(CkanError::validation(name, "Invalid integer")),
-    }
-}
-
-fn flag(p: &Map<String, Value>, name: &str) -> bool {
-    match p.get(name) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => matches!(s.to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
-        _ => false,
-    }
-}
-
 async fn handle(
     shared: &Shared,
     action: &str,
@@ -427,8 +287,8 @@ async fn handle(
         }
         "package_list" => {
             let names = store.package_names().await?;
-            let offset = number(&p, "offset", 0, usize::MAX)?;
-            let limit = number(&p, "limit", usize::MAX, usize::MAX)?;
+            let offset = int_param(&p, "offset", 0, usize::MAX)?;
+            let limit = int_param(&p, "limit", usize::MAX, usize::MAX)?;
             Ok(json!(
                 names
                     .into_iter()
@@ -449,7 +309,7 @@ async fn handle(
             // Counted with an index: listing every package to count them made this call take seconds on a
             // 100,000-package portal, and the harvester asks it once per organization each run.
             org["package_count"] = json!(store.package_count(&org_id).await?);
-            if flag(&p, "include_datasets") {
+            if bool_param(&p, "include_datasets")? {
                 org["packages"] = json!(store.packages_owned_by(false, Some(&org_id)).await?);
             }
             Ok(org)
@@ -457,9 +317,9 @@ async fn handle(
         "organization_list" => {
             let orgs = store.organizations().await?;
             let packages = store.packages(false).await?;
-            let offset = number(&p, "offset", 0, usize::MAX)?;
-            let limit = number(&p, "limit", usize::MAX, usize::MAX)?;
-            let all_fields = flag(&p, "all_fields");
+            let offset = int_param(&p, "offset", 0, usize::MAX)?;
+            let limit = int_param(&p, "limit", usize::MAX, usize::MAX)?;
+            let all_fields = bool_param(&p, "all_fields")?;
             let out: Vec<Value> = orgs
                 .into_iter()
                 .skip(offset)
@@ -557,17 +417,17 @@ async fn package_search(
     p: &Map<String, Value>,
     sysadmin: bool,
 ) -> Result<Value, CkanError> {
-    let rows = number(p, "rows", 10, 1000)?;
-    let start = number(p, "start", 0, usize::MAX)?;
-    let include_deleted = sysadmin && flag(p, "include_deleted");
-    let include_private = sysadmin && flag(p, "include_private");
-    let q = text(p, "q").unwrap_or_default();
+    let rows = int_param(p, "rows", 10, 1000)?;
+    let start = int_param(p, "start", 0, usize::MAX)?;
+    let include_deleted = sysadmin && bool_param(p, "include_deleted")?;
+    let include_private = sysadmin && bool_param(p, "include_private")?;
+    let q = string_param(p, "q")?.unwrap_or_default();
     let terms: Vec<String> = if q.trim() == "*:*" {
         Vec::new()
     } else {
         q.split_whitespace().map(str::to_lowercase).collect()
     };
-    let filters = match text(p, "fq") {
+    let filters = match string_param(p, "fq")? {
         Some(fq) => parse_fq(&fq)?,
         None => Vec::new(),
     };
@@ -592,7 +452,8 @@ async fn package_search(
                 .all(|(field, value)| field_values(pkg, field).iter().any(|v| v == value))
         })
         .collect();
-    let sort = text(p, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".into());
+    let sort =
+        string_param(p, "sort")?.unwrap_or_else(|| "score desc, metadata_modified desc".into());
     let key = |pkg: &Value, field: &str| pkg[field].as_str().unwrap_or_default().to_lowercase();
     match sort.trim() {
         "name asc" => matched.sort_by_key(|a| key(a, "name")),

@@ -174,53 +174,7 @@ pub struct ChainCheck {
 
 /// Recomputes every hash of the chain.
 pub async fn verify(pool: &sqlx::AnyPool) -> Result<ChainCheck, RegistryError> {
-    let rows = sqlx::query(
-        "SELECT seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, prev_hash, entry_hash \
-         FROM change_log ORDER BY seq",
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut head = GENESIS.to_owned();
-    for (expected_seq, row) in (1i64..).zip(rows.iter()) {
-        let seq: i64 = row.try_get(0)?;
-        let recorded_at: String = row.try_get(1)?;
-        let detail: String = row.try_get(7)?;
-        let before: Option<String> = row.try_get(5)?;
-        let after: Option<String> = row.try_get(6)?;
-        let actor: String = row.try_get(2)?;
-        let action: String = row.try_get(3)?;
-        let subject: String = row.try_get(4)?;
-        let prev: String = row.try_get(8)?;
-        let stored: String = row.try_get(9)?;
-        let entry = NewEntry {
-            actor: &actor,
-            action: &action,
-            subject: &subject,
-            before: before.as_deref(),
-            after: after.as_deref(),
-            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-        };
-        let body = serde_json::to_string(&Hashed {
-            seq,
-            recorded_at: &recorded_at,
-            entry: &entry,
-        })
-        .expect("entry serializes");
-        let hash = sha256_hex(format!("{head}{body}").as_bytes());
-        if seq != expected_seq || prev != head || hash != stored {
-            return Ok(ChainCheck {
-                entries: rows.len() as i64,
-                head,
-                first_bad_seq: Some(seq),
-            });
-        }
-        head = hash;
-    }
-    Ok(ChainCheck {
-        entries: rows.len() as i64,
-        head,
-        first_bad_seq: None,
-    })
+    crate::verify::verify_chain_from(pool, 0, GENESIS).await
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::AppState;
-use super::ckan::{CkanFailure, CkanListSuccess, CkanSuccess};
+use ckan::{CkanFailure, CkanListSuccess, CkanSuccess};
 
 pub use super::error::Problem;
 
@@ -102,7 +102,17 @@ impl Modify for SharedResponses {
                 let ckan = path.starts_with("/api/3/");
                 if takes_input {
                     if ckan {
-                        add(operation, "400", ckan_failure("a parameter is invalid"));
+                        // CKAN answers a `Validation Error` with 409 and a body that is not JSON with 400.
+                        add(
+                            operation,
+                            "409",
+                            ckan_failure("a parameter is invalid (`Validation Error`)"),
+                        );
+                        add(
+                            operation,
+                            "400",
+                            ckan_failure("the body is not a JSON object (`Bad request`)"),
+                        );
                     } else {
                         add(
                             operation,

@@ -27,7 +27,7 @@ async fn ckanapi_client_works_against_the_action_api(backend: Backend) {
     assert!(report.contains("all checks passed"), "{report}");
     // CKAN's envelope and error shape, as raw JSON.
     let r = app.get("/api/3/action/package_search?rows=abc").await;
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 409, "CKAN answers a Validation Error with 409");
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["success"], false);
     assert_eq!(v["error"]["__type"], "Validation Error");

@@ -2,8 +2,8 @@
 use serde_json::{Map, Value, json};
 
 use super::envelope::CkanError;
-use super::params::{int_param, required, string_param};
 use crate::http::AppState;
+use ckan::{int_param, required, string_param};
 
 /// `datastore_search` over the tabular data API: `resource_id` is `{dataset}.{distribution}` as in `package_show`.
 pub(super) async fn datastore_search(

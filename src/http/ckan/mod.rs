@@ -22,8 +22,8 @@ use serde_json::json;
 pub use envelope::{CkanFailure, CkanListSuccess, CkanSuccess};
 
 use super::AppState;
+use ckan::{params, required};
 use envelope::{CkanError, answer};
-use params::{params, required};
 
 /// CKAN caps `rows` at 1000.
 pub const MAX_ROWS: usize = 1000;

@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 use super::Labels;
 use super::envelope::CkanError;
 use super::packages::{all_published, package};
-use super::params::{bool_param, required, window};
+use super::params::window;
 use crate::http::AppState;
+use ckan::{bool_param, required};
 
 /// An agency's organization name: its code in lowercase.
 pub(super) fn org_name(code: &str) -> String {

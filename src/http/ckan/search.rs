@@ -6,9 +6,9 @@ use serde_json::{Map, Value, json};
 use super::envelope::CkanError;
 use super::organizations::org_name;
 use super::packages::package;
-use super::params::{int_param, string_param};
 use super::{Labels, MAX_ROWS};
 use crate::http::AppState;
+use ckan::{int_param, string_param};
 
 /// CKAN's facet field names and ours.
 const FACET_FIELDS: &[(&str, &str)] = &[
