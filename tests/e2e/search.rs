@@ -90,7 +90,7 @@ async fn search_folds_vietnamese_and_counts_facets_right(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| registry::text::fold(i["titleVi"].as_str().unwrap()))
+        .map(|i| registry::text::fold(i["title"]["vi"].as_str().unwrap()))
         .collect();
     let mut sorted = titles.clone();
     sorted.sort();
