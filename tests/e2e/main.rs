@@ -22,5 +22,6 @@ mod pages;
 mod registry;
 mod registry_guards;
 mod search;
+mod search_relevance;
 mod security;
 mod usage;
