@@ -104,19 +104,20 @@ pub fn parse_query(query: &str) -> Result<SearchQuery, ApiError> {
     Ok(out)
 }
 
-/// Runs a search on a blocking thread behind the search permits.
+/// Runs a search (every word must match) on a blocking thread behind the search permits.
 pub async fn run(state: &AppState, query: SearchQuery) -> Result<SearchResults, ApiError> {
-    Ok(run_with_codes(state, query, 0).await?.0)
+    blocking(state, move |index| index.search(&query)).await
 }
 
-/// Runs a search and, for its text on the first page, looks up to `codes` code items up too.
+/// Runs a search for a person at the search box (falling back to any word, with "did you mean") and, for its text
+/// on the first page, looks up to `codes` code items too.
 pub async fn run_with_codes(
     state: &AppState,
     query: SearchQuery,
     codes: usize,
 ) -> Result<(SearchResults, Vec<CodeHit>), ApiError> {
     blocking(state, move |index| {
-        let results = index.search(&query)?;
+        let results = index.find(&query)?;
         let codes = match query.q.as_deref() {
             Some(q) if query.offset == 0 => index.search_codes(q, codes)?,
             _ => Vec::new(),

@@ -482,19 +482,32 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Runs a search over the datasets. When no dataset has every word, runs again for any of them (most words
-    /// first) and says so. Blocking: call it under `spawn_blocking`.
+    /// Runs a search over the datasets: every word (or one of its synonyms) must match. Blocking: call it under
+    /// `spawn_blocking`.
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.search_with(query, false)
+    }
+
+    /// Like [`Self::search`], for a person at a search box: when no dataset has every word, runs again for any of
+    /// them (those with most words first) and says so, and offers "did you mean" for words the index has never seen.
+    /// Blocking.
+    pub fn find(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.search_with(query, true)
+    }
+
+    fn search_with(&self, query: &SearchQuery, help: bool) -> Result<SearchResults, SearchError> {
         let text = query.q.as_deref().map(|q| self.read_text(q));
         let text = text.filter(|t| !t.is_empty());
         let mut results = self.run(query, text.as_ref().map(query::Text::all))?;
         if let Some(text) = &text {
-            if results.total == 0 && text.len() > 1 {
+            if help && results.total == 0 && text.len() > 1 {
                 results = self.run(query, Some(text.any(1)))?;
                 results.relaxed = results.total > 0;
             }
+            if help {
+                results.did_you_mean = self.did_you_mean(&text.words);
+            }
             results.synonyms.clone_from(&text.synonyms);
-            results.did_you_mean = self.did_you_mean(&text.words);
         }
         Ok(results)
     }

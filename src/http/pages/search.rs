@@ -256,20 +256,14 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     };
     query.filters.sort();
     query.filters.dedup();
-    let (results, codes) = match &query.q {
-        Some(_) if query.filters.is_empty() => {
-            crate::http::search::run_with_codes(
-                state,
-                query.clone(),
-                crate::http::search::CODE_HITS,
-            )
-            .await?
-        }
-        _ => (
-            crate::http::search::run(state, query.clone()).await?,
-            Vec::new(),
-        ),
+    // Code items beside the datasets, unless the datasets are narrowed by a filter.
+    let code_hits = if query.filters.is_empty() {
+        crate::http::search::CODE_HITS
+    } else {
+        0
     };
+    let (results, codes) =
+        crate::http::search::run_with_codes(state, query.clone(), code_hits).await?;
     // Nothing with every word: completions of what was typed, as links (the box's suggestions without JavaScript).
     let suggestions = match &query.q {
         Some(q) if results.total == 0 || results.relaxed => suggestion_views(
@@ -293,7 +287,10 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
                 limit: 1,
                 ..query.clone()
             };
-            let counts = crate::http::search::run(state, others).await?.facets;
+            let counts = crate::http::search::run_with_codes(state, others, 0)
+                .await?
+                .0
+                .facets;
             if let Some(c) = counts.get(*name) {
                 facets.insert((*name).to_owned(), c.clone());
             }
