@@ -58,7 +58,12 @@ pub fn parse_query(query: &str) -> Result<SearchQuery, ApiError> {
         |field: &str, msg: String| ApiError::BadRequest(vec![InputProblem::field(field, msg)]);
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
-            "q" => out.q = Some(value.into_owned()).filter(|v| !v.trim().is_empty()),
+            "q" => {
+                if value.chars().count() > 500 {
+                    return Err(bad("q", "at most 500 characters".into()));
+                }
+                out.q = Some(value.into_owned()).filter(|v| !v.trim().is_empty());
+            }
             "sort" => {
                 out.sort = match value.as_ref() {
                     "relevance" => Sort::Relevance,
@@ -160,7 +165,7 @@ pub async fn suggestions(
     path = "/api/v1/search",
     summary = "Search datasets with facets",
     tag = "search",
-    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant"), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)")),
+    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant, widened by the steward-curated synonyms", max_length = 500), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)")),
     responses(
         (status = 200, description = "Matching datasets with facet counts, and the code items matching the same words", body = SearchPage),
     ),

@@ -247,6 +247,13 @@ async fn search_box_finds_codes_synonyms_and_what_was_meant(backend: Backend) {
         assert_eq!(p["errors"][0]["field"], field, "{q}");
     }
 
+    // A query is bounded.
+    let r = app
+        .get(&format!("/api/v1/search?q={}", "a".repeat(501)))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "q");
+
     // A steward's new synonym group applies at once, without reindexing.
     assert_eq!(search(&app, "q=minorities").await["total"], 0);
     let steward = app

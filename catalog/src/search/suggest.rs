@@ -15,6 +15,8 @@ use registry::model::LangText;
 const SCAN: usize = 20_000;
 /// Completions of the last word tried at most (the most frequent).
 const COMPLETIONS: usize = 30;
+/// Unknown words looked up at most per query (the rest are kept as typed).
+const CORRECTED: usize = 4;
 
 /// A dataset offered as a completion.
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +106,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let fields = [f.title_fold, f.text_fold];
         let mut changed = false;
+        let mut looked_up = 0;
         let mut out = Vec::with_capacity(words.len());
         for word in words {
             let known = fields.iter().any(|field| {
@@ -112,10 +115,15 @@ impl SearchIndex {
                     .is_ok_and(|n| n > 0)
             });
             let chars: Vec<char> = word.chars().collect();
-            if known || chars.len() < 3 || chars.iter().all(char::is_ascii_digit) {
+            if known
+                || chars.len() < 3
+                || chars.iter().all(char::is_ascii_digit)
+                || looked_up == CORRECTED
+            {
                 out.push(word.clone());
                 continue;
             }
+            looked_up += 1;
             let max = if chars.len() >= 5 { 2 } else { 1 };
             // Misspellings rarely touch the first letter; reading only its words keeps this cheap.
             let first: String = chars[..1].iter().collect();
