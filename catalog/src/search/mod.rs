@@ -368,10 +368,7 @@ impl SearchIndex {
 
     /// Number of indexed datasets.
     pub fn len(&self) -> u64 {
-        self.reader
-            .searcher()
-            .search(&self.kind_query(DATASET), &Count)
-            .map_or(0, |n| n as u64)
+        datasets_in(&self.reader.searcher())
     }
 
     /// True when nothing is indexed.
@@ -675,6 +672,23 @@ impl SearchIndex {
             did_you_mean: None,
             synonyms: Vec::new(),
         })
+    }
+}
+
+/// The dataset documents a searcher sees (the index also holds code items; an index from before they were added has
+/// datasets only).
+pub fn datasets_in(searcher: &tantivy::Searcher) -> u64 {
+    match searcher.schema().get_field("kind") {
+        Ok(kind) => searcher
+            .search(
+                &TermQuery::new(
+                    Term::from_field_text(kind, DATASET),
+                    IndexRecordOption::Basic,
+                ),
+                &Count,
+            )
+            .map_or(0, |n| n as u64),
+        Err(_) => searcher.num_docs(),
     }
 }
 
