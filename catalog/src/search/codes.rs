@@ -15,18 +15,6 @@ use registry::model::LangText;
 /// The code lists whose items the search box finds.
 pub const SEARCHED_LISTS: &[&str] = &["administrative-units", "agencies"];
 
-/// Words a level is also searched by (so "tỉnh Đà Nẵng" finds "Thành phố Đà Nẵng"), by `(list, level)`.
-const LEVEL_WORDS: &[(&str, &str, &str)] = &[
-    (
-        "administrative-units",
-        "province",
-        "tỉnh thành phố province",
-    ),
-    ("administrative-units", "district", "huyện quận district"),
-    ("administrative-units", "commune", "xã phường commune ward"),
-    ("agencies", "level-1", "bộ cơ quan ngang bộ ministry agency"),
-];
-
 /// Another item named by a code item (its successor, its parent), with its label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -69,7 +57,7 @@ pub struct CodeHit {
 pub struct CodeEntry {
     /// Shown.
     pub hit: CodeHit,
-    /// Definition, searched.
+    /// Definition, indexed with the bodies (not looked up by the search box, which reads labels).
     pub definition: LangText,
     /// Other notations of the code (such as `000.00.00.G01`), searched.
     pub notations: Vec<String>,
@@ -101,12 +89,6 @@ impl SearchIndex {
         let mut body: Vec<&str> = Vec::new();
         body.extend(entry.definition.vi.as_deref());
         body.extend(entry.definition.en.as_deref());
-        if let Some((_, _, words)) = LEVEL_WORDS
-            .iter()
-            .find(|(l, level, _)| *l == hit.list && Some(*level) == hit.level.as_deref())
-        {
-            body.push(words);
-        }
         for t in body {
             doc.add_text(f.text_fold, t);
             doc.add_text(f.text_exact, t);
@@ -117,7 +99,8 @@ impl SearchIndex {
     /// The code items best matching `q` (at most `limit`): all its words, or all but one from three words on; valid
     /// codes and provinces first among equals. Blocking.
     pub fn search_codes(&self, q: &str, limit: usize) -> Result<Vec<CodeHit>, SearchError> {
-        let text = self.read_text(q);
+        // Labels, codes and notations only: what a code item is looked up by (and half the work of a dataset search).
+        let text = self.read_text_in(q, super::query::Scope::Titles);
         if text.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }

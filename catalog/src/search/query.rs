@@ -70,11 +70,38 @@ fn boosted(query: Box<dyn Query>, boost: f32) -> (Occur, Box<dyn Query>) {
     (Occur::Should, Box::new(BoostQuery::new(query, boost)))
 }
 
+/// Where words are looked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Titles and bodies (datasets).
+    Everywhere,
+    /// Titles only (code items: their labels, codes and notations).
+    Titles,
+}
+
+impl Scope {
+    /// The folded fields with their boosts.
+    fn folded(self, f: &Fields) -> Vec<(tantivy::schema::Field, f32)> {
+        match self {
+            Self::Everywhere => vec![(f.title_fold, 2.0), (f.text_fold, 1.0)],
+            Self::Titles => vec![(f.title_fold, 2.0)],
+        }
+    }
+
+    /// The exact fields with their boosts.
+    fn exact(self, f: &Fields) -> Vec<(tantivy::schema::Field, f32)> {
+        match self {
+            Self::Everywhere => vec![(f.title_exact, 3.0), (f.text_exact, 1.5)],
+            Self::Titles => vec![(f.title_exact, 3.0)],
+        }
+    }
+}
+
 /// One word: folded in titles (×2) and bodies, typo tolerant from five letters (half weight), and exact (×3, ×1.5)
 /// when typed with diacritics.
-fn word_clause(f: &Fields, word: &str, exact: Option<&str>) -> Box<dyn Query> {
+fn word_clause(f: &Fields, scope: Scope, word: &str, exact: Option<&str>) -> Box<dyn Query> {
     let mut shoulds = Vec::new();
-    for (field, boost) in [(f.title_fold, 2.0), (f.text_fold, 1.0)] {
+    for (field, boost) in scope.folded(f) {
         let term = Term::from_field_text(field, word);
         shoulds.push(boosted(
             Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
@@ -88,7 +115,7 @@ fn word_clause(f: &Fields, word: &str, exact: Option<&str>) -> Box<dyn Query> {
         }
     }
     if let Some(exact) = exact.filter(|e| *e != word) {
-        for (field, boost) in [(f.title_exact, 3.0), (f.text_exact, 1.5)] {
+        for (field, boost) in scope.exact(f) {
             let term = Term::from_field_text(field, exact);
             shoulds.push(boosted(
                 Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
@@ -100,9 +127,9 @@ fn word_clause(f: &Fields, word: &str, exact: Option<&str>) -> Box<dyn Query> {
 }
 
 /// A synonym's phrase, exactly (no typo tolerance: abbreviations are short and precise), in titles (×2) and bodies.
-fn phrase_clause(f: &Fields, words: &[String]) -> Box<dyn Query> {
+fn phrase_clause(f: &Fields, scope: Scope, words: &[String]) -> Box<dyn Query> {
     let mut shoulds = Vec::new();
-    for (field, boost) in [(f.title_fold, 2.0), (f.text_fold, 1.0)] {
+    for (field, boost) in scope.folded(f) {
         let terms: Vec<Term> = words
             .iter()
             .map(|w| Term::from_field_text(field, w))
@@ -121,8 +148,13 @@ fn phrase_clause(f: &Fields, words: &[String]) -> Box<dyn Query> {
 }
 
 impl SearchIndex {
-    /// Reads a query's text into segments, applying the synonyms in force.
+    /// Reads a query's text into segments looked for everywhere, applying the synonyms in force.
     pub(crate) fn read_text(&self, q: &str) -> Text {
+        self.read_text_in(q, Scope::Everywhere)
+    }
+
+    /// Reads a query's text into segments looked for in `scope`, applying the synonyms in force.
+    pub(crate) fn read_text_in(&self, q: &str, scope: Scope) -> Text {
         let f = &self.fields;
         let folded = tokens(&self.index, FOLD, q);
         let exact = tokens(&self.index, EXACT, q);
@@ -135,7 +167,9 @@ impl SearchIndex {
         while i < folded.len() {
             let words_of = |from: usize, to: usize| -> Vec<Box<dyn Query>> {
                 (from..to)
-                    .map(|j| word_clause(f, &folded[j], exact.as_ref().map(|e| e[j].as_str())))
+                    .map(|j| {
+                        word_clause(f, scope, &folded[j], exact.as_ref().map(|e| e[j].as_str()))
+                    })
                     .collect()
             };
             match synonyms.at(&folded[i..]) {
@@ -147,7 +181,7 @@ impl SearchIndex {
                     let mut shoulds: Vec<(Occur, Box<dyn Query>)> =
                         vec![(Occur::Should, Box::new(BooleanQuery::new(own)))];
                     for alt in &m.alternatives {
-                        shoulds.push(boosted(phrase_clause(f, alt), 0.8));
+                        shoulds.push(boosted(phrase_clause(f, scope, alt), 0.8));
                     }
                     applied.push(format!(
                         "{} → {}",
