@@ -319,6 +319,10 @@ async fn project(state: AppState) {
         );
     }
     let started = std::time::Instant::now();
+    // The synonyms are read at start (the index may already be at the head); later changes arrive through the log.
+    if let Err(e) = catalog::indexer::load_synonyms(&state.catalog, &state.search).await {
+        tracing::error!(error = %e, "reading the search synonyms failed");
+    }
     let indexer = catalog::indexer::Indexer {
         catalog: &state.catalog,
         index: &state.search,

@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this script.
 // 1. Search filters and sort apply as soon as they change (the "Apply filters" button stays for keyboards and no-JS).
 // 2. Code examples get a "Copy" button.
+// 3. File uploads show their progress; 4. the search box suggests as one types (below).
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -100,5 +101,69 @@
       });
       xhr.send(file);
     });
+  });
+})();
+
+// 4. The search box suggests as one types: code items (provinces, communes, agencies) and datasets from
+//    /api/v1/search/suggest, as links under the box. Without the script the search page lists the same suggestions
+//    when a search finds nothing with all its words.
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-suggest]");
+  var box = document.getElementById("suggestions");
+  var status = document.getElementById("suggestions-status");
+  if (!input || !box || !window.fetch) return;
+  var timer = null;
+  var asked = "";
+  function render(data) {
+    box.textContent = "";
+    var items = [];
+    (data.codes || []).forEach(function (c) {
+      var label = (document.documentElement.lang === "en" ? (c.label.en || c.label.vi) : (c.label.vi || c.label.en)) || c.code;
+      var kind = c.status === "valid" ? "" : box.getAttribute("data-closed");
+      items.push({ href: "/registry/" + encodeURIComponent(c.list) + "/" + encodeURIComponent(c.code), text: label + " (" + c.code + ")", kind: kind, code: true });
+    });
+    (data.datasets || []).forEach(function (d) {
+      var title = (document.documentElement.lang === "en" ? (d.title.en || d.title.vi) : (d.title.vi || d.title.en)) || d.id;
+      items.push({ href: "/dataset/" + encodeURIComponent(d.id), text: title, kind: box.getAttribute("data-dataset") });
+    });
+    if (status) status.textContent = items.length ? box.getAttribute("data-shown").replace("{n}", items.length) : "";
+    if (!items.length) return;
+    var heading = document.createElement("h2");
+    heading.id = "suggestions-heading";
+    heading.textContent = box.getAttribute("data-heading");
+    var list = document.createElement("ul");
+    list.setAttribute("aria-labelledby", "suggestions-heading");
+    items.forEach(function (item) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = item.href;
+      a.textContent = item.text;
+      if (item.code) a.className = "suggestion-code";
+      li.appendChild(a);
+      if (item.kind) {
+        var kind = document.createElement("span");
+        kind.className = "kind";
+        kind.textContent = " " + item.kind;
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(kind);
+      }
+      list.appendChild(li);
+    });
+    box.appendChild(heading);
+    box.appendChild(list);
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var q = input.value;
+      if (q.trim().length < 2) { box.textContent = ""; asked = ""; return; }
+      if (q === asked) return;
+      asked = q;
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data && q === asked) render(data); })
+        .catch(function () {});
+    }, 150);
   });
 })();

@@ -1,9 +1,15 @@
-//! Keeping the search index in step with the change log (the search projector).
+//! Keeping the search index in step with the change log (the search projector): published datasets, the items of
+//! the code lists the search box finds ([`SEARCHED_LISTS`]), and the steward-curated synonyms, all read through the
+//! catalog's and the registry's public APIs.
 use std::collections::{BTreeMap, BTreeSet};
+
+use registry::model::{ItemData, StatusAt};
 
 use crate::changes::{Applying, Batch, Projector};
 use crate::error::CatalogError;
-use crate::search::{Extras, SearchIndex};
+use crate::search::codes::SEARCHED_LISTS;
+use crate::search::synonyms::SYNONYMS_LIST;
+use crate::search::{CodeEntry, CodeHit, CodeRef, Extras, SearchIndex};
 use crate::store::{Catalog, DatasetQuery, DatasetRecord};
 
 fn failed(e: impl std::fmt::Display) -> CatalogError {
@@ -41,6 +47,103 @@ pub async fn extras(
     Extras {
         provinces: provinces.into_iter().collect(),
     }
+}
+
+fn status_text(status: StatusAt) -> &'static str {
+    match status {
+        StatusAt::Valid => "valid",
+        StatusAt::Superseded => "superseded",
+        StatusAt::Retired => "retired",
+        StatusAt::NotYetValid => "notYetValid",
+        StatusAt::Submitted => "submitted",
+        StatusAt::Invalid => "invalid",
+    }
+}
+
+/// The items of a list as the index reads them: each with its status today, its successors and its parent named.
+pub fn code_entries(list: &str, items: &[ItemData]) -> Vec<CodeEntry> {
+    let today = chrono::Utc::now().date_naive();
+    let by_code: BTreeMap<&str, &ItemData> = items.iter().map(|i| (i.code.as_str(), i)).collect();
+    let named = |code: &str| CodeRef {
+        code: code.to_owned(),
+        label: by_code
+            .get(code)
+            .map(|i| i.labels.clone())
+            .unwrap_or_default(),
+    };
+    items
+        .iter()
+        .filter(|i| i.status_at(today) != StatusAt::Invalid)
+        .map(|i| CodeEntry {
+            hit: CodeHit {
+                list: list.to_owned(),
+                code: i.code.clone(),
+                label: i.labels.clone(),
+                level: i.level.clone(),
+                status: status_text(i.status_at(today)).to_owned(),
+                valid_to: i.valid_to.map(|d| d.to_string()),
+                successors: i.successors.iter().map(|c| named(c)).collect(),
+                parent: i.parent.as_deref().map(named),
+            },
+            definition: i.definition.clone(),
+            notations: i.notations.iter().map(|n| n.value.clone()).collect(),
+        })
+        .collect()
+}
+
+/// The items of the searched lists named in `lists` (all of them with `None`); a list that does not exist (yet)
+/// has no items.
+async fn searched_lists(
+    catalog: &Catalog,
+    lists: Option<&BTreeSet<String>>,
+) -> Result<Vec<(String, Vec<CodeEntry>)>, CatalogError> {
+    let mut out = Vec::new();
+    for list in SEARCHED_LISTS {
+        if lists.is_some_and(|l| !l.contains(*list)) {
+            continue;
+        }
+        let items = match catalog.registry().all_items(list).await {
+            Ok(items) => items,
+            Err(registry::RegistryError::ListNotFound(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        out.push(((*list).to_owned(), code_entries(list, &items)));
+    }
+    Ok(out)
+}
+
+/// Reads the synonym groups from the registry's synonyms list into the index (none when the list does not exist).
+/// Each group is an item: its labels and the `|`-separated phrases of its `terms` attribute.
+pub async fn load_synonyms(catalog: &Catalog, index: &SearchIndex) -> Result<usize, CatalogError> {
+    let items = match catalog.registry().all_items(SYNONYMS_LIST).await {
+        Ok(items) => items,
+        Err(registry::RegistryError::ListNotFound(_)) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let groups: Vec<Vec<String>> = items
+        .iter()
+        .filter(|i| i.status_at(today) == StatusAt::Valid)
+        .map(|i| {
+            let mut group: Vec<String> = [&i.labels.vi, &i.labels.en]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+            if let Some(terms) = i.attributes.get("terms").and_then(|t| t.as_str()) {
+                group.extend(
+                    terms
+                        .split('|')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_owned),
+                );
+            }
+            group
+        })
+        .collect();
+    index.set_synonyms(&groups);
+    Ok(index.synonyms().len())
 }
 
 /// The search index as a projection of the change log.
@@ -88,23 +191,32 @@ async fn apply(catalog: &Catalog, index: &SearchIndex, batch: &Batch) -> Result<
         };
         changes.push((id, entry));
     }
+    let lists = searched_lists(catalog, Some(&batch.lists)).await?;
+    if batch.lists.contains(SYNONYMS_LIST) {
+        load_synonyms(catalog, index).await?;
+    }
     let index = index.clone();
     let last = batch.last_seq;
-    tokio::task::spawn_blocking(move || index.apply(&changes, last))
+    tokio::task::spawn_blocking(move || index.apply_with_codes(&changes, &lists, last))
         .await
         .map_err(failed)?
         .map_err(failed)?;
     Ok(())
 }
 
-/// Empties the index and indexes every published dataset again.
+/// Empties the index and indexes every published dataset and every item of the searched lists again.
 pub async fn rebuild(catalog: &Catalog, index: &SearchIndex) -> Result<usize, CatalogError> {
     let head = catalog.registry().version_tag().await?;
+    load_synonyms(catalog, index).await?;
+    let lists = searched_lists(catalog, None).await?;
     let i = index.clone();
-    tokio::task::spawn_blocking(move || i.clear())
-        .await
-        .map_err(failed)?
-        .map_err(failed)?;
+    tokio::task::spawn_blocking(move || {
+        i.clear()?;
+        i.apply_with_codes(&[], &lists, 0)
+    })
+    .await
+    .map_err(failed)?
+    .map_err(failed)?;
     let mut cache = BTreeMap::new();
     let mut cursor = None;
     let mut count = 0;

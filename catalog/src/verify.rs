@@ -372,7 +372,7 @@ pub fn search_index_count(dir: &Path) -> Result<Option<ProjectionCount>, Catalog
         .unwrap_or(0);
     let reader = index.reader().map_err(failed)?;
     Ok(Some(ProjectionCount {
-        datasets: reader.searcher().num_docs(),
+        datasets: crate::search::datasets_in(&reader.searcher()),
         applied,
     }))
 }

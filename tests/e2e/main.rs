@@ -24,5 +24,6 @@ mod registry;
 mod registry_guards;
 mod restart;
 mod search;
+mod search_relevance;
 mod security;
 mod usage;

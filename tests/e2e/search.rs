@@ -1,11 +1,16 @@
 //! Search over the seed catalog, on both backends: Vietnamese folding, facets that count right, filters, sorting,
-//! paging, and a write searchable within a second.
+//! paging, and a write searchable within a second; and the help a person at the search box gets (issue 21): synonyms
+//! from the steward's list (a change applies without reindexing), the any-word fallback, "did you mean", code items
+//! beside the datasets with their validity, and suggestions as one types.
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
 use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app_with};
 
-on_both_backends!(search_folds_vietnamese_and_counts_facets_right);
+on_both_backends!(
+    search_folds_vietnamese_and_counts_facets_right,
+    search_box_finds_codes_synonyms_and_what_was_meant
+);
 
 fn ids(v: &Value) -> Vec<String> {
     v["items"]
@@ -90,7 +95,7 @@ async fn search_folds_vietnamese_and_counts_facets_right(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| registry::text::fold(i["titleVi"].as_str().unwrap()))
+        .map(|i| registry::text::fold(i["title"]["vi"].as_str().unwrap()))
         .collect();
     let mut sorted = titles.clone();
     sorted.sort();
@@ -152,5 +157,134 @@ async fn search_folds_vietnamese_and_counts_facets_right(backend: Backend) {
             "not searchable within a second"
         );
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
+
+fn encoded(q: &str) -> String {
+    form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+async fn search_box_finds_codes_synonyms_and_what_was_meant(backend: Backend) {
+    let app = spawn_app_with(backend, &[], |c| c.seed = opendata::app::Seed::All).await;
+
+    // The phrase everyone used for the 2025 mergers, although the title says "sắp xếp, hợp nhất": synonyms.
+    let r = search(&app, "q=sap%20nhap%20tinh").await;
+    assert_eq!(ids(&r)[0], "province-mergers-2025", "{r}");
+    assert_eq!(r["relaxed"], false);
+    assert!(
+        r["synonyms"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("sap nhap → "),
+        "{r}"
+    );
+    // Titles are named as the dataset API names them.
+    let hit = &r["items"][0];
+    assert!(
+        hit["title"]["vi"].as_str().unwrap().contains("hợp nhất"),
+        "{hit}"
+    );
+    assert!(hit.get("titleVi").is_none() && hit.get("titleEn").is_none());
+
+    // Code items beside the datasets: a valid province, and a closed one with its successor.
+    let r = search(&app, &format!("q={}", encoded("Đà Nẵng"))).await;
+    assert_eq!(r["codes"][0]["list"], "administrative-units", "{r}");
+    assert_eq!(r["codes"][0]["code"], "48");
+    assert_eq!(r["codes"][0]["status"], "valid");
+    let r = search(&app, "q=tinh%20quang%20nam").await;
+    let closed = r["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "49")
+        .unwrap_or_else(|| panic!("no code 49 in {r}"));
+    assert_eq!(closed["status"], "superseded");
+    assert_eq!(closed["validTo"], "2025-07-01");
+    assert_eq!(closed["successors"][0]["code"], "48");
+    assert_eq!(closed["successors"][0]["label"]["vi"], "Thành phố Đà Nẵng");
+    // Codes only beside the first page.
+    let r = search(&app, "q=da%20nang&cursor=20").await;
+    assert_eq!(r["codes"], json!([]));
+
+    // No dataset has every word: any of them, most words first, and said so.
+    let r = search(&app, "q=dan%20toc%20zzyzx").await;
+    assert_eq!(r["relaxed"], true, "{r}");
+    assert_eq!(ids(&r)[0], "ethnic-groups");
+    // A word the index has never seen: the closest it has.
+    let r = search(&app, "q=ngan%20hnag").await;
+    assert_eq!(r["didYouMean"], "ngan hang", "{r}");
+    assert_eq!(
+        search(&app, "q=ngan%20hang").await["didYouMean"],
+        Value::Null
+    );
+
+    // Suggestions as one types: the last word is the start of a word.
+    let s = app
+        .get_json(&format!("/api/v1/search/suggest?q={}", encoded("Đà Nẵ")))
+        .await;
+    assert!(
+        s["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "48"),
+        "{s}"
+    );
+    let s = app.get_json("/api/v1/search/suggest?q=ethnic%20gr").await;
+    assert_eq!(s["datasets"][0]["id"], "ethnic-groups", "{s}");
+    assert_eq!(
+        s["datasets"][0]["title"]["en"],
+        "The 54 ethnic groups of Viet Nam"
+    );
+    for (q, field) in [
+        ("", "q"),
+        ("q=a&limit=0", "limit"),
+        ("q=a&colour=red", "colour"),
+    ] {
+        let r = app.get(&format!("/api/v1/search/suggest?{q}")).await;
+        assert_eq!(r.status(), 400, "{q}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["errors"][0]["field"], field, "{q}");
+    }
+
+    // A query is bounded.
+    let r = app
+        .get(&format!("/api/v1/search?q={}", "a".repeat(501)))
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["errors"][0]["field"], "q");
+
+    // A steward's new synonym group applies at once, without reindexing.
+    assert_eq!(search(&app, "q=minorities").await["total"], 0);
+    let steward = app
+        .token(json!({"name": "lan", "role": "steward", "lists": ["search-synonyms"]}))
+        .await;
+    let path = "/api/v1/registry/lists/search-synonyms/change-requests";
+    let proposal = json!({
+        "reason": "People search for minorities",
+        "changes": [{"op": "add", "item": {"code": "minority", "labels": {"vi": "dân tộc thiểu số", "en": "ethnic minorities"}, "attributes": {"terms": "minorities|dân tộc"}}}]
+    });
+    let r = app.post_json(path, Some(&steward), &proposal).await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let r = app
+        .post_json(
+            &format!("{path}/{id}/approve"),
+            Some(ADMIN_TOKEN),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let started = std::time::Instant::now();
+    loop {
+        let r = search(&app, "q=minorities").await;
+        if ids(&r).first().map(String::as_str) == Some("ethnic-groups") {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the new synonym is not applied: {r}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

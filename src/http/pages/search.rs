@@ -1,14 +1,20 @@
 //! `/search`: the search API's engine as a page. Facet values are checkboxes that combine (OR within a facet, AND
 //! across facets), each facet counted without its own filter so other values stay selectable; active filters can be
-//! removed one by one; sorting and paging keep everything else.
+//! removed one by one; sorting and paging keep everything else. The code items matching the same words (provinces,
+//! communes, agencies) are listed beside the datasets, each linking to its code page with its validity; a search that
+//! finds nothing with all its words says so, offers "did you mean" and completions (links, so they work without
+//! JavaScript; with it, the box suggests as one types from `/api/v1/search/suggest`).
+mod text;
+
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use catalog::search::{FACETS, FacetCount, SearchHit, SearchQuery, Sort};
+use catalog::search::{CodeHit, FACETS, FacetCount, SearchHit, SearchQuery, Sort};
 
 use super::{Chrome, Ctx, Labels, Lang, Link, Txt, href};
 use crate::http::{ApiError, AppState};
+pub use text::{SearchText, search_text};
 
 /// Results per page.
 const PAGE_SIZE: usize = 20;
@@ -33,10 +39,9 @@ pub struct HitView {
 
 /// A hit with names in the page's language.
 pub fn hit_view(lang: Lang, labels: &Labels, h: &SearchHit) -> HitView {
-    let title = registry::model::LangText::new(Some(&h.title_vi), Some(&h.title_en));
     HitView {
         href: format!("/dataset/{}", registry::store::encode_segment(&h.id)),
-        title: Txt::pick(lang, &title, &h.id),
+        title: Txt::pick(lang, &h.title, &h.id),
         snippet: h.snippet.clone(),
         publisher: Link::new(
             labels.name("agencies", &h.publisher),
@@ -56,10 +61,116 @@ pub fn hit_view(lang: Lang, labels: &Labels, h: &SearchHit) -> HitView {
     }
 }
 
+/// A code item as the search page shows it.
+pub struct CodeView {
+    /// Its code page.
+    pub href: String,
+    /// Label.
+    pub label: Txt,
+    /// The code.
+    pub code: String,
+    /// The level (province, commune, ...).
+    pub level: String,
+    /// Validity, in words.
+    pub validity: String,
+    /// True when closed.
+    pub closed: bool,
+    /// What replaced it, linked.
+    pub successors: Vec<Link>,
+    /// What it belongs to.
+    pub parent: Option<Link>,
+}
+
+fn code_href(list: &str, code: &str) -> String {
+    format!(
+        "/registry/{}/{}",
+        registry::store::encode_segment(list),
+        registry::store::encode_segment(code)
+    )
+}
+
+/// A code item with names in the page's language.
+pub fn code_view(lang: Lang, h: &CodeHit) -> CodeView {
+    let t = search_text(lang);
+    let name = |r: &catalog::search::CodeRef| {
+        let label = Txt::pick(lang, &r.label, &r.code).text;
+        Link::new(format!("{label} ({})", r.code), code_href(&h.list, &r.code))
+    };
+    let closed = matches!(h.status.as_str(), "superseded" | "retired");
+    let validity = match h.status.as_str() {
+        "valid" => t.valid.to_owned(),
+        "notYetValid" => t.not_yet_valid.to_owned(),
+        "submitted" => t.submitted.to_owned(),
+        _ => match h.valid_to.as_deref().and_then(|d| d.parse().ok()) {
+            Some(day) => format!("{} {}", t.closed_on, lang.date(day)),
+            None => t.closed.to_owned(),
+        },
+    };
+    CodeView {
+        href: code_href(&h.list, &h.code),
+        label: Txt::pick(lang, &h.label, &h.code),
+        code: h.code.clone(),
+        level: h
+            .level
+            .as_deref()
+            .map(|l| t.level(&h.list, l))
+            .unwrap_or_default(),
+        validity,
+        closed,
+        successors: h.successors.iter().map(name).collect(),
+        parent: h.parent.as_ref().map(name),
+    }
+}
+
+/// A completion offered under the search box.
+pub struct SuggestionView {
+    /// Where it leads.
+    pub href: String,
+    /// Its text.
+    pub text: Txt,
+    /// What it is (a dataset, or the code's level).
+    pub kind: String,
+}
+
+/// Completions with names in the page's language: code items first, then datasets.
+pub fn suggestion_views(
+    lang: Lang,
+    s: &catalog::search::suggest::Suggestions,
+) -> Vec<SuggestionView> {
+    let t = search_text(lang);
+    let codes = s.codes.iter().map(|c| {
+        let view = code_view(lang, c);
+        SuggestionView {
+            text: Txt {
+                text: format!("{} ({})", view.label.text, view.code),
+                lang: view.label.lang,
+            },
+            href: view.href,
+            kind: if view.closed {
+                format!("{} · {}", view.level, view.validity)
+            } else {
+                view.level
+            },
+        }
+    });
+    let datasets = s.datasets.iter().map(|d| SuggestionView {
+        href: format!("/dataset/{}", registry::store::encode_segment(&d.id)),
+        text: Txt::pick(lang, &d.title, &d.id),
+        kind: t.dataset.to_owned(),
+    });
+    codes.chain(datasets).collect()
+}
+
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
     c: Chrome,
+    s: &'static SearchText,
+    codes: Vec<CodeView>,
+    relaxed: bool,
+    did_you_mean: Option<Link>,
+    synonyms: String,
+    suggestions: Vec<SuggestionView>,
     q: String,
     sorts: Vec<SortOption>,
     facets: Vec<FacetView>,
@@ -145,7 +256,22 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     };
     query.filters.sort();
     query.filters.dedup();
-    let results = crate::http::search::run(state, query.clone()).await?;
+    // Code items beside the datasets, unless the datasets are narrowed by a filter.
+    let code_hits = if query.filters.is_empty() {
+        crate::http::search::CODE_HITS
+    } else {
+        0
+    };
+    let (results, codes) =
+        crate::http::search::run_with_codes(state, query.clone(), code_hits).await?;
+    // Nothing with every word: completions of what was typed, as links (the box's suggestions without JavaScript).
+    let suggestions = match &query.q {
+        Some(q) if results.total == 0 || results.relaxed => suggestion_views(
+            lang,
+            &crate::http::search::suggestions(state, q.clone(), 5).await?,
+        ),
+        _ => Vec::new(),
+    };
     // Each facet with an active filter is counted without it, so its other values can be added (OR).
     let mut facets = results.facets.clone();
     for name in FACETS {
@@ -161,7 +287,10 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
                 limit: 1,
                 ..query.clone()
             };
-            let counts = crate::http::search::run(state, others).await?.facets;
+            let counts = crate::http::search::run_with_codes(state, others, 0)
+                .await?
+                .0
+                .facets;
             if let Some(c) = counts.get(*name) {
                 facets.insert((*name).to_owned(), c.clone());
             }
@@ -323,8 +452,19 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     } else {
         format!("{q} – {}", t.search_title)
     };
+    let did_you_mean = results.did_you_mean.as_ref().map(|better| {
+        let mut pairs: Vec<(&str, &str)> = vec![("q", better.as_str())];
+        pairs.extend(query.filters.iter().map(|(f, v)| (f.as_str(), v.as_str())));
+        Link::new(better.clone(), href("/search", pairs))
+    });
     let page = SearchPage {
         c: ctx.chrome(title, "search"),
+        s: search_text(lang),
+        codes: codes.iter().map(|h| code_view(lang, h)).collect(),
+        relaxed: results.relaxed,
+        did_you_mean,
+        synonyms: results.synonyms.join("; "),
+        suggestions,
         hits: results
             .items
             .iter()

@@ -6,13 +6,24 @@
 //! of five letters or more also match at edit distance 1. The index lives on disk under the data directory; the change-log
 //! sequence it reflects is stored as the commit payload, so a restart catches up from there instead of rebuilding
 //! (`opendata reindex` rebuilds). One writer, owned by the projector; one long-lived reader, reloaded after each commit.
+//!
+//! The same index holds the items of the code lists people look up by name (provinces, communes, agencies: a `kind`
+//! field keeps them apart), so one search box finds both ([`codes`]). Steward-curated synonyms are applied when a query
+//! is read, not when documents are indexed, so changing them needs no reindex ([`synonyms`]); a query whose words are
+//! never all found falls back to any of them, ranked by how many each result has; misspelt words get a
+//! "did you mean" from the index's own terms, and titles complete as one types ([`suggest`]).
+pub mod codes;
+mod query;
+pub mod suggest;
+pub mod synonyms;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -26,6 +37,10 @@ use tantivy::{
 };
 
 use crate::store::DatasetRecord;
+use registry::model::LangText;
+
+pub use codes::{CodeEntry, CodeHit, CodeRef};
+pub use synonyms::Synonyms;
 
 /// The facets offered, in display order.
 pub const FACETS: &[&str] = &[
@@ -79,15 +94,13 @@ pub struct SearchQuery {
 
 /// One result.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {
     /// Dataset id.
     pub id: String,
-    /// Title in Vietnamese.
-    pub title_vi: String,
-    /// Title in English.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub title_en: String,
+    /// Title in Vietnamese and English, as the dataset API names it.
+    pub title: LangText,
     /// A fragment of the description with the matched words in `<b>`, HTML-escaped.
     pub snippet: String,
     /// Publisher's agency code.
@@ -109,10 +122,17 @@ pub struct SearchResults {
     pub total: usize,
     /// Counts per facet value over all matches, most frequent first.
     pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// True when no dataset has every word of the query: the results have some of them, most words first.
+    pub relaxed: bool,
+    /// The query with its unknown words replaced by the closest words of the index, when some word is unknown.
+    pub did_you_mean: Option<String>,
+    /// The synonyms the query was widened with (steward-curated), as `word → alternative` texts.
+    pub synonyms: Vec<String>,
 }
 
 /// One facet value and how many matches have it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FacetCount {
     /// The value (a code, or a year).
     pub value: String,
@@ -180,6 +200,11 @@ pub fn text_of(record: &DatasetRecord) -> (Vec<String>, Vec<String>) {
 }
 
 struct Fields {
+    kind: Field,
+    list: Field,
+    level: Field,
+    status: Field,
+    code_json: Field,
     id: Field,
     title_vi: Field,
     title_en: Field,
@@ -203,7 +228,13 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Arc<Mutex<IndexWriter>>,
     fields: Arc<Fields>,
+    synonyms: Arc<RwLock<Arc<Synonyms>>>,
 }
+
+/// The `kind` of a dataset document.
+const DATASET: &str = "dataset";
+/// The `kind` of a code-list item document.
+const CODE: &str = "code";
 
 const FOLD: &str = "vi_fold";
 const EXACT: &str = "vi_exact";
@@ -219,6 +250,11 @@ fn schema() -> (Schema, Fields) {
         if stored { o.set_stored() } else { o }
     };
     let fields = Fields {
+        kind: b.add_text_field("kind", STRING),
+        list: b.add_text_field("list", STRING),
+        level: b.add_text_field("level", STRING),
+        status: b.add_text_field("status", STRING),
+        code_json: b.add_text_field("code_json", STORED),
         id: b.add_text_field("id", STRING | STORED),
         title_vi: b.add_text_field("title_vi", STORED),
         title_en: b.add_text_field("title_en", STORED),
@@ -293,7 +329,31 @@ impl SearchIndex {
             reader,
             writer: Arc::new(Mutex::new(writer)),
             fields: Arc::new(fields),
+            synonyms: Arc::default(),
         })
+    }
+
+    /// Replaces the synonym groups applied to queries (each group: words or phrases meaning the same).
+    pub fn set_synonyms(&self, groups: &[Vec<String>]) {
+        let synonyms = Synonyms::new(groups, |text| tokens(&self.index, FOLD, text));
+        if let Ok(mut s) = self.synonyms.write() {
+            *s = Arc::new(synonyms);
+        }
+    }
+
+    /// The synonym groups in force.
+    pub fn synonyms(&self) -> Arc<Synonyms> {
+        self.synonyms
+            .read()
+            .map(|s| Arc::clone(&s))
+            .unwrap_or_default()
+    }
+
+    fn kind_query(&self, kind: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(self.fields.kind, kind),
+            IndexRecordOption::Basic,
+        ))
     }
 
     /// The change-log sequence the committed index reflects (0 for a new index).
@@ -308,7 +368,7 @@ impl SearchIndex {
 
     /// Number of indexed datasets.
     pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        datasets_in(&self.reader.searcher())
     }
 
     /// True when nothing is indexed.
@@ -320,6 +380,7 @@ impl SearchIndex {
         let f = &self.fields;
         let c = &record.content;
         let mut doc = TantivyDocument::default();
+        doc.add_text(f.kind, DATASET);
         doc.add_text(f.id, &record.id);
         let title_vi = c.title.vi.clone().unwrap_or_default();
         let title_en = c.title.en.clone().unwrap_or_default();
@@ -369,6 +430,16 @@ impl SearchIndex {
         changes: &[(String, Option<(DatasetRecord, Extras)>)],
         seq: i64,
     ) -> Result<(), SearchError> {
+        self.apply_with_codes(changes, &[], seq)
+    }
+
+    /// Like [`Self::apply`], also replacing every indexed item of each `(list, items)` given. Blocking.
+    pub fn apply_with_codes(
+        &self,
+        changes: &[(String, Option<(DatasetRecord, Extras)>)],
+        lists: &[(String, Vec<CodeEntry>)],
+        seq: i64,
+    ) -> Result<(), SearchError> {
         let mut writer = self
             .writer
             .lock()
@@ -377,6 +448,12 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
             if let Some((record, extras)) = record {
                 writer.add_document(self.document(record, extras))?;
+            }
+        }
+        for (list, items) in lists {
+            writer.delete_term(Term::from_field_text(self.fields.list, list));
+            for item in items {
+                writer.add_document(self.code_document(item))?;
             }
         }
         let mut commit = writer.prepare_commit()?;
@@ -402,59 +479,45 @@ impl SearchIndex {
         Ok(())
     }
 
-    fn text_query(&self, q: &str) -> Option<Box<dyn Query>> {
-        let f = &self.fields;
-        let folded = tokens(&self.index, FOLD, q);
-        let exact = tokens(&self.index, EXACT, q);
-        if folded.is_empty() {
-            return None;
-        }
-        let mut musts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (i, word) in folded.iter().enumerate() {
-            let mut shoulds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-            for (field, boost) in [(f.title_fold, 2.0), (f.text_fold, 1.0)] {
-                let term = Term::from_field_text(field, word);
-                shoulds.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(
-                        Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                        boost,
-                    )),
-                ));
-                if word.chars().count() >= 5 {
-                    shoulds.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(FuzzyTermQuery::new(term, 1, true)),
-                            boost * 0.5,
-                        )),
-                    ));
-                }
-            }
-            if let Some(exact_word) = exact.get(i).filter(|e| *e != word) {
-                // Typed with diacritics: exact matches rank higher.
-                for (field, boost) in [(f.title_exact, 3.0), (f.text_exact, 1.5)] {
-                    let term = Term::from_field_text(field, exact_word);
-                    shoulds.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(
-                            Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
-                            boost,
-                        )),
-                    ));
-                }
-            }
-            musts.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
-        }
-        Some(Box::new(BooleanQuery::new(musts)))
+    /// Runs a search over the datasets: every word (or one of its synonyms) must match. Blocking: call it under
+    /// `spawn_blocking`.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.search_with(query, false)
     }
 
-    /// Runs a search. Blocking: call it under `spawn_blocking`.
-    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+    /// Like [`Self::search`], for a person at a search box: when no dataset has every word, runs again for any of
+    /// them (those with most words first) and says so, and offers "did you mean" for words the index has never seen.
+    /// Blocking.
+    pub fn find(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
+        self.search_with(query, true)
+    }
+
+    fn search_with(&self, query: &SearchQuery, help: bool) -> Result<SearchResults, SearchError> {
+        let text = query.q.as_deref().map(|q| self.read_text(q));
+        let text = text.filter(|t| !t.is_empty());
+        let mut results = self.run(query, text.as_ref().map(query::Text::all))?;
+        if let Some(text) = &text {
+            if help && results.total == 0 && text.len() > 1 {
+                results = self.run(query, Some(text.any(1)))?;
+                results.relaxed = results.total > 0;
+            }
+            if help {
+                results.did_you_mean = self.did_you_mean(&text.words);
+            }
+            results.synonyms.clone_from(&text.synonyms);
+        }
+        Ok(results)
+    }
+
+    fn run(
+        &self,
+        query: &SearchQuery,
+        text: Option<Box<dyn Query>>,
+    ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
         let searcher = self.reader.searcher();
-        let text = query.q.as_deref().and_then(|q| self.text_query(q));
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, self.kind_query(DATASET))];
         let has_text = text.is_some();
         if let Some(t) = text {
             clauses.push((Occur::Must, t));
@@ -479,11 +542,7 @@ impl SearchIndex {
                 .collect();
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(shoulds))));
         }
-        let query_obj: Box<dyn Query> = if clauses.is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(clauses))
-        };
+        let query_obj: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
 
         let mut facet_collector = FacetCollector::for_field("facets");
         for name in FACETS {
@@ -577,8 +636,7 @@ impl SearchIndex {
             };
             items.push(SearchHit {
                 id: text(f.id),
-                title_vi: text(f.title_vi),
-                title_en: text(f.title_en),
+                title: LangText::new(Some(&text(f.title_vi)), Some(&text(f.title_en))),
                 snippet,
                 publisher: text(f.publisher),
                 themes: doc
@@ -610,7 +668,27 @@ impl SearchIndex {
             items,
             total,
             facets,
+            relaxed: false,
+            did_you_mean: None,
+            synonyms: Vec::new(),
         })
+    }
+}
+
+/// The dataset documents a searcher sees (the index also holds code items; an index from before they were added has
+/// datasets only).
+pub fn datasets_in(searcher: &tantivy::Searcher) -> u64 {
+    match searcher.schema().get_field("kind") {
+        Ok(kind) => searcher
+            .search(
+                &TermQuery::new(
+                    Term::from_field_text(kind, DATASET),
+                    IndexRecordOption::Basic,
+                ),
+                &Count,
+            )
+            .map_or(0, |n| n as u64),
+        Err(_) => searcher.num_docs(),
     }
 }
 
