@@ -486,8 +486,8 @@ impl SearchIndex {
     }
 
     /// Like [`Self::search`], for a person at a search box: when no dataset has every word, runs again for any of
-    /// them (those with most words first) and says so, and offers "did you mean" for words the index has never seen.
-    /// Blocking.
+    /// them (those with most words first; words found in more than half the datasets left out) and says so, and offers
+    /// "did you mean" for words the index has never seen. Blocking.
     pub fn find(&self, query: &SearchQuery) -> Result<SearchResults, SearchError> {
         self.search_with(query, true)
     }
@@ -498,8 +498,27 @@ impl SearchIndex {
         let mut results = self.run(query, text.as_ref().map(query::Text::all))?;
         if let Some(text) = &text {
             if help && results.total == 0 && text.len() > 1 {
-                results = self.run(query, Some(text.any(1)))?;
-                results.relaxed = results.total > 0;
+                // Words found in most datasets say little on their own: the fallback leaves them out, rather than
+                // ranking nearly the whole catalog by them.
+                let searcher = self.reader.searcher();
+                let common = self.len() / 2;
+                let mut kept = Vec::new();
+                for (i, segment) in text.segments().iter().enumerate() {
+                    let matching = searcher.search(
+                        &BooleanQuery::new(vec![
+                            (Occur::Must, self.kind_query(DATASET)),
+                            (Occur::Must, segment.box_clone()),
+                        ]),
+                        &Count,
+                    )?;
+                    if matching > 0 && (matching as u64) <= common.max(1) {
+                        kept.push(i);
+                    }
+                }
+                if !kept.is_empty() {
+                    results = self.run(query, Some(text.any_of(&kept, 1)))?;
+                    results.relaxed = results.total > 0;
+                }
             }
             if help {
                 results.did_you_mean = self.did_you_mean(&text.words);

@@ -43,12 +43,22 @@ impl Text {
         ))
     }
 
+    /// Each segment's clause, in order.
+    pub fn segments(&self) -> &[Box<dyn Query>] {
+        &self.segments
+    }
+
     /// At least `minimum` segments must match; each matched segment adds [`COVERAGE`], so documents with more of the
     /// words come first, then by relevance.
     pub fn any(&self, minimum: usize) -> Box<dyn Query> {
-        let clauses: Vec<Box<dyn Query>> = self
-            .segments
+        self.any_of(&(0..self.segments.len()).collect::<Vec<_>>(), minimum)
+    }
+
+    /// Like [`Self::any`], over the segments at `kept` only.
+    pub fn any_of(&self, kept: &[usize], minimum: usize) -> Box<dyn Query> {
+        let clauses: Vec<Box<dyn Query>> = kept
             .iter()
+            .filter_map(|i| self.segments.get(*i))
             .map(|s| {
                 Box::new(BooleanQuery::new(vec![
                     (
