@@ -291,20 +291,20 @@ impl Application {
 async fn project(state: AppState) {
     let started = std::time::Instant::now();
     let resumed = state.projection.resumable();
-    loop {
+    let loaded = loop {
         let outcome = if resumed {
-            state.projection.resume().await
+            state.projection.resume().await.map(|()| 0)
         } else {
             state.projection.rebuild().await
         };
         match outcome {
-            Ok(()) => break,
+            Ok(loaded) => break loaded,
             Err(e) => {
                 tracing::error!(error = %e, "building the RDF projection failed; retrying");
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         }
-    }
+    };
     if resumed {
         tracing::info!(
             from_seq = state.projection.applied(),
@@ -313,7 +313,7 @@ async fn project(state: AppState) {
         );
     } else {
         tracing::info!(
-            quads = state.projection.len(),
+            dataset_quads = loaded,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "RDF projection built"
         );

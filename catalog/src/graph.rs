@@ -40,6 +40,8 @@ pub struct Projection {
 const FORMAT: u32 = 1;
 /// The applied sequence is recorded (after a flush of the store) at most this often while changes flow.
 const RECORD_EVERY: Duration = Duration::from_secs(5);
+/// Memory the bulk loader of a rebuild may use for its sorted batches (RocksDB's own caches come on top).
+const BULK_LOAD_MB: usize = 256;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -211,8 +213,13 @@ impl Projection {
         self.len() == 0
     }
 
-    /// Rebuilds everything from SQL.
-    pub async fn rebuild(&self) -> Result<(), CatalogError> {
+    /// Rebuilds everything from SQL; returns the number of dataset quads loaded.
+    ///
+    /// The store is emptied first, so the datasets go through oxigraph's bulk loader: quads are sorted into files that
+    /// the store takes in whole, instead of one transaction per dataset (at 1,000,000 datasets that is the difference
+    /// between minutes and hours). SQL is read a page at a time, and the loader, on its own thread, takes the pages
+    /// from a short queue, so memory stays bounded by the loader's batch and a few pages.
+    pub async fn rebuild(&self) -> Result<u64, CatalogError> {
         let head = self.catalog.registry().version_tag().await?;
         if let Some(state) = &self.state {
             // A rebuild cut short must not be taken for a whole projection.
@@ -230,38 +237,73 @@ impl Projection {
         for list in self.catalog.registry().lists().await? {
             self.project_list(list.meta.id.as_str()).await?;
         }
+        let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<Quad>>(4);
+        let store = self.store.clone();
+        let loader = tokio::task::spawn_blocking(move || -> Result<u64, String> {
+            let mut loaded = 0u64;
+            let mut loader = store
+                .bulk_loader()
+                .with_max_memory_size_in_megabytes(BULK_LOAD_MB)
+                .without_atomicity();
+            loader
+                .load_quads(
+                    std::iter::from_fn(|| received.blocking_recv()).flat_map(|page| {
+                        loaded += page.len() as u64;
+                        page
+                    }),
+                )
+                .map_err(|e| e.to_string())?;
+            loader.commit().map_err(|e| e.to_string())?;
+            Ok(loaded)
+        });
+        let catalog =
+            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
         let mut cursor = None;
-        loop {
-            let page = self
-                .catalog
-                .list(&DatasetQuery {
-                    public: true,
-                    cursor: cursor.clone(),
-                    limit: 500,
-                    ..DatasetQuery::default()
-                })
-                .await?;
-            let graphs = crate::export::dataset_graphs(&self.catalog, &page.items).await?;
-            for (record, mut triples) in page.items.iter().zip(graphs) {
-                let graph = NamedNode::new_unchecked(record.uri.clone());
-                let catalog = NamedNode::new_unchecked(format!(
-                    "{}/catalog",
-                    self.catalog.registry().base_uri()
-                ));
-                triples.push(oxrdf::Triple::new(
-                    catalog,
-                    vocab::dcat::DATASET_PROPERTY,
-                    graph.clone(),
-                ));
-                self.replace_graph(graph, triples).await?;
+        let fed = async {
+            loop {
+                let page = self
+                    .catalog
+                    .list(&DatasetQuery {
+                        public: true,
+                        cursor: cursor.take(),
+                        limit: 500,
+                        skip_total: true,
+                        ..DatasetQuery::default()
+                    })
+                    .await?;
+                let graphs = crate::export::dataset_graphs(&self.catalog, &page.items).await?;
+                let mut quads = Vec::new();
+                for (record, triples) in page.items.iter().zip(graphs) {
+                    let graph = NamedNode::new_unchecked(record.uri.clone());
+                    quads.push(Quad::new(
+                        catalog.clone(),
+                        vocab::dcat::DATASET_PROPERTY,
+                        graph.clone(),
+                        graph.clone(),
+                    ));
+                    quads.extend(triples.into_iter().map(|t| t.in_graph(graph.clone())));
+                }
+                if pages.send(quads).await.is_err() {
+                    // The loader stopped: its error is reported below.
+                    break;
+                }
+                match page.next {
+                    Some(n) => cursor = Some(n),
+                    None => break,
+                }
             }
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
+            Ok::<_, CatalogError>(())
         }
+        .await;
+        drop(pages);
+        let loaded = loader
+            .await
+            .map_err(|e| storage(e.to_string()))?
+            .map_err(|e| storage(format!("bulk load: {e}")))?;
+        fed?;
         self.applied.store(head, Ordering::SeqCst);
-        self.record(head, true).await
+        self.record(head, true).await?;
+        Ok(loaded)
     }
 
     /// Re-projects the datasets and lists a batch names and records the batch as applied.

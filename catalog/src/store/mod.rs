@@ -16,6 +16,7 @@ pub use crate::curator::{Curator, CuratorRole, Expected, Transition};
 pub use releases::Release;
 pub use revisions::DistributionChange;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 pub use upload::{AddedFile, NewFile};
 
 use registry::db::Migrations;
@@ -53,6 +54,33 @@ pub struct Catalog {
     db: Database,
     registry: Registry,
     files: Option<FileStore>,
+    counts: Arc<Counts>,
+}
+
+/// Totals of listings, each kept with the change-log head it was counted at: a reader paging through a million
+/// datasets asks for the same total a thousand times, and counting them is a scan.
+#[derive(Default, Debug)]
+struct Counts(std::sync::Mutex<std::collections::HashMap<String, (i64, i64)>>);
+
+impl Counts {
+    /// At most this many different filters are remembered (then all are forgotten).
+    const KEEP: usize = 256;
+
+    fn get(&self, key: &str, head: i64) -> Option<i64> {
+        let counts = self.0.lock().expect("counts lock");
+        counts
+            .get(key)
+            .filter(|(at, _)| *at == head)
+            .map(|(_, n)| *n)
+    }
+
+    fn put(&self, key: String, head: i64, total: i64) {
+        let mut counts = self.0.lock().expect("counts lock");
+        if counts.len() >= Self::KEEP {
+            counts.clear();
+        }
+        counts.insert(key, (head, total));
+    }
 }
 
 /// A dataset as read: its state and the content of one revision.
@@ -227,6 +255,7 @@ impl Catalog {
             db,
             registry,
             files: None,
+            counts: Arc::default(),
         }
     }
 
@@ -434,8 +463,21 @@ impl Catalog {
         }
         let total: i64 = if q.skip_total {
             0
-        } else {
+        } else if !q.public {
             count.fetch_one(self.db.pool()).await?.try_get(0)?
+        } else {
+            // Counted at most once per change-log head: what public listings show changes only with a log entry
+            // (publishing, withdrawing), while drafts may be written without one.
+            let head = self.registry.version_tag().await?;
+            let key = format!("{count_sql}\u{0}{}", args.join("\u{0}"));
+            match self.counts.get(&key, head) {
+                Some(total) => total,
+                None => {
+                    let total: i64 = count.fetch_one(self.db.pool()).await?.try_get(0)?;
+                    self.counts.put(key, head, total);
+                    total
+                }
+            }
         };
         let mut page_filter = filter.clone();
         let mut page_args = args.clone();
