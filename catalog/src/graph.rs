@@ -34,6 +34,15 @@ pub struct Projection {
     applied: Arc<AtomicI64>,
     /// On disk: where the applied sequence is recorded, and when it last was.
     state: Option<Arc<StateFile>>,
+    /// The last count of quads and when it was taken (counting walks the whole store).
+    counted: Arc<Mutex<Counted>>,
+}
+
+#[derive(Default)]
+struct Counted {
+    quads: Option<usize>,
+    at: Option<Instant>,
+    counting: bool,
 }
 
 /// What the on-disk store holds; a store whose state differs from what this code would build is rebuilt.
@@ -96,6 +105,7 @@ impl Projection {
             info: Arc::new(info),
             applied: Arc::new(AtomicI64::new(0)),
             state: None,
+            counted: Arc::default(),
         })
     }
 
@@ -120,6 +130,7 @@ impl Projection {
                 path,
                 recorded: Mutex::new((Instant::now(), applied)),
             })),
+            counted: Arc::default(),
         })
     }
 
@@ -178,9 +189,29 @@ impl Projection {
         self.applied.load(Ordering::SeqCst)
     }
 
-    /// Number of quads.
+    /// Number of quads. Walks the whole store (tens of millions of quads at national scale): call it off the async
+    /// threads, and prefer [`Projection::recent_len`] for anything periodic.
     pub fn len(&self) -> usize {
         self.store.len().unwrap_or(0)
+    }
+
+    /// The number of quads as last counted, counting again in the background (one count at a time) when that count
+    /// is older than `max_age`; `None` until the first count ends.
+    pub fn recent_len(&self, max_age: Duration) -> Option<usize> {
+        let mut counted = self.counted.lock().expect("count lock");
+        let stale = counted.at.is_none_or(|at| at.elapsed() > max_age);
+        if stale && !counted.counting {
+            counted.counting = true;
+            let (store, slot) = (self.store.clone(), self.counted.clone());
+            std::thread::spawn(move || {
+                let quads = store.len().ok();
+                let mut counted = slot.lock().expect("count lock");
+                counted.quads = quads.or(counted.quads);
+                counted.at = Some(Instant::now());
+                counted.counting = false;
+            });
+        }
+        counted.quads
     }
 
     /// Datasets in the projection: the `dcat:dataset` links of the catalog node, one per projected dataset. Walks
