@@ -54,16 +54,17 @@ trap cleanup EXIT
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
-start_server() {
+ready=""
+start_server() { # sets $server and $ready (seconds from the process start to /readyz answering 200)
+  local t0; t0=$(now)
   OPENDATA_ADMIN_TOKEN=bench "$bin" serve --data-dir "$data" "${db_args[@]}" --bind "127.0.0.1:$port" \
     --no-rate-limits >>"$log" 2>&1 &
   server=$!
-  local t0; t0=$(now)
   until curl -sf "$base/readyz" >/dev/null; do
     kill -0 "$server" 2>/dev/null || { echo "the server stopped; see $log" >&2; exit 1; }
     sleep 0.05
   done
-  since "$t0"
+  ready=$(since "$t0")
 }
 stop_server() { kill -TERM "$server"; wait "$server" 2>/dev/null || true; server=""; }
 log_field() { # the last value of field $2 in log lines with message $1
@@ -73,14 +74,14 @@ log_field() { # the last value of field $2 in log lines with message $1
 # 1. Generate.
 if [[ ! -f $data/generated ]]; then
   : >"$log"
-  out=$( { /usr/bin/time -f "%e %M" "$bin" generate --data-dir "$data" "${db_args[@]}" --datasets "$n" >>"$log" 2>&1; } 2>&1 | tail -1)
-  row "generate $n datasets (with the seed lists)" "$(echo "$out" | awk '{printf "%.0f s, max RSS %.0f MB", $1, $2/1024}')"
+  /usr/bin/time -o "$data/generate.time" -f "%e %M" "$bin" generate --data-dir "$data" "${db_args[@]}" --datasets "$n" >>"$log" 2>&1
+  row "generate $n datasets (with the seed lists)" "$(awk '{printf "%.0f s, max RSS %.0f MB", $1, $2/1024}' "$data/generate.time")"
   touch "$data/generated"
 fi
 
 # 2. First start: the first RDF projection build and the search index.
 if [[ ! -f $data/rdf/state.json ]]; then
-  ready=$(start_server)
+  start_server
   row "first start to ready (projections built)" "$ready s"
   row "first RDF projection build" "$(python3 -c "print(f'{$(log_field 'RDF projection built' elapsed_ms)/1000:.1f} s')") ($(log_field 'RDF projection built' dataset_quads) dataset quads)"
   row "search index first build" "$(python3 -c "print(f'{$(log_field 'search index caught up' elapsed_ms)/1000:.1f} s')")"
@@ -89,11 +90,11 @@ fi
 
 # 3. Restart to ready, three times; the median.
 times=()
-for _ in 1 2 3; do times+=("$(start_server)"); stop_server; done
+for _ in 1 2 3; do start_server; times+=("$ready"); stop_server; done
 row "restart to ready (median of 3)" "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p) s ($(echo "${times[@]}"))"
 
 # 4. The dump: built in the background after start when stale; wait for it.
-start_server >/dev/null
+start_server
 sleep 5
 row "RSS idle (5 s after ready)" "$(rss_mb $server) MB"
 t0=$(now)
@@ -106,6 +107,9 @@ dl=$(curl -s -o /dev/null -w '%{time_total} %{size_download}' "$base/catalog/dum
 row "dump download" "$(echo "$dl" | awk '{printf "%.2f s, %.0f MB", $1, $2/1048576}')"
 sleep 3
 row "RSS idle (after the dump)" "$(rss_mb $server) MB"
+size() { du -sm "$1" 2>/dev/null | awk '{print $1 " MB"}'; }
+if [[ $backend == postgres ]]; then sql=$(size "$pgdir/data"); else sql=$(size "$data/opendata.db"); fi
+row "on disk" "SQL $sql, RDF store $(size "$data/rdf"), search index $(size "$data/index"), dump $(size "$data/dump")"
 
 # 5. A minute of mixed reads (4 connections), then RSS.
 SCALE_DATASETS=$n wrk -t2 -c4 -d"${BENCH_MIX_SECONDS:-60}s" -s bench/scale-reads.lua "$base" >"$data/mixed.txt" 2>&1

@@ -1,5 +1,9 @@
-//! The RDF projection: an oxigraph store holding the DCAT graph of every published dataset and the SKOS graph of every
-//! code list, one named graph per dataset and per list, fed from the change log.
+//! The RDF projection: an oxigraph store holding the DCAT description of every published dataset and the SKOS graph
+//! of every code list, fed from the change log. Each list is a named graph. A dataset's own triples (the dataset, its
+//! distributions, its blank nodes) are in the default graph, and the descriptions of the codes datasets point to (an
+//! agency, a theme, a licence) each in a named graph of that code, stored once however many datasets use it: a named
+//! graph per dataset would store every triple in six indexes instead of three and repeat each code's description in
+//! every dataset, about four times the disk (26 KB a dataset against 6 KB; see BENCHMARKS.md). SPARQL sees the union.
 //!
 //! SQL stays the only store a write must reach. The projection follows the change log: as a
 //! [`crate::changes::Projector`] it re-projects every dataset and list named by entries after the last applied sequence
@@ -20,7 +24,7 @@ use crate::changes::{Applying, Batch, Projector};
 use crate::dcat::CatalogInfo;
 use crate::error::CatalogError;
 use crate::store::{Catalog, DatasetQuery};
-use oxigraph::model::{NamedNode, Quad};
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{CancellationToken, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
@@ -46,7 +50,7 @@ struct Counted {
 }
 
 /// What the on-disk store holds; a store whose state differs from what this code would build is rebuilt.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The applied sequence is recorded (after a flush of the store) at most this often while changes flow.
 const RECORD_EVERY: Duration = Duration::from_secs(5);
 /// Memory the bulk loader of a rebuild may use for its sorted batches (RocksDB's own caches come on top).
@@ -235,7 +239,10 @@ impl Projection {
         self.store
             .named_graphs()
             .filter_map(Result::ok)
-            .filter(|g| matches!(g, oxigraph::model::NamedOrBlankNode::NamedNode(n) if n.as_str().starts_with(&prefix)))
+            .filter(|g| {
+                matches!(g, oxigraph::model::NamedOrBlankNode::NamedNode(n)
+                if n.as_str().strip_prefix(&prefix).is_some_and(|list| !list.contains('/')))
+            })
             .count()
     }
 
@@ -290,6 +297,7 @@ impl Projection {
         let catalog =
             NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
         let mut cursor = None;
+        let mut described = std::collections::HashSet::new();
         let fed = async {
             loop {
                 let page = self
@@ -305,14 +313,21 @@ impl Projection {
                 let graphs = crate::export::dataset_graphs(&self.catalog, &page.items).await?;
                 let mut quads = Vec::new();
                 for (record, triples) in page.items.iter().zip(graphs) {
-                    let graph = NamedNode::new_unchecked(record.uri.clone());
+                    let dataset = NamedNode::new_unchecked(record.uri.clone());
                     quads.push(Quad::new(
                         catalog.clone(),
                         vocab::dcat::DATASET_PROPERTY,
-                        graph.clone(),
-                        graph.clone(),
+                        dataset.clone(),
+                        GraphName::DefaultGraph,
                     ));
-                    quads.extend(triples.into_iter().map(|t| t.in_graph(graph.clone())));
+                    let (own, shared) = split_description(&dataset, triples);
+                    quads.extend(own.into_iter().map(|t| t.in_graph(GraphName::DefaultGraph)));
+                    // Each code's description once per rebuild.
+                    for (subject, triples) in shared {
+                        if described.insert(subject.clone()) {
+                            quads.extend(triples.into_iter().map(|t| t.in_graph(subject.clone())));
+                        }
+                    }
                 }
                 if pages.send(quads).await.is_err() {
                     // The loader stopped: its error is reported below.
@@ -379,25 +394,21 @@ impl Projection {
     }
 
     async fn project_dataset(&self, id: &str) -> Result<(), CatalogError> {
-        let graph = NamedNode::new_unchecked(self.catalog.dataset_uri(id));
+        let dataset = NamedNode::new_unchecked(self.catalog.dataset_uri(id));
         let triples = match self.catalog.get(id, None, true).await {
-            Ok(record) => {
-                let mut t = crate::export::dataset_graph(&self.catalog, &record).await?;
-                let catalog = NamedNode::new_unchecked(format!(
-                    "{}/catalog",
-                    self.catalog.registry().base_uri()
-                ));
-                t.push(oxrdf::Triple::new(
-                    catalog,
-                    vocab::dcat::DATASET_PROPERTY,
-                    graph.clone(),
-                ));
-                t
-            }
+            Ok(record) => crate::export::dataset_graph(&self.catalog, &record).await?,
             Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Vec::new(),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
-        self.replace_graph(graph, triples).await
+        let catalog =
+            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            replace_description(&store, &catalog, &dataset, triples)
+        })
+        .await
+        .map_err(|e| storage(e.to_string()))?
+        .map_err(|e| storage(e.to_string()))
     }
 
     async fn project_list(&self, list: &str) -> Result<(), CatalogError> {
@@ -542,4 +553,100 @@ fn storage(message: String) -> CatalogError {
     CatalogError::Registry(registry::RegistryError::Storage(format!(
         "projection: {message}"
     )))
+}
+
+/// Whether `subject` belongs to the description of `dataset`: the dataset itself, what is minted under its IRI (its
+/// distributions) and blank nodes (a period, a checksum), as opposed to the codes it points to (an agency, a theme, a
+/// licence), which many datasets share.
+fn owned_by(dataset: &NamedNode, subject: &NamedOrBlankNode) -> bool {
+    match subject {
+        NamedOrBlankNode::BlankNode(_) => true,
+        NamedOrBlankNode::NamedNode(n) => n
+            .as_str()
+            .strip_prefix(dataset.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('#')),
+    }
+}
+
+/// A dataset's description split into what it owns and, by subject, the descriptions of the codes it points to.
+fn split_description(
+    dataset: &NamedNode,
+    triples: Vec<Triple>,
+) -> (Vec<Triple>, Vec<(NamedNode, Vec<Triple>)>) {
+    let mut own = Vec::new();
+    let mut shared: Vec<(NamedNode, Vec<Triple>)> = Vec::new();
+    for t in triples {
+        match &t.subject {
+            NamedOrBlankNode::NamedNode(n) if !owned_by(dataset, &t.subject) => {
+                match shared.iter_mut().find(|(s, _)| s == n) {
+                    Some((_, ts)) => ts.push(t),
+                    None => shared.push((n.clone(), vec![t])),
+                }
+            }
+            _ => own.push(t),
+        }
+    }
+    (own, shared)
+}
+
+/// Replaces a dataset's description in one transaction: what it owns, in the default graph, found by walking from the
+/// dataset through the objects it owns; the catalog's link to it; and the description of each code it points to, in a
+/// named graph of that code's own (replaced whole, so the latest description wins and a code described by a million
+/// datasets is stored once). Empty `triples` removes the dataset (withdrawn or deleted).
+fn replace_description(
+    store: &Store,
+    catalog: &NamedNode,
+    dataset: &NamedNode,
+    triples: Vec<Triple>,
+) -> Result<(), oxigraph::store::StorageError> {
+    let mut tx = store.start_transaction()?;
+    let mut old = Vec::new();
+    let mut todo = vec![NamedOrBlankNode::from(dataset.clone())];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(subject) = todo.pop() {
+        if !seen.insert(subject.clone()) {
+            continue;
+        }
+        for quad in tx.quads_for_pattern(
+            Some(subject.as_ref()),
+            None,
+            None,
+            Some(oxigraph::model::GraphNameRef::DefaultGraph),
+        ) {
+            let quad = quad?;
+            match &quad.object {
+                Term::NamedNode(n) if owned_by(dataset, &NamedOrBlankNode::from(n.clone())) => {
+                    todo.push(n.clone().into());
+                }
+                Term::BlankNode(b) => todo.push(b.clone().into()),
+                _ => {}
+            }
+            old.push(quad);
+        }
+    }
+    for quad in &old {
+        tx.remove(quad);
+    }
+    let link = Quad::new(
+        catalog.clone(),
+        vocab::dcat::DATASET_PROPERTY,
+        dataset.clone(),
+        GraphName::DefaultGraph,
+    );
+    if triples.is_empty() {
+        tx.remove(&link);
+    } else {
+        tx.insert(&link);
+        let (own, shared) = split_description(dataset, triples);
+        for t in own {
+            tx.insert(&t.in_graph(GraphName::DefaultGraph));
+        }
+        for (subject, triples) in shared {
+            tx.remove_named_graph(&subject)?;
+            for t in triples {
+                tx.insert(&t.in_graph(subject.clone()));
+            }
+        }
+    }
+    tx.commit()
 }

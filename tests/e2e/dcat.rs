@@ -250,6 +250,13 @@ async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // Nothing of its description is left in the store: the dataset, its distributions, its blank nodes.
+    let left = sparql_count(
+        &app,
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?s), '/dataset/ds-edu')) }",
+    )
+    .await;
+    assert_eq!(left, 0, "triples of the withdrawn dataset remain");
     let gone = app.get("/dataset/ds-edu?format=ttl").await;
     assert_eq!(gone.status(), 410);
     assert!(gone.text().await.unwrap().contains("ds-edu"));
