@@ -398,7 +398,7 @@ impl Projection {
         let triples = match self.catalog.get(id, None, true).await {
             Ok(record) => crate::export::dataset_graph(&self.catalog, &record).await?,
             Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         let catalog =
             NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
