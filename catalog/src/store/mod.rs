@@ -55,6 +55,7 @@ pub struct Catalog {
     registry: Registry,
     files: Option<FileStore>,
     counts: Arc<Counts>,
+    codes: Arc<crate::export::CodeMemo>,
 }
 
 /// Totals of listings, each kept with the change-log head it was counted at: a reader paging through a million
@@ -256,7 +257,13 @@ impl Catalog {
             registry,
             files: None,
             counts: Arc::default(),
+            codes: Arc::default(),
         }
+    }
+
+    /// Registry items exports have looked up, kept while the change log's head stays where it was.
+    pub(crate) fn code_memo(&self) -> &crate::export::CodeMemo {
+        &self.codes
     }
 
     /// The same catalog storing uploaded files in `files` (needed by [`Catalog::add_file`]).
