@@ -12,7 +12,10 @@ use crate::store::{Catalog, DatasetRecord};
 
 /// Registry items by (list, code) as looked up at one change-log head (`None`: no such item).
 #[derive(Debug, Default)]
-pub struct CodeMemo(std::sync::Mutex<(i64, HashMap<(String, String), Option<ItemData>>)>);
+pub struct CodeMemo(std::sync::Mutex<(i64, Items)>);
+
+/// Items by (list, code); `None` where there is no such item.
+type Items = HashMap<(String, String), Option<ItemData>>;
 
 impl CodeMemo {
     /// At most this many items are kept (the largest list, the administrative units, has about 11,000).
