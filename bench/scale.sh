@@ -75,9 +75,9 @@ log_field() { # the last value of field $2 in log lines with message $1
 if [[ ! -f $data/generated ]]; then
   : >"$log"
   /usr/bin/time -o "$data/generate.time" -f "%e %M" "$bin" generate --data-dir "$data" "${db_args[@]}" --datasets "$n" >>"$log" 2>&1
-  row "generate $n datasets (with the seed lists)" "$(awk '{printf "%.0f s, max RSS %.0f MB", $1, $2/1024}' "$data/generate.time")"
   touch "$data/generated"
 fi
+row "generate $n datasets (with the seed lists; kept from the run that made them)" "$(awk '{printf "%.0f s, max RSS %.0f MB", $1, $2/1024}' "$data/generate.time")"
 
 # 2. First start: the first RDF projection build and the search index.
 if [[ ! -f $data/rdf/state.json ]]; then
