@@ -55,10 +55,12 @@ trap cleanup EXIT
 port=$(free_port)
 base="http://127.0.0.1:$port"
 ready=""
+# The base URI is fixed: the RDF store holds IRIs under it, and a node started under another one (the default is the
+# bind address, a new port each run) rebuilds its projection rather than serve IRIs of another host.
 start_server() { # sets $server and $ready (seconds from the process start to /readyz answering 200)
   local t0; t0=$(now)
   OPENDATA_ADMIN_TOKEN=bench "$bin" serve --data-dir "$data" "${db_args[@]}" --bind "127.0.0.1:$port" \
-    --no-rate-limits >>"$log" 2>&1 &
+    --base-uri http://data.scale.test --no-rate-limits >>"$log" 2>&1 &
   server=$!
   until curl -sf "$base/readyz" >/dev/null; do
     kill -0 "$server" 2>/dev/null || { echo "the server stopped; see $log" >&2; exit 1; }
