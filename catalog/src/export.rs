@@ -10,18 +10,6 @@ use crate::dcat::{
 use crate::error::CatalogError;
 use crate::store::{Catalog, DatasetRecord};
 
-/// Registry items by (list, code) as looked up at one change-log head (`None`: no such item).
-#[derive(Debug, Default)]
-pub struct CodeMemo(std::sync::Mutex<(i64, Items)>);
-
-/// Items by (list, code); `None` where there is no such item.
-type Items = HashMap<(String, String), Option<ItemData>>;
-
-impl CodeMemo {
-    /// At most this many items are kept (the largest list, the administrative units, has about 11,000).
-    const KEEP: usize = 50_000;
-}
-
 /// Registry items by (list, code), loaded once per export.
 #[derive(Debug, Default)]
 pub struct CodeCache(HashMap<(String, String), ItemData>);
@@ -52,40 +40,25 @@ impl CodeCache {
         let head = catalog.registry().version_tag().await?;
         let memo = catalog.code_memo();
         let mut out = HashMap::new();
-        let mut missing = Vec::new();
-        {
-            let mut m = memo.0.lock().expect("memo lock");
-            if m.0 != head {
-                *m = (head, HashMap::new());
-            }
-            for key in wanted {
-                match m.1.get(&key) {
-                    Some(Some(item)) => {
-                        out.insert(key, item.clone());
-                    }
-                    Some(None) => {}
-                    None => missing.push(key),
+        for (list, code) in wanted {
+            let key = (list, code);
+            let item = match memo.get(head, &key) {
+                Some(item) => item,
+                None => {
+                    let item = match catalog.registry().item(&key.0, &key.1, None, None).await {
+                        Ok(view) => Some(view.data),
+                        Err(
+                            registry::RegistryError::ItemNotFound { .. }
+                            | registry::RegistryError::ListNotFound(_),
+                        ) => None,
+                        Err(e) => return Err(e.into()),
+                    };
+                    memo.put(head, key.clone(), item.clone());
+                    item
                 }
-            }
-        }
-        let mut found = Vec::with_capacity(missing.len());
-        for (list, code) in missing {
-            match catalog.registry().item(&list, &code, None, None).await {
-                Ok(view) => found.push(((list, code), Some(view.data))),
-                Err(
-                    registry::RegistryError::ItemNotFound { .. }
-                    | registry::RegistryError::ListNotFound(_),
-                ) => found.push(((list, code), None)),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let mut m = memo.0.lock().expect("memo lock");
-        for (key, item) in found {
-            if let Some(item) = &item {
-                out.insert(key.clone(), item.clone());
-            }
-            if m.0 == head && m.1.len() < CodeMemo::KEEP {
-                m.1.insert(key, item);
+            };
+            if let Some(item) = item {
+                out.insert(key, item);
             }
         }
         Ok(Self(out))

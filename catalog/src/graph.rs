@@ -218,11 +218,15 @@ impl Projection {
         counted.quads
     }
 
+    /// The catalog's own node, `{base}/catalog`, which links every projected dataset.
+    fn catalog_node(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()))
+    }
+
     /// Datasets in the projection: the `dcat:dataset` links of the catalog node, one per projected dataset. Walks
     /// those links: call it off the async threads.
     pub fn dataset_count(&self) -> usize {
-        let catalog =
-            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        let catalog = self.catalog_node();
         self.store
             .quads_for_pattern(
                 Some(catalog.as_ref().into()),
@@ -294,8 +298,7 @@ impl Projection {
             loader.commit().map_err(|e| e.to_string())?;
             Ok(loaded)
         });
-        let catalog =
-            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        let catalog = self.catalog_node();
         let mut cursor = None;
         let mut described = std::collections::HashSet::new();
         let fed = async {
@@ -388,8 +391,7 @@ impl Projection {
 
     async fn project_catalog_node(&self) -> Result<(), CatalogError> {
         let triples = crate::export::catalog_graph(&self.catalog, &self.info, &[], None).await?;
-        let graph =
-            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        let graph = self.catalog_node();
         self.replace_graph(graph, triples).await
     }
 
@@ -400,8 +402,7 @@ impl Projection {
             Err(CatalogError::NotFound(_) | CatalogError::Withdrawn(_)) => Vec::new(),
             Err(e) => return Err(e),
         };
-        let catalog =
-            NamedNode::new_unchecked(format!("{}/catalog", self.catalog.registry().base_uri()));
+        let catalog = self.catalog_node();
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
             replace_description(&store, &catalog, &dataset, triples)

@@ -28,6 +28,7 @@ use sqlx::Row;
 
 use crate::error::CatalogError;
 use crate::files::FileStore;
+use crate::memo::HeadMemo;
 use crate::model::{DatasetContent, WorkflowStatus};
 
 /// The migrations of this crate.
@@ -54,34 +55,11 @@ pub struct Catalog {
     db: Database,
     registry: Registry,
     files: Option<FileStore>,
-    counts: Arc<Counts>,
-    codes: Arc<crate::export::CodeMemo>,
-}
-
-/// Totals of listings, each kept with the change-log head it was counted at: a reader paging through a million
-/// datasets asks for the same total a thousand times, and counting them is a scan.
-#[derive(Default, Debug)]
-struct Counts(std::sync::Mutex<std::collections::HashMap<String, (i64, i64)>>);
-
-impl Counts {
-    /// At most this many different filters are remembered (then all are forgotten).
-    const KEEP: usize = 256;
-
-    fn get(&self, key: &str, head: i64) -> Option<i64> {
-        let counts = self.0.lock().expect("counts lock");
-        counts
-            .get(key)
-            .filter(|(at, _)| *at == head)
-            .map(|(_, n)| *n)
-    }
-
-    fn put(&self, key: String, head: i64, total: i64) {
-        let mut counts = self.0.lock().expect("counts lock");
-        if counts.len() >= Self::KEEP {
-            counts.clear();
-        }
-        counts.insert(key, (head, total));
-    }
+    /// Public listing totals by filter (a reader paging through a million datasets asks for the same total a
+    /// thousand times, and counting them is a scan).
+    counts: Arc<HeadMemo<String, i64>>,
+    /// Registry items exports have looked up (`None`: no such item).
+    codes: Arc<HeadMemo<(String, String), Option<registry::model::ItemData>>>,
 }
 
 /// A dataset as read: its state and the content of one revision.
@@ -256,13 +234,16 @@ impl Catalog {
             db,
             registry,
             files: None,
-            counts: Arc::default(),
-            codes: Arc::default(),
+            counts: Arc::new(HeadMemo::new(256)),
+            // The largest list, the administrative units, has about 11,000 items.
+            codes: Arc::new(HeadMemo::new(50_000)),
         }
     }
 
     /// Registry items exports have looked up, kept while the change log's head stays where it was.
-    pub(crate) fn code_memo(&self) -> &crate::export::CodeMemo {
+    pub(crate) fn code_memo(
+        &self,
+    ) -> &HeadMemo<(String, String), Option<registry::model::ItemData>> {
         &self.codes
     }
 
@@ -477,11 +458,11 @@ impl Catalog {
             // (publishing, withdrawing), while drafts may be written without one.
             let head = self.registry.version_tag().await?;
             let key = format!("{count_sql}\u{0}{}", args.join("\u{0}"));
-            match self.counts.get(&key, head) {
+            match self.counts.get(head, &key) {
                 Some(total) => total,
                 None => {
                     let total: i64 = count.fetch_one(self.db.pool()).await?.try_get(0)?;
-                    self.counts.put(key, head, total);
+                    self.counts.put(head, key, total);
                     total
                 }
             }
