@@ -37,10 +37,11 @@ impl Export<'_, '_> {
                 .map(|h| h.join().expect("a dataset export thread panicked"))
                 .collect()
         });
+        let own_prefix = format!("{}/dataset/", self.base());
         let mut nodes = Vec::with_capacity(datasets.len());
         for (part_nodes, graph) in built {
             nodes.extend(part_nodes);
-            self.graph.merge(graph);
+            self.graph.merge(graph, &own_prefix);
         }
         nodes
     }

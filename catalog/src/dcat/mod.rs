@@ -181,15 +181,26 @@ impl Graph {
         self.insert(Triple::new(s, p, o));
     }
 
-    /// Takes in another graph's triples, in order, leaving out those already here.
-    fn merge(&mut self, other: Graph) {
+    /// Takes in another graph's triples, in order, leaving out those already here. Triples about a dataset's own
+    /// nodes (its IRI and those under it, and blank nodes, which are minted afresh) are made only by that dataset's
+    /// description, which is in one part alone: they are appended without a look-up. The shared nodes (agents, codes,
+    /// concepts) are checked.
+    fn merge(&mut self, other: Graph, own_prefix: &str) {
         use std::hash::BuildHasher;
         self.triples.reserve(other.triples.len());
         let (triples, hasher) = (&self.triples, &self.hasher);
         self.seen
-            .reserve(other.triples.len(), |&i| hasher.hash_one(&triples[i]));
+            .reserve(other.triples.len() / 8, |&i| hasher.hash_one(&triples[i]));
         for t in other.triples {
-            self.insert(t);
+            let own = match &t.subject {
+                NamedOrBlankNode::BlankNode(_) => true,
+                NamedOrBlankNode::NamedNode(n) => n.as_str().starts_with(own_prefix),
+            };
+            if own {
+                self.triples.push(t);
+            } else {
+                self.insert(t);
+            }
         }
     }
 
@@ -209,6 +220,7 @@ impl Graph {
     /// The triples grouped by subject, subjects in order of first appearance, so Turtle and JSON-LD describe each
     /// node in one block.
     fn into_triples(self) -> Vec<Triple> {
+        // A counting sort: one hash of each subject, then each triple moved once to its place.
         let mut first_seen: hashbrown::HashMap<&NamedOrBlankNode, usize> =
             hashbrown::HashMap::with_capacity(self.triples.len() / 4);
         let keys: Vec<usize> = self
@@ -219,10 +231,21 @@ impl Graph {
                 *first_seen.entry(&t.subject).or_insert(next)
             })
             .collect();
+        let mut start = vec![0usize; first_seen.len() + 1];
         drop(first_seen);
-        let mut keyed: Vec<(usize, Triple)> = keys.into_iter().zip(self.triples).collect();
-        keyed.sort_by_key(|(k, _)| *k);
-        keyed.into_iter().map(|(_, t)| t).collect()
+        for &k in &keys {
+            start[k + 1] += 1;
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        let mut placed: Vec<Option<Triple>> = Vec::new();
+        placed.resize_with(self.triples.len(), || None);
+        for (t, k) in self.triples.into_iter().zip(keys) {
+            placed[start[k]] = Some(t);
+            start[k] += 1;
+        }
+        placed.into_iter().flatten().collect()
     }
 
     fn typed(&mut self, s: impl Into<NamedOrBlankNode>, class: NamedNodeRef<'_>) {
