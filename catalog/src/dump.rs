@@ -144,7 +144,14 @@ impl Dump {
                     ..DatasetQuery::default()
                 })
                 .await?;
-            let mut graph = crate::export::catalog_graph(catalog, info, &page.items, None).await?;
+            let mut graph = crate::export::catalog_graph_in(
+                catalog,
+                info,
+                &page.items,
+                None,
+                crate::dcat::TripleOrder::AsBuilt,
+            )
+            .await?;
             if !first {
                 // The catalog's own description once, at the top; later pages add only their datasets to it.
                 graph.retain(|t| !describes_catalog(t, &catalog_node));

@@ -101,6 +101,16 @@ pub fn dataset_triples(ctx: &DcatContext, d: &ExportedDataset) -> Vec<Triple> {
     export.graph.into_triples()
 }
 
+/// The order of an export's triples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TripleOrder {
+    /// Grouped by subject, subjects in order of first appearance: Turtle, RDF/XML and JSON-LD then describe each node
+    /// in one block.
+    BySubject,
+    /// As built (still without duplicates): for N-Triples, where order means nothing, it saves the grouping.
+    AsBuilt,
+}
+
 /// The triples of the catalog, all given datasets (with their distributions) and the catalog's data services.
 pub fn catalog_triples(
     ctx: &DcatContext,
@@ -108,9 +118,23 @@ pub fn catalog_triples(
     datasets: &[ExportedDataset],
     paging: Option<&Paging>,
 ) -> Vec<Triple> {
+    catalog_triples_in(ctx, info, datasets, paging, TripleOrder::BySubject)
+}
+
+/// [`catalog_triples`] in the given order.
+pub fn catalog_triples_in(
+    ctx: &DcatContext,
+    info: &CatalogInfo,
+    datasets: &[ExportedDataset],
+    paging: Option<&Paging>,
+    order: TripleOrder,
+) -> Vec<Triple> {
     let mut export = Export::with_capacity(ctx, datasets.len() * TRIPLES_PER_DATASET);
     export.catalog(info, datasets, paging);
-    export.graph.into_triples()
+    match order {
+        TripleOrder::BySubject => export.graph.into_triples(),
+        TripleOrder::AsBuilt => export.graph.triples,
+    }
 }
 
 /// [`catalog_triples`] built on one thread, to compare with.
