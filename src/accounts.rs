@@ -56,6 +56,9 @@ pub enum Role {
     Approver,
     /// Reads with a key (higher rate limits).
     Consumer,
+    /// Writes harvested datasets of every agency into this catalog (`opendata harvest --target-kind opendata`), and
+    /// nothing else.
+    Harvester,
 }
 
 impl Role {
@@ -66,6 +69,7 @@ impl Role {
             Self::Publisher => "publisher",
             Self::Approver => "approver",
             Self::Consumer => "consumer",
+            Self::Harvester => "harvester",
         }
     }
 
@@ -76,6 +80,7 @@ impl Role {
             "publisher" => Self::Publisher,
             "approver" => Self::Approver,
             "consumer" => Self::Consumer,
+            "harvester" => Self::Harvester,
             _ => return None,
         })
     }
@@ -108,6 +113,7 @@ impl Principal {
                 Role::Admin => catalog::CuratorRole::Admin,
                 Role::Publisher => catalog::CuratorRole::Publisher,
                 Role::Approver => catalog::CuratorRole::Approver,
+                Role::Harvester => catalog::CuratorRole::Harvester,
                 Role::Steward | Role::Consumer => catalog::CuratorRole::Other,
             },
             agency: self.agency.as_deref(),
@@ -121,7 +127,9 @@ impl Principal {
             role: match self.role {
                 Role::Admin => registry::StewardRole::Admin,
                 Role::Steward => registry::StewardRole::Steward(&self.lists),
-                Role::Publisher | Role::Approver | Role::Consumer => registry::StewardRole::Other,
+                Role::Publisher | Role::Approver | Role::Consumer | Role::Harvester => {
+                    registry::StewardRole::Other
+                }
             },
         }
     }
@@ -131,9 +139,9 @@ impl Principal {
         self.role == Role::Admin
     }
 
-    /// Signs in to the curation pages? Every role but consumers, who only read the APIs.
+    /// Signs in to the curation pages? Every role but consumers, who only read the APIs, and harvesters.
     pub fn curates(&self) -> bool {
-        self.role != Role::Consumer
+        !matches!(self.role, Role::Consumer | Role::Harvester)
     }
 
     /// Curates some code lists (an admin, or a steward with lists)?

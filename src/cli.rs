@@ -294,12 +294,19 @@ pub struct HarvestArgs {
     /// API key for the source (an opendata key lifts the anonymous rate limit).
     #[arg(long, env = "OPENDATA_SOURCE_TOKEN")]
     pub source_token: Option<String>,
-    /// The CKAN portal to write to.
+    /// The CKAN portal (or, with --target-kind opendata, the opendata server) to write to.
     #[arg(long)]
     pub target: String,
-    /// The portal's API token.
+    /// The target's API token (for an opendata server: a token allowed to write and publish for every agency).
     #[arg(long, env = "OPENDATA_TARGET_TOKEN")]
     pub target_token: String,
+    /// What the target is: ckan (a CKAN Action API portal) or opendata (another opendata server's catalog).
+    #[arg(long, default_value = "ckan")]
+    pub target_kind: harvester::TargetKind,
+    /// For an opendata target: a JSON file mapping source publishers (publisher IRI, name or organization name) to
+    /// agency codes of the target's registry, `{"https://example.org/org/health": "G12"}`.
+    #[arg(long)]
+    pub agency_map: Option<PathBuf>,
     /// Folder of the state stores (one per source and target).
     #[arg(long)]
     pub state_dir: PathBuf,

@@ -47,6 +47,17 @@ async fn harvest(args: HarvestArgs) -> app::anyhow_like::Result<()> {
     let mut options =
         harvester::Options::new(args.source, args.target, args.target_token, args.state_dir);
     options.source_kind = args.source_kind;
+    options.target_kind = args.target_kind;
+    if let Some(path) = &args.agency_map {
+        let text =
+            std::fs::read(path).map_err(|e| format!("--agency-map {}: {e}", path.display()))?;
+        options.agency_map = serde_json::from_slice(&text).map_err(|e| {
+            format!(
+                "--agency-map {}: a JSON object of publisher -> agency code: {e}",
+                path.display()
+            )
+        })?;
+    }
     options.source_token = args.source_token;
     options.concurrency = args.concurrency.into();
     options.timeout = args.timeout;

@@ -1,6 +1,8 @@
 //! End-to-end tests: the real server on port 0, over SQLite and over PostgreSQL, driven by an HTTP client.
 mod support;
 
+mod aggregate;
+mod aggregate_opendata;
 mod audit;
 mod authz;
 mod backup;

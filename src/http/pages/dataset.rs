@@ -218,6 +218,19 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
             .collect(),
     );
     fact(t.identifier, vec![Link::text(record.uri.clone())]);
+    if let Some(p) = &c.provenance {
+        // A harvested dataset: the catalogue it came from, its identifier there, when it was harvested.
+        let mut v: Vec<Link> = safe_url(&p.source)
+            .map(|h| Link::new(p.source.clone(), h))
+            .into_iter()
+            .collect();
+        v.push(match safe_url(&p.identifier) {
+            Some(h) => Link::new(p.identifier.clone(), h),
+            None => Link::text(p.identifier.clone()),
+        });
+        v.push(Link::text(lang.day_of(&p.harvested_at.to_rfc3339())));
+        fact(t.harvested_from, v);
+    }
 
     let download_path =
         |d: &Distribution| format!("{path}/distribution/{}/download", encode_segment(&d.id));
