@@ -6,11 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
-
-#[allow(dead_code)]
-#[path = "harvest/support.rs"]
-mod harvest_support;
+use crate::harvest::support as harvest_support;
 
 use harvest_support::{Portal, assert_clean, harvest};
 
@@ -150,10 +146,7 @@ async fn real_dcat_ap_examples_harvest_with_the_counts_rdflib_finds() {
         }
     }
     let packages = portal.all_packages().await;
-    let active = packages
-        .iter()
-        .filter(|p| p["state"] == Value::from("active"))
-        .count() as u64;
+    let active = packages.iter().filter(|p| p["state"] == "active").count() as u64;
     assert_eq!(
         active, total,
         "every dataset of every file is on the portal once"

@@ -14,9 +14,7 @@ use crate::on_both_backends;
 use crate::support::CATALOG_SEEDS as SEEDS;
 use crate::support::{ADMIN_TOKEN, Backend, TestApp, spawn_app, spawn_app_with};
 
-#[allow(dead_code)]
-#[path = "harvest/support.rs"]
-mod harvest_support;
+use crate::harvest::support as harvest_support;
 
 use harvest_support::{BIN, Portal, assert_clean, call, create_published, harvest, publish};
 
