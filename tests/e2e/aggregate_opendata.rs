@@ -56,6 +56,13 @@ async fn save_pages(app: &TestApp, dir: &Path, files: &str, page_size: usize) ->
             .await;
         assert_eq!(r.status(), 200);
         let mut text = r.text().await.unwrap();
+        // The static pages are found by number: drop the cursor `hydra:next` carries (`after=` an id).
+        while let Some(at) = text.find("&after=") {
+            let end = text[at + 7..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '%'))
+                .map_or(text.len(), |e| at + 7 + e);
+            text.replace_range(at..end, "");
+        }
         for n in 1..=pages {
             text = text.replace(
                 &format!("https://data.example.gov.vn/catalog?page={n}&page_size={page_size}"),
@@ -387,4 +394,36 @@ async fn agency_catalogs_aggregate_into_a_second_opendata_server(backend: Backen
     .await;
     assert_clean(&again);
     assert_eq!(again.report["writes"], 0, "{}", again.stdout);
+
+    // (5) An edit and a deletion on the CKAN portal reach the third catalog.
+    portal
+        .action(
+            "package_patch",
+            json!({"id": "ds-0012", "notes": "Mô tả sửa trên cổng."}),
+        )
+        .await;
+    portal
+        .action("package_delete", json!({"id": "ds-0013"}))
+        .await;
+    let changed = harvest_into(
+        "ckan-4",
+        &portal.url,
+        &third,
+        &third_harvester,
+        &ckan_state,
+        &args,
+    )
+    .await;
+    assert_clean(&changed);
+    let (created, updated, deleted, _, writes) = counts(&changed);
+    assert_eq!(
+        (created, updated, deleted, writes),
+        (0, 1, 1, 2),
+        "{}",
+        changed.stdout
+    );
+    let d = third.get_json("/api/v1/datasets/ds-0012").await;
+    assert!(d.to_string().contains("Mô tả sửa trên cổng."), "{d}");
+    assert_eq!(third.get("/api/v1/datasets/ds-0013").await.status(), 410);
+    assert_eq!(published(&third).await.len(), 23);
 }
