@@ -250,6 +250,56 @@ async fn agency_catalogs_aggregate_into_a_second_opendata_server(backend: Backen
         .await
         .unwrap();
     assert!(page.contains("Harvested from"), "{page}");
+    assert!(page.contains(source.as_str()), "{page}");
+    // Read-only on the curation pages, even for an admin: a notice naming the source, no form, a post refused.
+    let mut admin = crate::manage::signed_in(
+        &national,
+        json!({"name": "national-admin", "role": "admin"}),
+    )
+    .await;
+    let form = admin.get("/manage/datasets/ds-0007").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains(source.as_str()), "{}", form.body);
+    assert!(!form.body.contains("name=\"title_vi\""), "{}", form.body);
+    assert!(!form.body.contains("/withdraw\""), "{}", form.body);
+    let csrf = admin.csrf("/manage").await;
+    let r = admin
+        .post(
+            "/manage/datasets/ds-0007",
+            &[
+                ("csrf", csrf.as_str()),
+                ("title_vi", "Sửa tại chỗ"),
+                ("description_vi", "Sửa tại chỗ."),
+                ("themes", "health"),
+                ("languages", "vi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    // The search facet "source": every harvested dataset under its catalogue.
+    let mut found = Value::Null;
+    for _ in 0..50 {
+        found = national
+            .client
+            .get(national.url("/api/v1/search"))
+            .query(&[("source", source.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if found["total"] == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found["total"], want, "{found}");
+    assert_eq!(
+        found["facets"]["source"],
+        json!([{"value": source, "count": want}]),
+        "{found}"
+    );
     // Harvested datasets are the harvester's: the agency's publisher cannot edit them, the harvester cannot touch a
     // dataset described here.
     let publisher = national

@@ -325,6 +325,7 @@ pub struct Text {
     pub facet_province: &'static str,
     pub facet_access_right: &'static str,
     pub facet_year: &'static str,
+    pub facet_source: &'static str,
     pub updated: &'static str,
     pub published_by: &'static str,
 
@@ -510,6 +511,7 @@ pub static VI: Text = Text {
     facet_province: "Tỉnh, thành phố",
     facet_access_right: "Quyền truy cập",
     facet_year: "Năm",
+    facet_source: "Nguồn thu thập",
     updated: "Cập nhật",
     published_by: "Cơ quan công bố",
 
@@ -695,6 +697,7 @@ pub static EN: Text = Text {
     facet_province: "Province",
     facet_access_right: "Access right",
     facet_year: "Year",
+    facet_source: "Harvested from",
     updated: "Updated",
     published_by: "Publisher",
 
