@@ -316,6 +316,37 @@ impl Accounts {
         Ok(())
     }
 
+    /// A fresh token for the service account `name` (created with `role` when missing), the previous token revoked
+    /// by the change: what a task of the server itself (the harvest scheduler) signs in with, known only to it.
+    pub async fn service_token(&self, name: &str, role: Role) -> Result<String, RegistryError> {
+        let token = generate_token();
+        let mut w = self.db.write().await?;
+        let row = sqlx::query("SELECT id FROM accounts WHERE name = $1 AND role = $2")
+            .bind(name)
+            .bind(role.as_str())
+            .fetch_optional(&mut *w.tx)
+            .await?;
+        if let Some(r) = row {
+            let id: i64 = r.try_get(0)?;
+            sqlx::query("UPDATE accounts SET token_sha256 = $1 WHERE id = $2")
+                .bind(sha256_hex(token.as_bytes()))
+                .bind(id)
+                .execute(&mut *w.tx)
+                .await?;
+            log_account(&mut w.tx, id, "system", "account.token").await?;
+            w.commit().await?;
+            return Ok(token);
+        }
+        w.commit().await?;
+        let new = NewAccount {
+            name: name.into(),
+            role,
+            lists: vec![],
+            agency: None,
+        };
+        Ok(self.create(new, Some(token)).await?.token)
+    }
+
     /// True when an admin account exists.
     pub async fn has_admin(&self) -> Result<bool, RegistryError> {
         let row = sqlx::query(

@@ -175,6 +175,12 @@ pub enum Command {
         /// (30s, 10m, 1h); every registry release is signed at once anyway.
         #[arg(long, default_value = "10m", env = "OPENDATA_AUDIT_EVERY", value_parser = harvester::parse_duration)]
         audit_every: std::time::Duration,
+        /// How often to look for harvest sources due to run (`/manage/sources`).
+        #[arg(long, default_value = "30s", env = "OPENDATA_HARVEST_TICK", value_parser = harvester::parse_duration)]
+        harvest_tick: std::time::Duration,
+        /// Let configured harvest sources be on private or loopback addresses (closed networks, tests).
+        #[arg(long, env = "OPENDATA_HARVEST_PRIVATE_SOURCES")]
+        harvest_private_sources: bool,
         #[command(flatten)]
         limits: RateLimitArgs,
         #[command(flatten)]

@@ -220,6 +220,8 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             max_upload_mb,
             hsts,
             audit_every,
+            harvest_tick,
+            harvest_private_sources,
             limits,
             backups,
         } => {
@@ -239,6 +241,8 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             config.hsts = hsts;
             config.audit.every = audit_every;
+            config.harvest_tick = harvest_tick;
+            config.harvest_private_sources = harvest_private_sources;
             limits.apply(&mut config.rate_limits);
             config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {
                 dir,

@@ -40,6 +40,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Harvest run history.
     pub harvest_runs: crate::harvest_runs::HarvestRuns,
+    /// The sources the server harvests on schedule.
+    pub harvest_sources: crate::harvest_sources::HarvestSources,
     /// The dataset catalog.
     pub catalog: catalog::Catalog,
     /// Uploaded files.

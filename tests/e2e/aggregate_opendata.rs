@@ -23,7 +23,7 @@ on_both_backends!(agency_catalogs_aggregate_into_a_second_opendata_server);
 const NATIONAL: &str = "https://national.example.gov.vn";
 
 /// The published datasets of `app`, by id, with their content.
-async fn published(app: &TestApp) -> BTreeMap<String, Value> {
+pub(crate) async fn published(app: &TestApp) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -43,7 +43,7 @@ async fn published(app: &TestApp) -> BTreeMap<String, Value> {
 }
 
 /// Saves A's DCAT pages (Turtle) as static files whose Hydra links point at each other; answers the first page's URL.
-async fn save_pages(app: &TestApp, dir: &Path, files: &str, page_size: usize) -> String {
+pub(crate) async fn save_pages(app: &TestApp, dir: &Path, files: &str, page_size: usize) -> String {
     for f in std::fs::read_dir(dir).unwrap() {
         std::fs::remove_file(f.unwrap().path()).unwrap();
     }

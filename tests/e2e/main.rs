@@ -3,6 +3,7 @@ mod support;
 
 mod aggregate;
 mod aggregate_opendata;
+mod aggregate_sources;
 mod audit;
 mod authz;
 mod backup;
