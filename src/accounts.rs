@@ -193,12 +193,36 @@ pub fn generate_token() -> String {
 #[derive(Clone, Debug)]
 pub struct Accounts {
     db: Database,
+    /// Principals of this process's own tasks (the harvest scheduler), by their token's sha256: held in memory only,
+    /// so each node has its own, nothing is stored, and a restart forgets them.
+    services: std::sync::Arc<std::sync::RwLock<Vec<(String, Principal)>>>,
 }
 
 impl Accounts {
     /// Accounts in `db`.
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            services: Default::default(),
+        }
+    }
+
+    /// A token for a task of this process acting as `name` with `role` (the harvest scheduler writing harvested
+    /// datasets through the API): valid in this process only, until it stops; the change log records `name`.
+    pub fn service_token(&self, name: &str, role: Role) -> String {
+        let token = generate_token();
+        let principal = Principal {
+            id: 0,
+            name: name.to_owned(),
+            role,
+            lists: vec![],
+            agency: None,
+        };
+        self.services
+            .write()
+            .expect("service tokens lock")
+            .push((sha256_hex(token.as_bytes()), principal));
+        token
     }
 
     /// Creates an account with a fresh token (or `token` when given, for the bootstrap admin), recorded in the change
@@ -316,37 +340,6 @@ impl Accounts {
         Ok(())
     }
 
-    /// A fresh token for the service account `name` (created with `role` when missing), the previous token revoked
-    /// by the change: what a task of the server itself (the harvest scheduler) signs in with, known only to it.
-    pub async fn service_token(&self, name: &str, role: Role) -> Result<String, RegistryError> {
-        let token = generate_token();
-        let mut w = self.db.write().await?;
-        let row = sqlx::query("SELECT id FROM accounts WHERE name = $1 AND role = $2")
-            .bind(name)
-            .bind(role.as_str())
-            .fetch_optional(&mut *w.tx)
-            .await?;
-        if let Some(r) = row {
-            let id: i64 = r.try_get(0)?;
-            sqlx::query("UPDATE accounts SET token_sha256 = $1 WHERE id = $2")
-                .bind(sha256_hex(token.as_bytes()))
-                .bind(id)
-                .execute(&mut *w.tx)
-                .await?;
-            log_account(&mut w.tx, id, "system", "account.token").await?;
-            w.commit().await?;
-            return Ok(token);
-        }
-        w.commit().await?;
-        let new = NewAccount {
-            name: name.into(),
-            role,
-            lists: vec![],
-            agency: None,
-        };
-        Ok(self.create(new, Some(token)).await?.token)
-    }
-
     /// True when an admin account exists.
     pub async fn has_admin(&self) -> Result<bool, RegistryError> {
         let row = sqlx::query(
@@ -359,6 +352,16 @@ impl Accounts {
 
     /// The principal owning `token`, if any. Lookup is by the token's sha256, so the secret is never compared.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, RegistryError> {
+        let hash = sha256_hex(token.as_bytes());
+        if let Some((_, p)) = self
+            .services
+            .read()
+            .expect("service tokens lock")
+            .iter()
+            .find(|(h, _)| *h == hash)
+        {
+            return Ok(Some(p.clone()));
+        }
         let row = sqlx::query(
             "SELECT id, name, role, lists, agency FROM accounts WHERE token_sha256 = $1 AND revoked_at IS NULL",
         )

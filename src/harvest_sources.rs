@@ -1,6 +1,6 @@
 //! Harvest sources (issue 20): other catalogues an admin configures on `/manage/sources` (URL, kind, agency map,
-//! schedule), which the server harvests into its own catalog on their schedule ([`keep_harvesting`]) as the
-//! `harvest-scheduler` account (role harvester), recording every run in the run history ([`crate::harvest_runs`]).
+//! schedule), which the server harvests into its own catalog on their schedule ([`keep_harvesting`]) as
+//! `harvest-scheduler` (role harvester), recording every run in the run history ([`crate::harvest_runs`]).
 //!
 //! Several nodes on one database may run the scheduler: a node claims a due source by moving its next run time
 //! forward with a conditional update, so each due run happens once.
@@ -257,20 +257,13 @@ pub struct Scheduler {
     pub allow_private_sources: bool,
 }
 
-/// Runs due sources until the task is aborted: each as the `harvest-scheduler` account (its token renewed at start
-/// and known only to this process), each run recorded in the history.
+/// Runs due sources until the task is aborted: each as `harvest-scheduler` (role harvester, a token held in this
+/// process's memory only, so nothing is written at start and every node has its own), each run recorded in the
+/// history.
 pub async fn keep_harvesting(state: crate::http::AppState, scheduler: Scheduler) {
-    let token = match state
+    let token = state
         .accounts
-        .service_token(SCHEDULER_ACCOUNT, crate::accounts::Role::Harvester)
-        .await
-    {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "the harvest scheduler has no account: scheduled harvests are off");
-            return;
-        }
-    };
+        .service_token(SCHEDULER_ACCOUNT, crate::accounts::Role::Harvester);
     let mut tick = tokio::time::interval(scheduler.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
