@@ -244,6 +244,7 @@ impl Application {
             listener,
             harvests: crate::harvest_sources::Scheduler {
                 target: own_url,
+                base_uri: config.base_uri.clone(),
                 tick: config.harvest_tick,
                 state_dir: config.data_dir.join("harvest-state"),
                 allow_private_sources: config.harvest_private_sources,

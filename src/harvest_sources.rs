@@ -249,6 +249,8 @@ impl HarvestSources {
 pub struct Scheduler {
     /// This server's own address, as the harvester's target.
     pub target: String,
+    /// This server's base URI: what the harvest state knows it as (its address changes with each start).
+    pub base_uri: String,
     /// How often due sources are looked for.
     pub tick: Duration,
     /// The harvester's state stores.
@@ -303,6 +305,7 @@ async fn run_one(
     options.target_kind = harvester::TargetKind::Opendata;
     options.agency_map = source.agency_map.clone();
     options.allow_private_sources = scheduler.allow_private_sources;
+    options.target_name = Some(scheduler.base_uri.clone());
     let report = harvester::harvest(&options)
         .await
         .map_err(|e| e.to_string())?;

@@ -77,6 +77,9 @@ pub struct Options {
     pub rewrite_all: bool,
     /// Draw a progress line on standard error when it is a terminal.
     pub progress: bool,
+    /// What the state store knows the target as, when not its URL: a server harvesting into itself reaches itself
+    /// on a port that changes with each start, and names itself by its base URI so its state survives restarts.
+    pub target_name: Option<String>,
 }
 
 impl Options {
@@ -102,6 +105,7 @@ impl Options {
             allow_private_sources: false,
             rewrite_all: false,
             progress: false,
+            target_name: None,
         }
     }
 }
@@ -134,7 +138,8 @@ pub async fn harvest(options: &Options) -> Result<Report, HarvestError> {
         options.source_token.clone(),
     )
     .await?;
-    let state = StateStore::open(&options.state_dir, &options.source, &options.target).await?;
+    let target_name = options.target_name.as_deref().unwrap_or(&options.target);
+    let state = StateStore::open(&options.state_dir, &options.source, target_name).await?;
     let report = match options.target_kind {
         TargetKind::Ckan => {
             let target = CkanTarget::new(
