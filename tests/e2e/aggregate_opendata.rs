@@ -332,9 +332,16 @@ async fn agency_catalogs_aggregate_into_a_second_opendata_server(backend: Backen
     );
 
     // (2) Nothing changed: nothing written.
+    let head = national.get_json("/api/v1/changes?limit=1").await["head"].clone();
+    assert!(!head.is_null(), "the change feed names its head");
     let idle = harvest_into("dcat-idle", &source, &national, &harvester, &state, &[]).await;
     assert_clean(&idle);
     assert_eq!(counts(&idle), (0, 0, 0, want, 0), "{}", idle.stdout);
+    assert_eq!(
+        national.get_json("/api/v1/changes?limit=1").await["head"],
+        head,
+        "the national change log did not move"
+    );
 
     // (3) An edit and a withdrawal at the source reach the national catalog.
     let r = call(
@@ -433,6 +440,8 @@ async fn agency_catalogs_aggregate_into_a_second_opendata_server(backend: Backen
         .count();
     assert_eq!(published(&third).await.len(), on_portal);
     assert_eq!(on_portal, 24);
+    let head = third.get_json("/api/v1/changes?limit=1").await["head"].clone();
+    assert!(!head.is_null(), "the change feed names its head");
     let again = harvest_into(
         "ckan-3",
         &portal.url,
@@ -444,6 +453,11 @@ async fn agency_catalogs_aggregate_into_a_second_opendata_server(backend: Backen
     .await;
     assert_clean(&again);
     assert_eq!(again.report["writes"], 0, "{}", again.stdout);
+    assert_eq!(
+        third.get_json("/api/v1/changes?limit=1").await["head"],
+        head,
+        "the third catalog's change log did not move"
+    );
 
     // (5) An edit and a deletion on the CKAN portal reach the third catalog.
     portal
