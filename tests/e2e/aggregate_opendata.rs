@@ -300,6 +300,24 @@ async fn agency_catalogs_aggregate_into_a_second_opendata_server(backend: Backen
         json!([{"value": source, "count": want}]),
         "{found}"
     );
+    let page = national
+        .client
+        .get(national.url("/search"))
+        .query(&[("source", source.as_str()), ("lang", "en")])
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("Harvested from"),
+        "the facet's legend: {page}"
+    );
+    assert!(
+        page.contains("/dataset/ds-00"),
+        "a harvested dataset listed: {page}"
+    );
     // Harvested datasets are the harvester's: the agency's publisher cannot edit them, the harvester cannot touch a
     // dataset described here.
     let publisher = national
