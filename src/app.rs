@@ -204,7 +204,7 @@ impl Application {
             info.clone(),
         )?;
         let search = catalog::search::SearchIndex::open(&config.data_dir.join("index"))?;
-        let dump = catalog::dump::Dump::open(&config.data_dir.join("dump"))?;
+        let dump = catalog::dump::Dump::open(&config.data_dir.join("dump"), &config.base_uri)?;
         let state = AppState {
             registry,
             accounts,

@@ -49,6 +49,9 @@ pub struct DumpInfo {
     pub built_at: String,
     /// How long the build took, in milliseconds.
     pub build_ms: u64,
+    /// The base URI its IRIs are made from: a node started with another one rebuilds the dump rather than serve it.
+    #[serde(default)]
+    pub base_uri: String,
 }
 
 impl DumpInfo {
@@ -70,9 +73,9 @@ pub struct Dump {
 }
 
 impl Dump {
-    /// Opens the dump folder (made if missing), takes the dump found there when its description matches the file, and
-    /// removes what an interrupted build left.
-    pub fn open(dir: &Path) -> Result<Self, CatalogError> {
+    /// Opens the dump folder (made if missing), takes the dump found there when its description matches the file and
+    /// it was built with `base_uri`, and removes what an interrupted build left.
+    pub fn open(dir: &Path, base_uri: &str) -> Result<Self, CatalogError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| CatalogError::Storage(format!("dump folder {}: {e}", dir.display())))?;
         for leftover in [TMP.to_owned(), format!("{META}.tmp")] {
@@ -82,7 +85,9 @@ impl Dump {
             .ok()
             .and_then(|b| serde_json::from_slice::<DumpInfo>(&b).ok())
             .filter(|info| {
-                std::fs::metadata(dir.join(info.file_name())).is_ok_and(|m| m.len() == info.bytes)
+                info.base_uri == base_uri
+                    && std::fs::metadata(dir.join(info.file_name()))
+                        .is_ok_and(|m| m.len() == info.bytes)
             });
         Ok(Self {
             dir: dir.to_owned(),
@@ -139,7 +144,14 @@ impl Dump {
                     ..DatasetQuery::default()
                 })
                 .await?;
-            let mut graph = crate::export::catalog_graph(catalog, info, &page.items, None).await?;
+            let mut graph = crate::export::catalog_graph_in(
+                catalog,
+                info,
+                &page.items,
+                None,
+                crate::dcat::TripleOrder::AsBuilt,
+            )
+            .await?;
             if !first {
                 // The catalog's own description once, at the top; later pages add only their datasets to it.
                 graph.retain(|t| !describes_catalog(t, &catalog_node));
@@ -180,6 +192,7 @@ impl Dump {
             triples,
             built_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             build_ms: started.elapsed().as_millis() as u64,
+            base_uri: catalog.registry().base_uri().to_owned(),
         };
         std::fs::rename(&tmp, self.path(&built)).map_err(|e| io("rename", e))?;
         let meta_tmp = self.dir.join(format!("{META}.tmp"));
@@ -244,5 +257,38 @@ impl Write for Hashing {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dump described and present on disk is served again by a node with the same base URI, and not by one started
+    /// with another (its IRIs would name the other host).
+    #[test]
+    fn a_dump_is_kept_only_for_the_base_uri_it_was_built_with() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let info = DumpInfo {
+            seq: 7,
+            sha256: "ab".repeat(32),
+            bytes: 3,
+            datasets: 1,
+            triples: 1,
+            built_at: "2026-12-05T00:00:00Z".into(),
+            build_ms: 1,
+            base_uri: "http://data.example.test".into(),
+        };
+        std::fs::write(dir.path().join(info.file_name()), b"abc").expect("file");
+        std::fs::write(
+            dir.path().join(META),
+            serde_json::to_vec(&info).expect("json"),
+        )
+        .expect("meta");
+        let same = Dump::open(dir.path(), "http://data.example.test").expect("open");
+        assert_eq!(same.current(), Some(info.clone()));
+        let other = Dump::open(dir.path(), "http://127.0.0.1:8080").expect("open");
+        assert_eq!(other.current(), None);
+        assert!(other.is_stale(0));
     }
 }

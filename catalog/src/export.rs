@@ -5,7 +5,8 @@ use oxrdf::Triple;
 use registry::model::ItemData;
 
 use crate::dcat::{
-    CatalogInfo, DcatContext, ExportedDataset, Paging, catalog_triples, dataset_triples,
+    CatalogInfo, DcatContext, ExportedDataset, Paging, TripleOrder, catalog_triples_in,
+    dataset_triples,
 };
 use crate::error::CatalogError;
 use crate::store::{Catalog, DatasetRecord};
@@ -206,12 +207,24 @@ pub async fn dataset_graph(
     Ok(triples)
 }
 
-/// The triples of a catalog page (or, without paging, of the given datasets), with the datasets' releases.
+/// The triples of a catalog page (or, without paging, of the given datasets), with the datasets' releases, grouped
+/// by subject.
 pub async fn catalog_graph(
     catalog: &Catalog,
     info: &CatalogInfo,
     records: &[DatasetRecord],
     paging: Option<&Paging>,
+) -> Result<Vec<Triple>, CatalogError> {
+    catalog_graph_in(catalog, info, records, paging, TripleOrder::BySubject).await
+}
+
+/// [`catalog_graph`] in the given order (N-Triples need no grouping).
+pub async fn catalog_graph_in(
+    catalog: &Catalog,
+    info: &CatalogInfo,
+    records: &[DatasetRecord],
+    paging: Option<&Paging>,
+    order: TripleOrder,
 ) -> Result<Vec<Triple>, CatalogError> {
     let (all_versions, releases) = versions_of(catalog, records).await?;
     let mut refs: Vec<&DatasetRecord> = records.iter().collect();
@@ -232,7 +245,7 @@ pub async fn catalog_graph(
         base_uri: catalog.registry().base_uri(),
         lookup: &lookup,
     };
-    let mut triples = catalog_triples(&ctx, info, &datasets, paging);
+    let mut triples = catalog_triples_in(&ctx, info, &datasets, paging, order);
     for v in &all_versions {
         triples.extend(version_triples(&ctx, v));
     }

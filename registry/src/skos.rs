@@ -47,8 +47,35 @@ impl RdfKind {
     }
 }
 
-/// Serializes triples in `kind` with the usual prefixes.
+/// Below this many triples N-Triples are written on one thread.
+const PARALLEL_NTRIPLES_FROM: usize = 20_000;
+
+/// Serializes triples in `kind` with the usual prefixes. N-Triples, one statement a line, are written in consecutive
+/// shares on every core for a large graph (a catalogue page of 1,000 datasets is some 46,000 triples) and joined.
 pub fn serialize(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, std::io::Error> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if kind == RdfKind::NTriples && threads > 1 && triples.len() >= PARALLEL_NTRIPLES_FROM {
+        let share = triples.len().div_ceil(threads);
+        let parts: Vec<Result<Vec<u8>, std::io::Error>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = triples
+                .chunks(share)
+                .map(|chunk| scope.spawn(move || serialize_one_thread(chunk, kind)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("an N-Triples writer thread panicked"))
+                .collect()
+        });
+        let mut out = Vec::with_capacity(parts.iter().flatten().map(Vec::len).sum());
+        for part in parts {
+            out.extend_from_slice(&part?);
+        }
+        return Ok(out);
+    }
+    serialize_one_thread(triples, kind)
+}
+
+fn serialize_one_thread(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, std::io::Error> {
     let mut serializer = RdfSerializer::from_format(kind.format());
     if kind != RdfKind::NTriples {
         for (prefix, ns) in [
@@ -272,4 +299,30 @@ pub fn list_graph(
         }
     }
     g.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large graph's N-Triples, written in shares on several threads, are byte for byte what one thread writes.
+    #[test]
+    fn large_ntriples_written_in_shares_are_what_one_thread_writes() {
+        let triples: Vec<Triple> = (0..PARALLEL_NTRIPLES_FROM + 1234)
+            .map(|n| {
+                Triple::new(
+                    NamedNode::new_unchecked(format!("http://example.test/s/{n}")),
+                    skos::PREF_LABEL.into_owned(),
+                    Literal::new_language_tagged_literal_unchecked(format!("nhãn \"{n}\"\n"), "vi"),
+                )
+            })
+            .collect();
+        let joined = serialize(&triples, RdfKind::NTriples).expect("serializes");
+        let single = serialize_one_thread(&triples, RdfKind::NTriples).expect("serializes");
+        assert_eq!(joined, single);
+        assert_eq!(
+            joined.iter().filter(|b| **b == b'\n').count(),
+            triples.len()
+        );
+    }
 }

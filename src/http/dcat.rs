@@ -197,11 +197,17 @@ async fn catalog_page(
         .finish(),
         next_after: result.next.clone(),
     };
-    let triples = catalog::export::catalog_graph(
+    let order = if kind == RdfKind::NTriples {
+        catalog::dcat::TripleOrder::AsBuilt
+    } else {
+        catalog::dcat::TripleOrder::BySubject
+    };
+    let triples = catalog::export::catalog_graph_in(
         &state.catalog,
         &state.catalog_info,
         &result.items,
         Some(&paging),
+        order,
     )
     .await?;
     let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;

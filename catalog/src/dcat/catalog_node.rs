@@ -6,7 +6,46 @@ use vocab::{dcat, dct, foaf, hydra, rdfs};
 
 use super::*;
 
+/// Below this many datasets a page is built on one thread (threads cost more than they save).
+pub(super) const PARALLEL_FROM: usize = 200;
+
 impl Export<'_, '_> {
+    /// Describes the datasets, on as many threads as the machine has cores for a large page: each thread builds the
+    /// graph of a consecutive share, and the shares are merged in order (shared nodes described once), so the
+    /// document is the one a single thread makes.
+    fn datasets(&mut self, datasets: &[ExportedDataset]) -> Vec<NamedNode> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if !self.parallel || threads < 2 || datasets.len() < PARALLEL_FROM {
+            return datasets.iter().map(|d| self.dataset(d)).collect();
+        }
+        let share = datasets.len().div_ceil(threads);
+        let ctx = self.ctx;
+        let built: Vec<(Vec<NamedNode>, Graph)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = datasets
+                .chunks(share)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        let mut part =
+                            Export::with_capacity(ctx, chunk.len() * TRIPLES_PER_DATASET);
+                        let nodes = chunk.iter().map(|d| part.dataset(d)).collect();
+                        (nodes, part.graph)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a dataset export thread panicked"))
+                .collect()
+        });
+        let own_prefix = format!("{}/dataset/", self.base());
+        let mut nodes = Vec::with_capacity(datasets.len());
+        for (part_nodes, graph) in built {
+            nodes.extend(part_nodes);
+            self.graph.merge(graph, &own_prefix);
+        }
+        nodes
+    }
+
     pub(super) fn catalog(
         &mut self,
         info: &CatalogInfo,
@@ -38,7 +77,7 @@ impl Export<'_, '_> {
         self.graph
             .add(catalog.clone(), dcat::THEME_TAXONOMY, scheme);
 
-        let nodes: Vec<NamedNode> = datasets.iter().map(|d| self.dataset(d)).collect();
+        let nodes = self.datasets(datasets);
         for node in &nodes {
             self.graph
                 .add(catalog.clone(), dcat::DATASET_PROPERTY, node.clone());

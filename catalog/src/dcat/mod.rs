@@ -12,7 +12,7 @@
 //! A paged catalogue is a Hydra collection: the catalogue node is a `hydra:Collection` whose `hydra:view` is the page,
 //! typed both `hydra:PartialCollectionView` (current Hydra, read by udata) and the deprecated `hydra:PagedCollection`
 //! with `hydra:nextPage` and friends (read by ckanext-dcat and the harvesters built on it).
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
@@ -34,7 +34,7 @@ pub struct DcatContext<'a> {
     pub base_uri: &'a str,
     /// Looks up a registry item: (list id, code) -> item. Used to map codes to EU vocabulary URIs via the item's
     /// exact_match (else close_match) IRIs, and for labels (e.g. the publisher agency's name for foaf:name).
-    pub lookup: &'a dyn Fn(&str, &str) -> Option<ItemData>,
+    pub lookup: &'a (dyn Fn(&str, &str) -> Option<ItemData> + Sync),
 }
 
 /// The catalog's own description (configurable by the deployment).
@@ -105,6 +105,16 @@ pub fn dataset_triples(ctx: &DcatContext, d: &ExportedDataset) -> Vec<Triple> {
     export.graph.into_triples()
 }
 
+/// The order of an export's triples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TripleOrder {
+    /// Grouped by subject, subjects in order of first appearance: Turtle, RDF/XML and JSON-LD then describe each node
+    /// in one block.
+    BySubject,
+    /// As built (still without duplicates): for N-Triples, where order means nothing, it saves the grouping.
+    AsBuilt,
+}
+
 /// The triples of the catalog, all given datasets (with their distributions) and the catalog's data services.
 pub fn catalog_triples(
     ctx: &DcatContext,
@@ -112,8 +122,35 @@ pub fn catalog_triples(
     datasets: &[ExportedDataset],
     paging: Option<&Paging>,
 ) -> Vec<Triple> {
-    let mut export = Export::new(ctx);
+    catalog_triples_in(ctx, info, datasets, paging, TripleOrder::BySubject)
+}
+
+/// [`catalog_triples`] in the given order.
+pub fn catalog_triples_in(
+    ctx: &DcatContext,
+    info: &CatalogInfo,
+    datasets: &[ExportedDataset],
+    paging: Option<&Paging>,
+    order: TripleOrder,
+) -> Vec<Triple> {
+    let mut export = Export::with_capacity(ctx, datasets.len() * TRIPLES_PER_DATASET);
     export.catalog(info, datasets, paging);
+    match order {
+        TripleOrder::BySubject => export.graph.into_triples(),
+        TripleOrder::AsBuilt => export.graph.triples,
+    }
+}
+
+/// [`catalog_triples`] built on one thread, to compare with.
+#[cfg(test)]
+fn catalog_triples_on_one_thread(
+    ctx: &DcatContext,
+    info: &CatalogInfo,
+    datasets: &[ExportedDataset],
+) -> Vec<Triple> {
+    let mut export = Export::with_capacity(ctx, 0);
+    export.parallel = false;
+    export.catalog(info, datasets, None);
     export.graph.into_triples()
 }
 
@@ -146,31 +183,97 @@ const IANA_MEDIA_TYPES: &str = "https://www.iana.org/assignments/media-types/";
 const SPARQL_PROTOCOL: &str = "https://www.w3.org/TR/sparql11-protocol/";
 
 /// Triples in insertion order, without duplicates (shared nodes such as a publisher are described once).
+///
+/// A page of the catalogue is tens of thousands of triples, so the set holds indices into `triples` (no clone of a
+/// triple) under a fast non-cryptographic hash: the export's input is our own data, not an attacker's keys.
 #[derive(Default)]
 struct Graph {
     triples: Vec<Triple>,
-    seen: HashSet<Triple>,
+    seen: hashbrown::HashTable<usize>,
+    hasher: hashbrown::DefaultHashBuilder,
 }
 
+/// About how many triples a dataset with its distributions and codes makes (46 in a generated catalogue page).
+const TRIPLES_PER_DATASET: usize = 48;
+
 impl Graph {
-    fn add(&mut self, s: impl Into<NamedOrBlankNode>, p: NamedNodeRef<'_>, o: impl Into<Term>) {
-        let triple = Triple::new(s, p, o);
-        if self.seen.insert(triple.clone()) {
-            self.triples.push(triple);
+    fn with_capacity(triples: usize) -> Self {
+        Self {
+            triples: Vec::with_capacity(triples),
+            seen: hashbrown::HashTable::with_capacity(triples),
+            hasher: hashbrown::DefaultHashBuilder::default(),
         }
+    }
+
+    fn add(&mut self, s: impl Into<NamedOrBlankNode>, p: NamedNodeRef<'_>, o: impl Into<Term>) {
+        self.insert(Triple::new(s, p, o));
+    }
+
+    /// Takes in another graph's triples, in order, leaving out those already here. Triples about a dataset's own
+    /// nodes (its IRI and those under it, and blank nodes, which are minted afresh) are made only by that dataset's
+    /// description, which is in one part alone: they are appended without a look-up. The shared nodes (agents, codes,
+    /// concepts) are checked.
+    fn merge(&mut self, other: Graph, own_prefix: &str) {
+        use std::hash::BuildHasher;
+        self.triples.reserve(other.triples.len());
+        let (triples, hasher) = (&self.triples, &self.hasher);
+        self.seen
+            .reserve(other.triples.len() / 8, |&i| hasher.hash_one(&triples[i]));
+        for t in other.triples {
+            let own = match &t.subject {
+                NamedOrBlankNode::BlankNode(_) => true,
+                NamedOrBlankNode::NamedNode(n) => n.as_str().starts_with(own_prefix),
+            };
+            if own {
+                self.triples.push(t);
+            } else {
+                self.insert(t);
+            }
+        }
+    }
+
+    fn insert(&mut self, triple: Triple) {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(&triple);
+        let triples = &self.triples;
+        if self.seen.find(hash, |&i| triples[i] == triple).is_some() {
+            return;
+        }
+        let hasher = &self.hasher;
+        self.seen
+            .insert_unique(hash, self.triples.len(), |&i| hasher.hash_one(&triples[i]));
+        self.triples.push(triple);
     }
 
     /// The triples grouped by subject, subjects in order of first appearance, so Turtle and JSON-LD describe each
     /// node in one block.
     fn into_triples(self) -> Vec<Triple> {
-        let mut first_seen: HashMap<NamedOrBlankNode, usize> = HashMap::new();
-        for t in &self.triples {
-            let next = first_seen.len();
-            first_seen.entry(t.subject.clone()).or_insert(next);
+        // A counting sort: one hash of each subject, then each triple moved once to its place.
+        let mut first_seen: hashbrown::HashMap<&NamedOrBlankNode, usize> =
+            hashbrown::HashMap::with_capacity(self.triples.len() / 4);
+        let keys: Vec<usize> = self
+            .triples
+            .iter()
+            .map(|t| {
+                let next = first_seen.len();
+                *first_seen.entry(&t.subject).or_insert(next)
+            })
+            .collect();
+        let mut start = vec![0usize; first_seen.len() + 1];
+        drop(first_seen);
+        for &k in &keys {
+            start[k + 1] += 1;
         }
-        let mut triples = self.triples;
-        triples.sort_by_key(|t| first_seen[&t.subject]);
-        triples
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        let mut placed: Vec<Option<Triple>> = Vec::new();
+        placed.resize_with(self.triples.len(), || None);
+        for (t, k) in self.triples.into_iter().zip(keys) {
+            placed[start[k]] = Some(t);
+            start[k] += 1;
+        }
+        placed.into_iter().flatten().collect()
     }
 
     fn typed(&mut self, s: impl Into<NamedOrBlankNode>, class: NamedNodeRef<'_>) {
@@ -191,9 +294,10 @@ impl Graph {
     }
 }
 
-/// An IRI we mint from the configured base and percent-encoded segments.
+/// An IRI we mint from the configured base (validated at start-up) and percent-encoded segments, or one we stored
+/// ourselves: not parsed again (parsing every minted IRI was 7 % of a catalogue page).
 fn minted(iri: String) -> NamedNode {
-    NamedNode::new(iri.clone()).unwrap_or_else(|_| NamedNode::new_unchecked(iri))
+    NamedNode::new_unchecked(iri)
 }
 
 /// An IRI given by a user or another system: dropped when invalid rather than producing an unparsable document.
@@ -253,16 +357,25 @@ fn eu_matches(item: &ItemData, table: &str, allow_close: bool) -> Vec<NamedNode>
 /// licence and formats many times).
 struct Export<'c, 'a> {
     ctx: &'c DcatContext<'a>,
-    items: HashMap<(String, String), Option<ItemData>>,
+    /// Items by list, then code (looked up without allocating a key), shared rather than cloned at each use.
+    items: HashMap<String, HashMap<String, Option<std::rc::Rc<ItemData>>>>,
     graph: Graph,
+    /// Whether a large page may be built on several threads (tests compare it with one).
+    parallel: bool,
 }
 
 impl<'c, 'a> Export<'c, 'a> {
     fn new(ctx: &'c DcatContext<'a>) -> Self {
+        Self::with_capacity(ctx, 0)
+    }
+
+    /// An export expecting about `triples` triples (a catalogue page: some 50 a dataset).
+    fn with_capacity(ctx: &'c DcatContext<'a>, triples: usize) -> Self {
         Self {
             ctx,
             items: HashMap::new(),
-            graph: Graph::default(),
+            graph: Graph::with_capacity(triples),
+            parallel: true,
         }
     }
 
@@ -270,12 +383,16 @@ impl<'c, 'a> Export<'c, 'a> {
         self.ctx.base_uri.trim_end_matches('/')
     }
 
-    fn item(&mut self, list: &str, code: &str) -> Option<ItemData> {
-        let lookup = self.ctx.lookup;
+    fn item(&mut self, list: &str, code: &str) -> Option<std::rc::Rc<ItemData>> {
+        if let Some(known) = self.items.get(list).and_then(|codes| codes.get(code)) {
+            return known.clone();
+        }
+        let found = (self.ctx.lookup)(list, code).map(std::rc::Rc::new);
         self.items
-            .entry((list.to_owned(), code.to_owned()))
-            .or_insert_with(|| lookup(list, code))
-            .clone()
+            .entry(list.to_owned())
+            .or_default()
+            .insert(code.to_owned(), found.clone());
+        found
     }
 
     fn item_uri(&self, list: &str, code: &str) -> NamedNode {
@@ -306,7 +423,7 @@ impl<'c, 'a> Export<'c, 'a> {
         let node = self.item_uri("agencies", code);
         let item = self.item("agencies", code);
         self.graph.typed(node.clone(), foaf::AGENT);
-        self.labels(&node, foaf::NAME, item.as_ref(), code);
+        self.labels(&node, foaf::NAME, item.as_deref(), code);
         node
     }
 
@@ -395,7 +512,7 @@ impl<'c, 'a> Export<'c, 'a> {
             let item = self.item("themes", code);
             let concept = self.item_uri("themes", code);
             self.graph.typed(concept.clone(), skos::CONCEPT);
-            self.labels(&concept, skos::PREF_LABEL, item.as_ref(), code);
+            self.labels(&concept, skos::PREF_LABEL, item.as_deref(), code);
             self.graph.add(dataset.clone(), dcat::THEME, concept);
             for eu in item.iter().flat_map(|i| eu_matches(i, "data-theme", true)) {
                 any_eu = true;
