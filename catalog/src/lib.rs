@@ -12,6 +12,7 @@ pub mod graph;
 pub mod indexer;
 pub mod model;
 pub mod preview;
+pub mod quality;
 pub mod search;
 pub mod seed;
 pub mod store;
