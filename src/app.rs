@@ -290,43 +290,58 @@ impl Application {
 /// nodes' writes.
 async fn project(state: AppState) {
     let started = std::time::Instant::now();
-    let resumed = state.projection.resumable();
-    loop {
-        let outcome = if resumed {
-            state.projection.resume().await
-        } else {
-            state.projection.rebuild().await
-        };
-        match outcome {
-            Ok(()) => break,
-            Err(e) => {
-                tracing::error!(error = %e, "building the RDF projection failed; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            }
-        }
-    }
-    if resumed {
-        tracing::info!(
-            from_seq = state.projection.applied(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "RDF projection resumed from disk"
-        );
-    } else {
-        tracing::info!(
-            quads = state.projection.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "RDF projection built"
-        );
-    }
-    let started = std::time::Instant::now();
-    // The synonyms are read at start (the index may already be at the head); later changes arrive through the log.
-    if let Err(e) = catalog::indexer::load_synonyms(&state.catalog, &state.search).await {
-        tracing::error!(error = %e, "reading the search synonyms failed");
-    }
     let indexer = catalog::indexer::Indexer {
         catalog: &state.catalog,
         index: &state.search,
     };
+    // The synonyms are read at start (the index may already be at the head); later changes arrive through the log.
+    if let Err(e) = catalog::indexer::load_synonyms(&state.catalog, &state.search).await {
+        tracing::error!(error = %e, "reading the search synonyms failed");
+    }
+    // The two projections are independent: on a first start (or after `reindex`) they build side by side, one core
+    // each, instead of one after the other.
+    let rdf = async {
+        let resumed = state.projection.resumable();
+        let loaded = loop {
+            let outcome = if resumed {
+                state.projection.resume().await.map(|()| 0)
+            } else {
+                state.projection.rebuild().await
+            };
+            match outcome {
+                Ok(loaded) => break loaded,
+                Err(e) => {
+                    tracing::error!(error = %e, "building the RDF projection failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+            }
+        };
+        if resumed {
+            tracing::info!(
+                from_seq = state.projection.applied(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "RDF projection resumed from disk"
+            );
+        } else {
+            tracing::info!(
+                dataset_quads = loaded,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "RDF projection built"
+            );
+        }
+    };
+    let search = async {
+        while let Err(e) = catalog::changes::catch_up(&state.catalog, &[&indexer]).await {
+            tracing::error!(error = %e, "catching up the search index failed; retrying");
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+        tracing::info!(
+            datasets = state.search.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index caught up"
+        );
+    };
+    tokio::join!(rdf, search);
     let projectors: [&dyn catalog::changes::Projector; 2] = [&state.projection, &indexer];
     // Both follow the log from the sequence they recorded (both persist under the data directory; a rebuilt RDF
     // projection starts at the head it read).
@@ -335,9 +350,8 @@ async fn project(state: AppState) {
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
     tracing::info!(
-        datasets = state.search.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "search index caught up"
+        "projections ready"
     );
     state.set_ready();
     let committed = state.registry.database().committed();
@@ -359,6 +373,10 @@ async fn keep_dump(state: AppState) {
     let mut stale_since: Option<(std::time::Instant, i64)> = None;
     loop {
         tokio::time::sleep(POLL).await;
+        // Not before the node is ready: on a first start the projections need both cores more.
+        if !state.ready.load(std::sync::atomic::Ordering::SeqCst) {
+            continue;
+        }
         let head = match state.registry.version_tag().await {
             Ok(head) => head,
             Err(e) => {

@@ -35,17 +35,30 @@ impl CodeCache {
         }
         wanted.sort();
         wanted.dedup();
+        // Items already looked up at the current head of the change log are taken from the memo (every change to a
+        // code list is a log entry, so a head that has not moved means the items have not either).
+        let head = catalog.registry().version_tag().await?;
+        let memo = catalog.code_memo();
         let mut out = HashMap::new();
         for (list, code) in wanted {
-            match catalog.registry().item(&list, &code, None, None).await {
-                Ok(view) => {
-                    out.insert((list, code), view.data);
+            let key = (list, code);
+            let item = match memo.get(head, &key) {
+                Some(item) => item,
+                None => {
+                    let item = match catalog.registry().item(&key.0, &key.1, None, None).await {
+                        Ok(view) => Some(view.data),
+                        Err(
+                            registry::RegistryError::ItemNotFound { .. }
+                            | registry::RegistryError::ListNotFound(_),
+                        ) => None,
+                        Err(e) => return Err(e.into()),
+                    };
+                    memo.put(head, key.clone(), item.clone());
+                    item
                 }
-                Err(
-                    registry::RegistryError::ItemNotFound { .. }
-                    | registry::RegistryError::ListNotFound(_),
-                ) => {}
-                Err(e) => return Err(e.into()),
+            };
+            if let Some(item) = item {
+                out.insert(key, item);
             }
         }
         Ok(Self(out))
@@ -55,6 +68,35 @@ impl CodeCache {
     pub fn get(&self, list: &str, code: &str) -> Option<ItemData> {
         self.0.get(&(list.to_owned(), code.to_owned())).cloned()
     }
+}
+
+/// The release whose revision a record shows, if any.
+fn shown_release(
+    releases: &[crate::store::Release],
+    record: &DatasetRecord,
+) -> Option<crate::store::Release> {
+    releases
+        .iter()
+        .rev()
+        .find(|r| r.revision == record.revision)
+        .cloned()
+}
+
+/// The versions of many records and the release each shows, with one query for all their releases.
+async fn versions_of(
+    catalog: &Catalog,
+    records: &[DatasetRecord],
+) -> Result<(Vec<Versions>, Vec<Option<crate::store::Release>>), CatalogError> {
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let mut known = catalog.releases_of(&ids).await?;
+    let mut all_versions = Vec::with_capacity(records.len());
+    let mut shown = Vec::with_capacity(records.len());
+    for r in records {
+        let releases = known.remove(&r.id).unwrap_or_default();
+        shown.push(shown_release(&releases, r));
+        all_versions.push(versions(catalog, r, releases).await?);
+    }
+    Ok((all_versions, shown))
 }
 
 /// The version to show for a record: the release whose revision is the one shown, if any.
@@ -102,8 +144,11 @@ struct Versions {
     links: Vec<Link>,
 }
 
-async fn versions(catalog: &Catalog, record: &DatasetRecord) -> Result<Versions, CatalogError> {
-    let releases = catalog.releases(&record.id).await?;
+async fn versions(
+    catalog: &Catalog,
+    record: &DatasetRecord,
+    releases: Vec<crate::store::Release>,
+) -> Result<Versions, CatalogError> {
     let mut links: Vec<Link> = releases
         .iter()
         .map(|r| (vocab::dcat::HAS_VERSION, r.uri.clone()))
@@ -145,11 +190,12 @@ pub async fn dataset_graph(
     catalog: &Catalog,
     record: &DatasetRecord,
 ) -> Result<Vec<Triple>, CatalogError> {
-    let versions = versions(catalog, record).await?;
+    let known = catalog.releases(&record.id).await?;
+    let release = shown_release(&known, record);
+    let versions = versions(catalog, record, known).await?;
     let mut all: Vec<&DatasetRecord> = vec![record];
     all.extend(versions.releases.iter().map(|(_, frozen, _)| frozen));
     let cache = CodeCache::load(catalog, &all, None).await?;
-    let release = release_of(catalog, record).await?;
     let lookup = |l: &str, c: &str| cache.get(l, c);
     let ctx = DcatContext {
         base_uri: catalog.registry().base_uri(),
@@ -167,12 +213,7 @@ pub async fn catalog_graph(
     records: &[DatasetRecord],
     paging: Option<&Paging>,
 ) -> Result<Vec<Triple>, CatalogError> {
-    let mut all_versions = Vec::with_capacity(records.len());
-    let mut releases = Vec::with_capacity(records.len());
-    for r in records {
-        all_versions.push(versions(catalog, r).await?);
-        releases.push(release_of(catalog, r).await?);
-    }
+    let (all_versions, releases) = versions_of(catalog, records).await?;
     let mut refs: Vec<&DatasetRecord> = records.iter().collect();
     refs.extend(
         all_versions
@@ -204,12 +245,7 @@ pub async fn dataset_graphs(
     catalog: &Catalog,
     records: &[DatasetRecord],
 ) -> Result<Vec<Vec<Triple>>, CatalogError> {
-    let mut all_versions = Vec::with_capacity(records.len());
-    let mut releases = Vec::with_capacity(records.len());
-    for r in records {
-        all_versions.push(versions(catalog, r).await?);
-        releases.push(release_of(catalog, r).await?);
-    }
+    let (all_versions, releases) = versions_of(catalog, records).await?;
     let mut refs: Vec<&DatasetRecord> = records.iter().collect();
     refs.extend(
         all_versions

@@ -10,6 +10,7 @@ pub mod export;
 pub mod files;
 pub mod graph;
 pub mod indexer;
+pub mod memo;
 pub mod model;
 pub mod preview;
 pub mod quality;

@@ -100,6 +100,11 @@ pub struct Report {
     pub changes: Vec<Write>,
     /// Every failure.
     pub failures: Vec<Failure>,
+    /// What the source skipped without failing a record: a malformed statement (invalid IRI, language tag or
+    /// literal) dropped from a document, a page read in part after a syntax error; an optional code that the target's
+    /// registry cannot map. One line each.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -184,6 +189,15 @@ impl Report {
                 "\n  failed {} [{}]: {}",
                 f.record, f.step, f.reason
             ));
+        }
+        if !self.warnings.is_empty() {
+            out.push_str(&format!(
+                "\n  {} warnings (all in the report)",
+                self.warnings.len()
+            ));
+            for w in self.warnings.iter().take(5) {
+                out.push_str(&format!("\n  warning: {w}"));
+            }
         }
         if self.failures.len() > SHOWN {
             out.push_str(&format!(

@@ -150,6 +150,7 @@ pub async fn run<S: Source, T: Target>(
             }
         };
         complete |= batch.complete;
+        report.warnings.extend(batch.warnings);
         listed.extend(batch.records.iter().map(|(id, _)| id.clone()));
         let outcomes: Vec<Outcome> = futures_util::stream::iter(batch.records)
             .map(|(id, content)| engine.record(id, content))

@@ -38,6 +38,7 @@ impl Source for Memory {
             complete: true,
             cursor: None,
             more: false,
+            warnings: Vec::new(),
         })
     }
 

@@ -406,44 +406,59 @@ pub async fn verify_chain_from(
     after_seq: i64,
     prev_hash: &str,
 ) -> Result<ChainCheck, RegistryError> {
-    let rows = sqlx::query(
-        "SELECT seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, prev_hash, entry_hash \
-         FROM change_log WHERE seq > $1 ORDER BY seq",
-    )
-    .bind(after_seq)
-    .fetch_all(pool)
-    .await?;
+    // A page at a time: at national scale the log has millions of entries, and the server audits itself every few
+    // minutes; memory stays bounded by a page whatever the log's length.
+    const PAGE: i64 = 5_000;
     let mut head = prev_hash.to_owned();
     let mut last = after_seq;
-    for (expected_seq, row) in (after_seq + 1..).zip(rows.iter()) {
-        let seq: i64 = row.try_get(0)?;
-        let recorded_at: String = row.try_get(1)?;
-        let actor: String = row.try_get(2)?;
-        let action: String = row.try_get(3)?;
-        let subject: String = row.try_get(4)?;
-        let before: Option<String> = row.try_get(5)?;
-        let after: Option<String> = row.try_get(6)?;
-        let detail: String = row.try_get(7)?;
-        let prev: String = row.try_get(8)?;
-        let stored: String = row.try_get(9)?;
-        let entry = NewEntry {
-            actor: &actor,
-            action: &action,
-            subject: &subject,
-            before: before.as_deref(),
-            after: after.as_deref(),
-            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-        };
-        let hash = entry_hash(&head, seq, &recorded_at, &entry);
-        if seq != expected_seq || prev != head || hash != stored {
-            return Ok(ChainCheck {
-                entries: after_seq + rows.len() as i64,
-                head,
-                first_bad_seq: Some(expected_seq.min(seq)),
-            });
+    let mut expected_seq = after_seq + 1;
+    loop {
+        let rows = sqlx::query(
+            "SELECT seq, recorded_at, actor, action, subject, before_sha256, after_sha256, detail, prev_hash, \
+             entry_hash FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(last)
+        .bind(PAGE)
+        .fetch_all(pool)
+        .await?;
+        for row in &rows {
+            let seq: i64 = row.try_get(0)?;
+            let recorded_at: String = row.try_get(1)?;
+            let actor: String = row.try_get(2)?;
+            let action: String = row.try_get(3)?;
+            let subject: String = row.try_get(4)?;
+            let before: Option<String> = row.try_get(5)?;
+            let after: Option<String> = row.try_get(6)?;
+            let detail: String = row.try_get(7)?;
+            let prev: String = row.try_get(8)?;
+            let stored: String = row.try_get(9)?;
+            let entry = NewEntry {
+                actor: &actor,
+                action: &action,
+                subject: &subject,
+                before: before.as_deref(),
+                after: after.as_deref(),
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            };
+            let hash = entry_hash(&head, seq, &recorded_at, &entry);
+            if seq != expected_seq || prev != head || hash != stored {
+                let total: Option<i64> = sqlx::query("SELECT MAX(seq) FROM change_log")
+                    .fetch_one(pool)
+                    .await?
+                    .try_get(0)?;
+                return Ok(ChainCheck {
+                    entries: total.unwrap_or(seq).max(seq),
+                    head,
+                    first_bad_seq: Some(expected_seq.min(seq)),
+                });
+            }
+            head = hash;
+            last = seq;
+            expected_seq = seq + 1;
         }
-        head = hash;
-        last = seq;
+        if (rows.len() as i64) < PAGE {
+            break;
+        }
     }
     Ok(ChainCheck {
         entries: last,

@@ -104,6 +104,8 @@ fn rdf_kind(format: Option<&str>, headers: &HeaderMap) -> Result<RdfKind, ApiErr
 #[serde(deny_unknown_fields)]
 struct CatalogQuery {
     page: Option<u64>,
+    /// Continue after this dataset id (the `hydra:next` links carry it): deep pages cost what the first one does.
+    after: Option<String>,
     page_size: Option<u64>,
     modified_since: Option<String>,
     format: Option<String>,
@@ -121,6 +123,15 @@ async fn catalog_page(
         return Err(ApiError::BadRequest(vec![InputProblem::field(
             "page",
             "pages are numbered from 1",
+        )]));
+    }
+    if q.after
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || a.len() > 200)
+    {
+        return Err(ApiError::BadRequest(vec![InputProblem::field(
+            "after",
+            "a dataset id of 1 to 200 characters",
         )]));
     }
     if !(1..=1000).contains(&page_size) {
@@ -154,7 +165,11 @@ async fn catalog_page(
         .list(&DatasetQuery {
             public: true,
             modified_since: modified_since.clone(),
-            offset: Some(((page - 1) * page_size) as usize),
+            offset: q
+                .after
+                .is_none()
+                .then_some(((page - 1) * page_size) as usize),
+            cursor: q.after.clone(),
             limit: page_size as usize,
             ..DatasetQuery::default()
         })
@@ -164,11 +179,23 @@ async fn catalog_page(
         page_size,
         total: result.total as u64,
         view_base: format!("{}/catalog", state.registry.base_uri()),
-        extra_query: q
-            .modified_since
-            .as_ref()
-            .map(|m| format!("modified_since={m}&page_size={page_size}"))
-            .unwrap_or_else(|| format!("page_size={page_size}")),
+        // Every page link keeps the filter and the page size; not `format`, since a page is one resource whatever
+        // its syntax (clients choose it with `Accept`).
+        extra_query: [
+            q.modified_since.as_deref().map(|m| ("modified_since", m)),
+            Some(("page_size", &page_size.to_string())),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(
+            form_urlencoded::Serializer::new(String::new()),
+            |mut query, (k, v)| {
+                query.append_pair(k, v);
+                query
+            },
+        )
+        .finish(),
+        next_after: result.next.clone(),
     };
     let triples = catalog::export::catalog_graph(
         &state.catalog,

@@ -38,6 +38,17 @@ describe('search box', { timeout: 300_000 }, () => {
     assert.match(await page.locator('h1').textContent(), /Đà Nẵng/);
     await shot(page, 'search-suggestion-code');
 
+    // The home page's box suggests the same way, and a dataset suggestion leads to the dataset's page.
+    await page.goto(`${base}/`);
+    await page.locator('#home-q').pressSequentially('Đà Nẵ', { delay: 60 });
+    await page.locator('#suggestions a[href="/registry/administrative-units/48"]').waitFor({ timeout: 10_000 });
+    await page.locator('#home-q').fill('');
+    await page.locator('#home-q').pressSequentially('sáp nhậ', { delay: 60 });
+    const datasetSuggestion = page.locator('#suggestions a[href="/dataset/province-mergers-2025"]');
+    await datasetSuggestion.waitFor({ timeout: 10_000 });
+    await shot(page, 'home-suggestions');
+    await Promise.all([page.waitForURL(/\/dataset\/province-mergers-2025$/), datasetSuggestion.click()]);
+
     // The phrase everyone used for the 2025 mergers, without diacritics: the mergers dataset first.
     await page.goto(`${base}/search`);
     await page.locator('#q').fill('sap nhap tinh');
@@ -79,15 +90,16 @@ describe('search box', { timeout: 300_000 }, () => {
     const failures = [];
     const states = [
       ['typed, suggestions shown', `${base}/search`, 'Đà Nẵ'],
+      ['home page, typed, suggestions shown', `${base}/`, 'Đà Nẵ', '#home-q'],
       ['codes beside datasets', `${base}/search?q=${encodeURIComponent('Quảng Nam')}`],
       ['synonyms, did you mean', `${base}/search?q=sap+nhap+tinhh`],
       ['nothing with all words', `${base}/search?q=${encodeURIComponent('Đà Nẵ')}`],
     ];
     for (const lang of ['vi', 'en']) {
-      for (const [name, url, typed] of states) {
+      for (const [name, url, typed, box = '#q'] of states) {
         await page.goto(`${url}${url.includes('?') ? '&' : '?'}lang=${lang}`);
         if (typed) {
-          await page.locator('#q').pressSequentially(typed, { delay: 60 });
+          await page.locator(box).pressSequentially(typed, { delay: 60 });
           await page.locator('#suggestions a').first().waitFor({ timeout: 10_000 });
         }
         await page.addScriptTag({ path: axePath });

@@ -250,6 +250,13 @@ async fn dcat_catalog_conforms_and_sparql_agrees(backend: Backend) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // Nothing of its description is left in the store: the dataset, its distributions, its blank nodes.
+    let left = sparql_count(
+        &app,
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?s), '/dataset/ds-edu')) }",
+    )
+    .await;
+    assert_eq!(left, 0, "triples of the withdrawn dataset remain");
     let gone = app.get("/dataset/ds-edu?format=ttl").await;
     assert_eq!(gone.status(), 410);
     assert!(gone.text().await.unwrap().contains("ds-edu"));
@@ -323,6 +330,75 @@ async fn seed_catalog_conforms_with_lists_plans_and_attention(backend: Backend) 
         page += 1;
     }
     assert_eq!(page as i64, (total + 3) / 4);
+    // Following hydra:next (which continues after the page's last id) walks the same pages: every dataset once.
+    let dataset_iris = |nt: &str| -> Vec<String> {
+        nt.lines()
+            .filter(|l| l.contains("> <http://www.w3.org/ns/dcat#dataset> <"))
+            .map(|l| {
+                l.rsplit_once("> <")
+                    .unwrap()
+                    .1
+                    .trim_end_matches(" .")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let (mut seen, mut pages) = (Vec::new(), 0);
+    let mut next = Some(format!("{}/catalog?page_size=4", app.base));
+    while let Some(url) = next.take() {
+        pages += 1;
+        assert!(pages <= 10, "hydra:next loops");
+        let path = url
+            .split_once("/catalog")
+            .map(|(_, p)| format!("/catalog{p}"))
+            .unwrap();
+        let nt = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .header("accept", "application/n-triples")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let numbered = app
+            .get(&format!("/catalog?page_size=4&page={pages}&format=nt"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            dataset_iris(&nt),
+            dataset_iris(&numbered),
+            "page {pages} by cursor ({path}) and by number"
+        );
+        seen.extend(dataset_iris(&nt));
+        next = nt
+            .lines()
+            .find(|l| l.contains("<http://www.w3.org/ns/hydra/core#next>"))
+            .map(|l| {
+                l.rsplit_once("> <")
+                    .unwrap()
+                    .1
+                    .trim_end_matches(" .")
+                    .trim_end_matches('>')
+                    .to_owned()
+            });
+        if let Some(n) = &next {
+            assert!(
+                n.contains("after="),
+                "hydra:next continues after an id: {n}"
+            );
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no dataset twice");
+    assert_eq!(seen.len() as i64, total, "every dataset once");
+    let r = app.get("/catalog?after=&format=nt").await;
+    assert_eq!(r.status(), 400, "an empty after is refused");
     // Every seed distribution is a file we hold, so every one carries its sha256; every dataset an EU theme.
     let nt = app
         .get("/catalog?page_size=1000&format=nt")

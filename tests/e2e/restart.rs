@@ -1,6 +1,7 @@
 //! Projections on disk that resume (real processes, killed with SIGKILL): the RDF store and the search index survive
 //! a restart and catch up from the change-log sequence they recorded instead of being rebuilt; a kill during the
-//! catch-up resumes at the next start; after `opendata reindex` the next start rebuilds. After each start SQL, search and
+//! catch-up resumes at the next start; after `opendata reindex` the next start rebuilds; a kill during the build of the
+//! whole-catalog dump leaves no partial dump, and the next start builds a whole one. After each start SQL, search and
 //! SPARQL agree on the number of datasets and on a sample's content.
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -10,7 +11,10 @@ use serde_json::{Value, json};
 use crate::on_both_backends;
 use crate::support::{ADMIN_TOKEN, Backend, CATALOG_SEEDS, fresh_pg_database};
 
-on_both_backends!(projections_resume_from_disk_after_a_kill);
+on_both_backends!(
+    projections_resume_from_disk_after_a_kill,
+    a_kill_during_the_dump_build_leaves_no_partial_dump
+);
 
 const BIN: &str = env!("CARGO_BIN_EXE_opendata");
 const BASE: &str = "http://data.restart.test";
@@ -257,4 +261,115 @@ async fn seeded(node: &Node) -> i64 {
         .as_i64()
         .unwrap()
         - 30
+}
+
+/// A generated catalog large enough for the dump build to take a while; killed while the dump's temporary file is
+/// being written, the next start serves no partial dump, builds a whole one (every published dataset in it) and SQL,
+/// search and SPARQL agree.
+async fn a_kill_during_the_dump_build_leaves_no_partial_dump(backend: Backend) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir: PathBuf = tmp.path().to_owned();
+    let database_url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_pg_database().await),
+    };
+    let out = tokio::process::Command::new(BIN)
+        .arg("generate")
+        .args(store_args(&dir, &database_url))
+        .args(["--datasets", "3000"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The first dump is built once the node is ready (the projections first).
+    let node = Node::start(&dir, &database_url, false).await;
+    let building = dir.join("dump").join("catalog.nt.gz.tmp");
+    let started = Instant::now();
+    while !building.exists() {
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "the dump build never started: {}",
+            log(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    node.kill9().await;
+    assert!(!log(&dir).contains("catalog dump built"), "killed too late");
+
+    // As soon as the next start answers: no dump (the partial one is not taken for one) until a whole one is built.
+    let node = Node::start(&dir, &database_url, false).await;
+    let r = node
+        .client
+        .get(node.url("/catalog/dump.nt.gz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        503,
+        "no dump is served before a whole one is built"
+    );
+    let started = Instant::now();
+    while node
+        .client
+        .get(node.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        != 200
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "not ready: {}",
+            log(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let total = node.agree("gen-001234").await;
+    assert_eq!(total, 3000);
+    let started = Instant::now();
+    let info = loop {
+        let r = node
+            .client
+            .get(node.url("/catalog/dump.json"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            break r.json::<Value>().await.unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no dump: {}",
+            log(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(info["datasets"], 3000, "{info}");
+    let gz = node
+        .client
+        .get(node.url("/catalog/dump.nt.gz"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut nt = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut nt).unwrap();
+    assert_eq!(
+        nt.lines()
+            .filter(|l| l.contains("> <http://www.w3.org/ns/dcat#dataset> <"))
+            .count(),
+        3000
+    );
+    assert!(nt.contains(&format!("<{BASE}/dataset/gen-001234>")));
+    assert!(!building.exists());
+    node.kill9().await;
 }

@@ -1,6 +1,7 @@
 //! The catalogue node: the catalogue itself, its data services (the DCAT, SPARQL, CKAN and tabular APIs) and the
 //! Hydra paging of a partial catalogue.
 use oxrdf::NamedNode;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use vocab::{dcat, dct, foaf, hydra, rdfs};
 
 use super::*;
@@ -136,8 +137,16 @@ impl Export<'_, '_> {
             links.push((hydra::PREVIOUS, hydra::PREVIOUS_PAGE, (page - 1).min(last)));
         }
         for (current, deprecated, n) in links {
-            self.graph.add(view.clone(), current, url(n));
-            self.graph.add(view.clone(), deprecated, url(n));
+            let link = match &paging.next_after {
+                Some(after) if current == hydra::NEXT => minted(format!(
+                    "{}&after={}",
+                    url(n).as_str(),
+                    utf8_percent_encode(after, NON_ALPHANUMERIC)
+                )),
+                _ => url(n),
+            };
+            self.graph.add(view.clone(), current, link.clone());
+            self.graph.add(view.clone(), deprecated, link);
         }
     }
 }

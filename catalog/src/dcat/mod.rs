@@ -89,6 +89,9 @@ pub struct Paging {
     pub view_base: String,
     /// Extra query (e.g. `modified_since=...`) kept on every page link, may be empty.
     pub extra_query: String,
+    /// The last dataset id on this page when more follow: the next page's link continues after it (`after=`), so a
+    /// harvester following `hydra:next` pages through any size at the cost of one page each.
+    pub next_after: Option<String>,
 }
 
 /// The triples of one dataset, its distributions and every node they point to.

@@ -186,6 +186,7 @@ fn paging(page: u64) -> Paging {
         total: 5,
         view_base: format!("{BASE}/catalog"),
         extra_query: "modified_since=2024-01-01".into(),
+        next_after: None,
     }
 }
 

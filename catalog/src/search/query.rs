@@ -107,17 +107,31 @@ impl Scope {
     }
 }
 
-/// One word: folded in titles (×2) and bodies, typo tolerant from five letters (half weight), and exact (×3, ×1.5)
-/// when typed with diacritics.
-fn word_clause(f: &Fields, scope: Scope, word: &str, exact: Option<&str>) -> Box<dyn Query> {
+/// One word: folded in titles (×2) and bodies, typo tolerant from five letters (half weight) when the index has never
+/// seen the word as typed, and exact (×3, ×1.5) when typed with diacritics.
+///
+/// A word the index knows is taken as spelt right: expanding it to every term one edit away would union their
+/// postings for nothing (at 1,000,000 datasets, "luong" alone then matched 224,000 and cost 65-110 ms).
+fn word_clause(
+    f: &Fields,
+    scope: Scope,
+    word: &str,
+    exact: Option<&str>,
+    searcher: &tantivy::Searcher,
+) -> Box<dyn Query> {
     let mut shoulds = Vec::new();
+    let known = scope.folded(f).into_iter().any(|(field, _)| {
+        searcher
+            .doc_freq(&Term::from_field_text(field, word))
+            .is_ok_and(|n| n > 0)
+    });
     for (field, boost) in scope.folded(f) {
         let term = Term::from_field_text(field, word);
         shoulds.push(boosted(
             Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
             boost,
         ));
-        if word.chars().count() >= 5 {
+        if !known && word.chars().count() >= 5 {
             shoulds.push(boosted(
                 Box::new(FuzzyTermQuery::new(term, 1, true)),
                 boost * 0.5,
@@ -171,6 +185,7 @@ impl SearchIndex {
         // Both tokenizers split alike; if they ever disagree, the exact boost is left out.
         let exact = (exact.len() == folded.len()).then_some(exact);
         let synonyms = self.synonyms();
+        let searcher = self.reader.searcher();
         let mut segments = Vec::new();
         let mut applied = Vec::new();
         let mut i = 0;
@@ -178,7 +193,13 @@ impl SearchIndex {
             let words_of = |from: usize, to: usize| -> Vec<Box<dyn Query>> {
                 (from..to)
                     .map(|j| {
-                        word_clause(f, scope, &folded[j], exact.as_ref().map(|e| e[j].as_str()))
+                        word_clause(
+                            f,
+                            scope,
+                            &folded[j],
+                            exact.as_ref().map(|e| e[j].as_str()),
+                            &searcher,
+                        )
                     })
                     .collect()
             };

@@ -16,6 +16,7 @@ pub use crate::curator::{Curator, CuratorRole, Expected, Transition};
 pub use releases::Release;
 pub use revisions::DistributionChange;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 pub use upload::{AddedFile, NewFile};
 
 use registry::db::Migrations;
@@ -27,6 +28,7 @@ use sqlx::Row;
 
 use crate::error::CatalogError;
 use crate::files::FileStore;
+use crate::memo::HeadMemo;
 use crate::model::{DatasetContent, WorkflowStatus};
 
 /// The migrations of this crate.
@@ -59,6 +61,11 @@ pub struct Catalog {
     db: Database,
     registry: Registry,
     files: Option<FileStore>,
+    /// Public listing totals by filter (a reader paging through a million datasets asks for the same total a
+    /// thousand times, and counting them is a scan).
+    counts: Arc<HeadMemo<String, i64>>,
+    /// Registry items exports have looked up (`None`: no such item).
+    codes: Arc<HeadMemo<(String, String), Option<registry::model::ItemData>>>,
 }
 
 /// A dataset as read: its state and the content of one revision.
@@ -233,7 +240,17 @@ impl Catalog {
             db,
             registry,
             files: None,
+            counts: Arc::new(HeadMemo::new(256)),
+            // The largest list, the administrative units, has about 11,000 items.
+            codes: Arc::new(HeadMemo::new(50_000)),
         }
+    }
+
+    /// Registry items exports have looked up, kept while the change log's head stays where it was.
+    pub(crate) fn code_memo(
+        &self,
+    ) -> &HeadMemo<(String, String), Option<registry::model::ItemData>> {
+        &self.codes
     }
 
     /// The same catalog storing uploaded files in `files` (needed by [`Catalog::add_file`]).
@@ -440,8 +457,21 @@ impl Catalog {
         }
         let total: i64 = if q.skip_total {
             0
-        } else {
+        } else if !q.public {
             count.fetch_one(self.db.pool()).await?.try_get(0)?
+        } else {
+            // Counted at most once per change-log head: what public listings show changes only with a log entry
+            // (publishing, withdrawing), while drafts may be written without one.
+            let head = self.registry.version_tag().await?;
+            let key = format!("{count_sql}\u{0}{}", args.join("\u{0}"));
+            match self.counts.get(head, &key) {
+                Some(total) => total,
+                None => {
+                    let total: i64 = count.fetch_one(self.db.pool()).await?.try_get(0)?;
+                    self.counts.put(head, key, total);
+                    total
+                }
+            }
         };
         let mut page_filter = filter.clone();
         let mut page_args = args.clone();

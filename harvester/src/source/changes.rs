@@ -138,6 +138,7 @@ impl Source for ChangeFeed {
                 .or_else(|| s.as_str().map(str::to_owned))
         });
         Ok(Batch {
+            warnings: Vec::new(),
             records,
             complete: false,
             cursor: last.or_else(|| cursor.map(str::to_owned)),

@@ -42,6 +42,7 @@ impl Source for CkanSource {
         records.sort_by(|a, b| a.0.cmp(&b.0));
         records.dedup_by(|a, b| a.0 == b.0);
         Ok(Batch {
+            warnings: Vec::new(),
             records,
             complete: true,
             cursor: None,

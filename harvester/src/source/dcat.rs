@@ -9,14 +9,15 @@
 //! `dcat:accessURL` as url, `dct:format`, `dcat:mediaType`, `dcat:byteSize`, `spdx:checksum`), and the rest to extras
 //! (`uri`, `identifier`, `issued`, `modified`, `theme`, `language`, `spatial_uri`, `temporal_start`, ...), multi-valued
 //! ones as JSON lists. The owner organization is the publisher: a registry agency IRI gives its code in lowercase.
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
-use oxrdf::{NamedOrBlankNode, Term};
-use oxrdfio::{RdfFormat, RdfParser};
+use oxrdf::NamedOrBlankNode;
+use oxrdfio::RdfFormat;
 use serde_json::{Map, Value, json};
-use vocab::{adms, dcat, dct, foaf, hydra, rdf, schema, spdx, vcard};
+use vocab::{adms, dcat, dct, foaf, schema, spdx, vcard};
 
+use super::graph::{Graph, node_of};
 use super::{Batch, Listed, Source, SourceKind};
 use crate::HarvestError;
 use crate::client::Http;
@@ -90,12 +91,16 @@ impl Source for DcatSource {
         let mut records: Vec<(String, Listed)> = Vec::new();
         let mut seen_ids = HashSet::new();
         let mut visited = HashSet::new();
+        let mut warnings = Vec::new();
+        let mut lossy = false;
         let mut next = Some(self.url.clone());
         while let Some(url) = next.take() {
             if !visited.insert(url.clone()) || visited.len() > MAX_PAGES {
                 break;
             }
-            let graph = self.page(&url).await?;
+            let mut graph = self.page(&url).await?;
+            warnings.append(&mut graph.warnings);
+            lossy |= graph.lossy;
             for node in graph.datasets() {
                 let (id, listed) = match dataset(&graph, &node) {
                     Ok((id, package)) => (id, Listed::Present(Box::new(package))),
@@ -107,16 +112,25 @@ impl Source for DcatSource {
             }
             next = graph.next_page(&visited);
         }
+        if lossy {
+            // A syntax error may have swallowed a dataset: its absence must not read as a deletion.
+            warnings.push(format!(
+                "{}: a page had syntax errors, so datasets missing from this listing are not deleted this run",
+                self.url
+            ));
+        }
         tracing::info!(
             pages = visited.len(),
             datasets = records.len(),
+            warnings = warnings.len(),
             "DCAT catalogue read"
         );
         Ok(Batch {
             records,
-            complete: true,
+            complete: !lossy,
             cursor: None,
             more: false,
+            warnings,
         })
     }
 
@@ -178,161 +192,6 @@ pub fn parse_packages(
         .iter()
         .map(|d| dataset(&graph, d))
         .collect())
-}
-
-/// One page's triples, by subject.
-#[derive(Default)]
-struct Graph {
-    by_subject: HashMap<NamedOrBlankNode, Vec<(String, Term)>>,
-}
-
-fn node_of(term: &Term) -> Option<NamedOrBlankNode> {
-    match term {
-        Term::NamedNode(n) => Some(n.clone().into()),
-        Term::BlankNode(b) => Some(b.clone().into()),
-        _ => None,
-    }
-}
-
-fn iri_of(term: &Term) -> Option<String> {
-    match term {
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        _ => None,
-    }
-}
-
-impl Graph {
-    fn parse(body: &[u8], format: RdfFormat, base: &str) -> Result<Self, HarvestError> {
-        let mut parser = RdfParser::from_format(format);
-        if let Ok(with_base) = RdfParser::from_format(format).with_base_iri(base) {
-            parser = with_base;
-        }
-        let mut graph = Graph::default();
-        for quad in parser.for_slice(body) {
-            let quad = quad.map_err(|e| HarvestError::Source(format!("{base}: {e}")))?;
-            graph
-                .by_subject
-                .entry(quad.subject)
-                .or_default()
-                .push((quad.predicate.into_string(), quad.object));
-        }
-        Ok(graph)
-    }
-
-    fn objects<'a>(
-        &'a self,
-        s: &NamedOrBlankNode,
-        p: &str,
-    ) -> impl Iterator<Item = &'a Term> + use<'a> {
-        let p = p.to_owned();
-        self.by_subject
-            .get(s)
-            .into_iter()
-            .flatten()
-            .filter(move |(pred, _)| *pred == p)
-            .map(|(_, o)| o)
-    }
-
-    fn has_type(&self, s: &NamedOrBlankNode, class: &str) -> bool {
-        self.objects(s, rdf::TYPE.as_str())
-            .any(|o| iri_of(o).as_deref() == Some(class))
-    }
-
-    /// The catalogue's datasets (`dcat:dataset` of a `dcat:Catalog`), else every `dcat:Dataset`, in a stable order.
-    fn datasets(&self) -> Vec<NamedOrBlankNode> {
-        let dataset_class = dcat::DATASET.as_str();
-        let catalog_class = dcat::CATALOG.as_str();
-        let mut out: Vec<NamedOrBlankNode> = self
-            .by_subject
-            .keys()
-            .filter(|s| self.has_type(s, catalog_class))
-            .flat_map(|c| {
-                self.objects(c, dcat::DATASET_PROPERTY.as_str())
-                    .filter_map(node_of)
-            })
-            .collect();
-        if out.is_empty() {
-            out = self
-                .by_subject
-                .keys()
-                .filter(|s| self.has_type(s, dataset_class))
-                .cloned()
-                .collect();
-        }
-        out.sort_by_key(|n| n.to_string());
-        out.dedup();
-        out
-    }
-
-    fn next_page(&self, visited: &HashSet<String>) -> Option<String> {
-        let mut candidates: Vec<String> = self
-            .by_subject
-            .values()
-            .flatten()
-            .filter(|(p, _)| *p == hydra::NEXT.as_str() || *p == hydra::NEXT_PAGE.as_str())
-            .filter_map(|(_, o)| iri_of(o))
-            .filter(|u| !visited.contains(u))
-            .collect();
-        candidates.sort();
-        candidates.into_iter().next()
-    }
-
-    /// Literals of `p` as (language, text).
-    fn literals(&self, s: &NamedOrBlankNode, p: &str) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .objects(s, p)
-            .filter_map(|o| match o {
-                Term::Literal(l) => Some((
-                    l.language().unwrap_or_default().to_owned(),
-                    l.value().trim().to_owned(),
-                )),
-                _ => None,
-            })
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// One text of `p`: Vietnamese first, then untagged, then English, then any.
-    fn text(&self, s: &NamedOrBlankNode, p: &str) -> Option<String> {
-        let all = self.literals(s, p);
-        for lang in ["vi", "", "en"] {
-            if let Some((_, v)) = all.iter().find(|(l, _)| l.eq_ignore_ascii_case(lang)) {
-                return Some(v.clone());
-            }
-        }
-        all.into_iter().next().map(|(_, v)| v)
-    }
-
-    fn text_in(&self, s: &NamedOrBlankNode, p: &str, lang: &str) -> Option<String> {
-        self.literals(s, p)
-            .into_iter()
-            .find(|(l, _)| l.eq_ignore_ascii_case(lang))
-            .map(|(_, v)| v)
-    }
-
-    fn iris(&self, s: &NamedOrBlankNode, p: &str) -> Vec<String> {
-        let mut out: Vec<String> = self.objects(s, p).filter_map(iri_of).collect();
-        out.sort();
-        out.dedup();
-        out
-    }
-
-    fn iri(&self, s: &NamedOrBlankNode, p: &str) -> Option<String> {
-        self.iris(s, p).into_iter().next()
-    }
-
-    fn node(&self, s: &NamedOrBlankNode, p: &str) -> Option<NamedOrBlankNode> {
-        let mut nodes: Vec<NamedOrBlankNode> = self.objects(s, p).filter_map(node_of).collect();
-        nodes.sort_by_key(|n| n.to_string());
-        nodes.into_iter().next()
-    }
-
-    /// An IRI or a literal, as text.
-    fn value(&self, s: &NamedOrBlankNode, p: &str) -> Option<String> {
-        self.iri(s, p).or_else(|| self.text(s, p))
-    }
 }
 
 /// The last path segment of an IRI, percent-decoded.

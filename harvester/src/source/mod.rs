@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod ckan;
 pub mod dcat;
+mod graph;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -73,6 +74,9 @@ pub struct Batch {
     pub cursor: Option<String>,
     /// Another batch follows (ask again with `cursor`).
     pub more: bool,
+    /// What the source skipped while reading this batch (a malformed statement, a page read in part), for the
+    /// report.
+    pub warnings: Vec<String>,
 }
 
 /// A source of records.

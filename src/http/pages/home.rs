@@ -13,6 +13,8 @@ use crate::http::{ApiError, AppState};
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
+    /// The search box's suggestion labels (shared with the search page).
+    s: &'static super::search::SearchText,
     stats: Vec<(String, &'static str)>,
     themes: Vec<ThemeView>,
     newest: Vec<HitView>,
@@ -64,6 +66,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         .collect();
     let page = HomePage {
         c: ctx.chrome(t.site_tagline, "home"),
+        s: super::search::search_text(ctx.lang),
         stats,
         themes,
         newest,
