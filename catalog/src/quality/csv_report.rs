@@ -48,15 +48,15 @@ impl CellType {
                 let digits = v.strip_prefix(['-', '+']).unwrap_or(v);
                 !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
             }
+            // Python's `Decimal` reads what Rust's `f64` does, `nan` and `inf` included, but no hex or separators.
             Self::Number => {
-                v.parse::<f64>().is_ok_and(f64::is_finite)
-                    && v.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+                !v.is_empty() && v.parse::<f64>().is_ok() && !v.contains(['_', 'x', 'X'])
             }
             Self::Boolean => matches!(
                 v,
                 "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "1" | "0"
             ),
-            Self::Date => v.len() == 10 && chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(),
+            Self::Date => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok(),
             Self::Text => true,
         }
     }
@@ -177,29 +177,62 @@ fn sniff_delimiter(text: &str) -> u8 {
         .0
 }
 
+/// Frictionless's inference, step by step: over the sampled rows, each candidate type (in Frictionless's order)
+/// scores +1 for a value it reads and -1 for one it does not (an absent cell reads as null, a fit; an empty one is a
+/// missing value and lowers the bar instead); the first candidate whose score reaches 90 % of the column's non-missing
+/// rows wins, at the row where it does. Text reads anything, so a column ends as text when no stricter type got there
+/// first.
 fn infer(sample: &[Vec<String>], column: usize) -> CellType {
-    // As Frictionless counts: the fitting values against every sampled row, empty cells included.
-    let values: Vec<&str> = sample
-        .iter()
-        .filter_map(|r| r.get(column))
-        .map(|v| v.as_str())
-        .filter(|v| !v.trim().is_empty())
-        .collect();
-    if values.is_empty() {
-        return CellType::Text;
-    }
-    for kind in [
+    const CANDIDATES: [CellType; 5] = [
+        CellType::Date,
         CellType::Integer,
         CellType::Number,
         CellType::Boolean,
-        CellType::Date,
-    ] {
-        let fit = values.iter().filter(|v| kind.fits(v)).count();
-        if fit as f64 >= CONFIDENCE * sample.len() as f64 {
-            return kind;
+        CellType::Text,
+    ];
+    let mut scores = [0f64; CANDIDATES.len()];
+    let mut max_score = sample.len() as f64;
+    let threshold = sample.len() as f64 * (CONFIDENCE - 1.0);
+    for row in sample {
+        let cell = row.get(column).map(String::as_str);
+        let missing = cell == Some("");
+        if missing {
+            max_score -= 1.0;
+        }
+        for (kind, score) in CANDIDATES.iter().zip(scores.iter_mut()) {
+            if *score < threshold {
+                continue;
+            }
+            if !missing {
+                *score += if cell.is_none_or(|v| kind.fits(v)) {
+                    1.0
+                } else {
+                    -1.0
+                };
+            }
+            if max_score > 0.0 && *score >= max_score * CONFIDENCE {
+                return *kind;
+            }
         }
     }
     CellType::Text
+}
+
+/// How many blank lines (`\n` or `\r\n` alone) start `text`: the csv crate skips them, Frictionless counts each as a
+/// (blank) row.
+fn leading_blank_lines(text: &str) -> u64 {
+    let mut n = 0;
+    let mut rest = text;
+    loop {
+        if let Some(r) = rest.strip_prefix("\r\n") {
+            rest = r;
+        } else if let Some(r) = rest.strip_prefix('\n') {
+            rest = r;
+        } else {
+            return n;
+        }
+        n += 1;
+    }
 }
 
 /// Validates the CSV `bytes` (stored under `sha256`).
@@ -395,58 +428,64 @@ pub fn validate(sha256: &str, bytes: &[u8]) -> CsvReport {
             }
         }
     };
-    // The csv crate skips empty lines; Frictionless counts each as a (blank) row, so they are put back here.
-    let mut next_line = 2u64;
+    // The csv crate skips empty lines; Frictionless counts each as a (blank) row, so they are put back here: a record's
+    // position is where reading began, so the blank lines it skipped are those at that position.
+    let mut feed = |b: &mut Builder, line: u64, cells: Vec<String>| {
+        rows += 1;
+        let row = rows + 1;
+        match &types {
+            Some(types) => check(b, row, line, &cells, types, &mut columns),
+            None => {
+                sample.push(cells.clone());
+                pending.push((line, cells));
+                if sample.len() == SAMPLE_ROWS {
+                    let inferred: Vec<CellType> = (0..width).map(|i| infer(&sample, i)).collect();
+                    for (n, (line, cells)) in pending.drain(..).enumerate() {
+                        check(b, n as u64 + 2, line, &cells, &inferred, &mut columns);
+                    }
+                    types = Some(inferred);
+                }
+            }
+        }
+    };
+    let mut last_line = 1u64;
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let row = rows + 2;
                 b.push(
                     "source-error",
-                    Some(row),
                     None,
+                    Some(last_line + 1),
                     None,
-                    format!("row {row} cannot be read: {e}"),
+                    format!("a row after line {last_line} cannot be read: {e}"),
                 );
                 break;
             }
         };
-        let line = record.position().map_or(next_line, |p| p.line());
-        let mut cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        let mut blank_lines: Vec<u64> = (next_line..line).collect();
-        next_line = line
-            + 1
+        let (start_line, start_byte) = record
+            .position()
+            .map_or((last_line + 1, None), |p| (p.line(), Some(p.byte())));
+        let blank = start_byte
+            .and_then(|at| text.get(at as usize..))
+            .map_or(0, leading_blank_lines);
+        for k in 0..blank {
+            feed(&mut b, start_line + k, Vec::new());
+        }
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let line = start_line + blank;
+        last_line = line
             + cells
                 .iter()
                 .map(|c| c.matches('\n').count() as u64)
                 .sum::<u64>();
-        blank_lines.push(line);
-        let last = blank_lines.len() - 1;
-        for (k, line) in blank_lines.into_iter().enumerate() {
-            rows += 1;
-            let row = rows + 1;
-            let cells: Vec<String> = if k == last {
-                std::mem::take(&mut cells)
-            } else {
-                Vec::new()
-            };
-            match &types {
-                Some(types) => check(&mut b, row, line, &cells, types, &mut columns),
-                None => {
-                    sample.push(cells.clone());
-                    pending.push((line, cells));
-                    if sample.len() == SAMPLE_ROWS {
-                        let inferred: Vec<CellType> =
-                            (0..width).map(|i| infer(&sample, i)).collect();
-                        for (n, (line, cells)) in pending.drain(..).enumerate() {
-                            check(&mut b, n as u64 + 2, line, &cells, &inferred, &mut columns);
-                        }
-                        types = Some(inferred);
-                    }
-                }
-            }
-        }
+        feed(&mut b, line, cells);
+    }
+    // Blank lines at the end: every line terminator after the last one that ends a row.
+    let trailing = text.trim_end_matches(['\r', '\n']).len();
+    let terminators = text[trailing..].matches('\n').count() as u64;
+    for k in 1..terminators {
+        feed(&mut b, last_line + k, Vec::new());
     }
     if types.is_none() {
         let inferred: Vec<CellType> = (0..width).map(|i| infer(&sample, i)).collect();

@@ -138,13 +138,16 @@ fn csv_report_locates_broken_rows_and_duplicate_headers() {
     // "x" among four values is too many for an integer column (Frictionless's 90 % of the sampled rows).
     assert_eq!(r.columns[3].kind, csv_report::CellType::Text);
     assert_eq!(r.columns[3].missing, 1);
+    // Frictionless infers types on the first 100 rows and only then checks values: "six" past them is a type error; a
+    // blank line inside or at the end is a blank row. (Checked with `frictionless validate` 5.21.)
     let mut rows = vec!["n,day".to_owned()];
-    for i in 1..=20 {
-        rows.push(format!("{i},2024-01-{i:02}"));
+    for i in 1..=120 {
+        rows.push(format!("{i},2024-01-{:02}", i % 28 + 1));
     }
-    rows[6] = "six,2024-01-06".into();
+    rows[110] = "six,2024-01-06".into();
+    rows[5] = ",2024-01-05".into();
     rows.insert(9, String::new());
-    let typed = csv_report::validate("h", (rows.join("\n") + "\n").as_bytes());
+    let typed = csv_report::validate("h", (rows.join("\n") + "\n\n").as_bytes());
     let found: Vec<(&str, Option<u64>, Option<u32>)> = typed
         .problems
         .iter()
@@ -153,12 +156,31 @@ fn csv_report_locates_broken_rows_and_duplicate_headers() {
     assert_eq!(
         found,
         vec![
-            ("type-error", Some(7), Some(1)),
-            ("blank-row", Some(10), None)
+            ("blank-row", Some(10), None),
+            ("type-error", Some(112), Some(1)),
+            ("blank-row", Some(123), None),
         ]
     );
+    assert_eq!(typed.problems[1].line, Some(112));
+    assert_eq!(typed.columns[0].kind, csv_report::CellType::Integer);
+    assert_eq!(typed.columns[0].missing, 1);
     assert_eq!(typed.columns[1].kind, csv_report::CellType::Date);
-    assert_eq!(typed.rows, 21);
+    assert_eq!(typed.rows, 122);
+    // A quoted value over two lines is one row: rows and lines part ways.
+    let multi = csv_report::validate("h", "a,b\n1,2\n \n\"x\ny\",4\n\n5,6\n".as_bytes());
+    type Located<'a> = (&'a str, Option<u64>, Option<u64>, Option<u32>);
+    let found: Vec<Located> = multi
+        .problems
+        .iter()
+        .map(|p| (p.kind.as_str(), p.row, p.line, p.column))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("missing-cell", Some(3), Some(3), Some(2)),
+            ("blank-row", Some(5), Some(6), None)
+        ]
+    );
     assert_eq!(r.duplicate_rows, 1);
     assert!(!r.valid);
     let semi = csv_report::validate("h", "a;b\n1;2\n".as_bytes());
