@@ -49,6 +49,8 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// How often the server audits itself and signs a checkpoint of the change log.
     pub audit: crate::audit::AuditSchedule,
+    /// How the links of distributions held elsewhere are checked.
+    pub link_checks: crate::link_checks::LinkCheckConfig,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -87,6 +89,7 @@ impl Config {
             hsts: false,
             rate_limits: RateLimits::default(),
             audit: Default::default(),
+            link_checks: Default::default(),
         }
     }
 }
@@ -215,6 +218,10 @@ impl Application {
                 .map(std::sync::Arc::new),
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
+            link_checker: std::sync::Arc::new(
+                crate::link_checks::LinkChecker::new(config.link_checks.clone())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?,
+            ),
             checkpoints: crate::checkpoints::Checkpoints::new(
                 crate::checkpoints::load_or_create_key(&config.data_dir)?,
                 db.clone(),
@@ -261,6 +268,10 @@ impl Application {
         let usage = self.state.usage.clone();
         let flusher = tokio::spawn(http::usage::keep_flushing(usage.clone()));
         let auditor = tokio::spawn(crate::audit::keep_watch(self.state.clone(), self.audit));
+        let link_checker = tokio::spawn(crate::link_checks::keep_checking(
+            self.state.catalog.clone(),
+            self.state.link_checker.clone(),
+        ));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -278,6 +289,7 @@ impl Application {
         }
         flusher.abort();
         auditor.abort();
+        link_checker.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
         }

@@ -175,6 +175,13 @@ pub enum Command {
         /// (30s, 10m, 1h); every registry release is signed at once anyway.
         #[arg(long, default_value = "10m", env = "OPENDATA_AUDIT_EVERY", value_parser = harvester::parse_duration)]
         audit_every: std::time::Duration,
+        /// How often to check the links of distributions held elsewhere (each URL at most daily; 0s: only when an
+        /// admin asks).
+        #[arg(long, default_value = "1h", env = "OPENDATA_LINK_CHECK_EVERY", value_parser = harvester::parse_duration)]
+        link_check_every: std::time::Duration,
+        /// Let link checks reach loopback, private and link-local addresses (refused by default: SSRF).
+        #[arg(long, env = "OPENDATA_LINK_CHECK_ALLOW_PRIVATE")]
+        link_check_allow_private: bool,
         #[command(flatten)]
         limits: RateLimitArgs,
         #[command(flatten)]

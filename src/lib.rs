@@ -9,4 +9,5 @@ pub mod checkpoints;
 pub mod generate;
 pub mod harvest_runs;
 pub mod http;
+pub mod link_checks;
 pub mod lockout;

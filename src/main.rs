@@ -209,6 +209,8 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             max_upload_mb,
             hsts,
             audit_every,
+            link_check_every,
+            link_check_allow_private,
             limits,
             backups,
         } => {
@@ -228,6 +230,8 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             config.hsts = hsts;
             config.audit.every = audit_every;
+            config.link_checks.every = (!link_check_every.is_zero()).then_some(link_check_every);
+            config.link_checks.allow_private = link_check_allow_private;
             limits.apply(&mut config.rate_limits);
             config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {
                 dir,

@@ -24,6 +24,7 @@ pub mod manage;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod quality;
 pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Usage counts per dataset and day.
     pub usage: catalog::usage::Usage,
+    /// Checks the links of distributions held elsewhere.
+    pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
     pub checkpoints: crate::checkpoints::Checkpoints,
 }

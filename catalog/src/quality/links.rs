@@ -200,6 +200,16 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The latest check of every checked URL.
+    pub async fn latest_link_checks(&self) -> Result<HashMap<String, LinkCheck>, CatalogError> {
+        Ok(self
+            .latest_checks()
+            .await?
+            .into_iter()
+            .map(|(url, (c, _))| (url, c))
+            .collect())
+    }
+
     /// The latest state of every checked URL.
     pub async fn link_states(&self) -> Result<HashMap<String, LinkState>, CatalogError> {
         Ok(self

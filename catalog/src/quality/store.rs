@@ -349,3 +349,66 @@ impl Catalog {
 pub fn rating_of_percent(percent: u32) -> Rating {
     Rating::of(percent, 100)
 }
+
+/// The validation report of one distribution's stored CSV file.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FileQuality {
+    /// The distribution's id.
+    pub distribution: String,
+    /// The report of its file.
+    pub report: super::csv_report::CsvReport,
+}
+
+/// Everything known about one dataset's quality: its score, its CSV files' reports and its links' latest checks.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetQuality {
+    /// The dataset's id.
+    pub id: String,
+    /// The revision scored.
+    pub revision: i64,
+    /// Its score.
+    pub score: QualityReport,
+    /// The validation report of every stored CSV file, by distribution.
+    pub files: Vec<FileQuality>,
+    /// The latest check of every URL its distributions hold elsewhere (unchecked ones are absent).
+    pub links: Vec<super::links::LinkCheck>,
+}
+
+impl Catalog {
+    /// The quality of dataset `id` as `viewer` may see it (see [`Catalog::dataset_quality`]), with the reports of its
+    /// CSV files (computed on first request, once per file hash) and its links' latest checks.
+    pub async fn dataset_quality_detail(
+        &self,
+        viewer: Option<&Curator<'_>>,
+        id: &str,
+        revision: Option<i64>,
+    ) -> Result<DatasetQuality, CatalogError> {
+        let (number, score) = self.dataset_quality(viewer, id, revision).await?;
+        let content = self.revision(id, number).await?;
+        let mut files = Vec::new();
+        for d in content.distributions.iter().filter(|d| d.is_csv_file()) {
+            if let Some(sha) = &d.file_sha256 {
+                files.push(FileQuality {
+                    distribution: d.id.clone(),
+                    report: self.csv_report(sha).await?,
+                });
+            }
+        }
+        let latest = self.latest_link_checks().await?;
+        let links = super::links::external_urls(&content)
+            .into_iter()
+            .filter_map(|(url, _)| latest.get(url).cloned())
+            .collect();
+        Ok(DatasetQuality {
+            id: id.to_owned(),
+            revision: number,
+            score,
+            files,
+            links,
+        })
+    }
+}

@@ -1,0 +1,250 @@
+//! Quality on the web site: the score block of the dataset page (points, rating, each dimension, and what is missing
+//! with how to fix it) and `/quality`, the catalog-wide page (totals, ratings, each indicator's share as a chart, each
+//! agency's average). The figures are `catalog::quality`'s; the labels of this part of the site live here, in both
+//! languages, beside the indicators' own (which the domain gives in both).
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use catalog::quality::store::{QualityInputs, rating_of_percent};
+use catalog::quality::{Bilingual, QualityReport, Rating};
+use registry::store::encode_segment;
+
+use super::{Chrome, Ctx, Labels, Lang};
+use crate::http::{ApiError, AppState};
+
+/// The labels of the quality blocks.
+pub struct QualityText {
+    pub heading: &'static str,
+    pub intro: &'static str,
+    pub points: &'static str,
+    pub rating: &'static str,
+    pub dimension: &'static str,
+    pub to_improve: &'static str,
+    pub all_met: &'static str,
+    pub lost: &'static str,
+    pub page_title: &'static str,
+    pub page_intro: &'static str,
+    pub datasets: &'static str,
+    pub average: &'static str,
+    pub indicator: &'static str,
+    pub share_met: &'static str,
+    pub agencies: &'static str,
+    pub agency: &'static str,
+    pub ratings: &'static str,
+    pub api: &'static str,
+}
+
+const VI: QualityText = QualityText {
+    heading: "Chất lượng siêu dữ liệu",
+    intro: "Điểm theo các tiêu chí của Đánh giá chất lượng siêu dữ liệu (MQA) châu Âu; được tính lại sau mỗi lần sửa.",
+    points: "điểm",
+    rating: "Xếp loại",
+    dimension: "Khía cạnh",
+    to_improve: "Cách cải thiện",
+    all_met: "Bộ dữ liệu đạt mọi tiêu chí.",
+    lost: "thiếu",
+    page_title: "Chất lượng dữ liệu",
+    page_intro: "Điểm chất lượng siêu dữ liệu của các bộ dữ liệu đã công bố, theo toàn danh mục, từng tiêu chí và từng cơ quan.",
+    datasets: "Bộ dữ liệu",
+    average: "Điểm trung bình",
+    indicator: "Tiêu chí",
+    share_met: "Tỷ lệ bộ dữ liệu đạt",
+    agencies: "Theo cơ quan",
+    agency: "Cơ quan",
+    ratings: "Theo xếp loại",
+    api: "Dữ liệu này qua API",
+};
+
+const EN: QualityText = QualityText {
+    heading: "Metadata quality",
+    intro: "Points on the indicators of the European Metadata Quality Assessment (MQA); computed again after every edit.",
+    points: "points",
+    rating: "Rating",
+    dimension: "Dimension",
+    to_improve: "How to improve",
+    all_met: "The dataset meets every indicator.",
+    lost: "missing",
+    page_title: "Data quality",
+    page_intro: "The metadata quality scores of the published datasets, for the whole catalog, each indicator and each agency.",
+    datasets: "Datasets",
+    average: "Average score",
+    indicator: "Indicator",
+    share_met: "Share of datasets meeting it",
+    agencies: "By agency",
+    agency: "Agency",
+    ratings: "By rating",
+    api: "This data by API",
+};
+
+/// The labels in `lang`.
+pub fn text(lang: Lang) -> &'static QualityText {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
+}
+
+fn pick(lang: Lang, b: Bilingual) -> &'static str {
+    b.get(lang.code())
+}
+
+/// One dimension's line.
+pub struct DimensionLine {
+    pub label: &'static str,
+    pub points: u32,
+    pub max: u32,
+}
+
+/// One indicator not fully met, with its hint.
+pub struct Hint {
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub lost: u32,
+    pub details: String,
+}
+
+/// The dataset page's score block.
+pub struct ScoreView {
+    pub t: &'static QualityText,
+    pub points: u32,
+    pub max: u32,
+    pub percent: u32,
+    pub rating: &'static str,
+    pub rating_class: &'static str,
+    pub dimensions: Vec<DimensionLine>,
+    pub hints: Vec<Hint>,
+}
+
+/// The score block of `report`.
+pub fn score_view(lang: Lang, report: &QualityReport) -> ScoreView {
+    ScoreView {
+        t: text(lang),
+        points: report.points,
+        max: report.max_points,
+        percent: report.percent,
+        rating: pick(lang, report.rating.label()),
+        rating_class: report.rating.as_str(),
+        dimensions: report
+            .dimensions
+            .iter()
+            .map(|d| DimensionLine {
+                label: pick(lang, d.label),
+                points: d.points,
+                max: d.max_points,
+            })
+            .collect(),
+        hints: report
+            .missing()
+            .map(|i| Hint {
+                label: pick(lang, i.label),
+                hint: pick(lang, i.hint),
+                lost: i.max_points - i.points,
+                details: i.missing.join(", "),
+            })
+            .collect(),
+    }
+}
+
+/// The score block of a dataset's content.
+pub async fn score_of(
+    state: &AppState,
+    lang: Lang,
+    content: &catalog::model::DatasetContent,
+) -> Result<ScoreView, ApiError> {
+    let inputs = QualityInputs::load(&state.catalog, &[content]).await?;
+    Ok(score_view(lang, &inputs.score(content)))
+}
+
+struct IndicatorBar {
+    label: &'static str,
+    dimension: &'static str,
+    met: u64,
+    percent: u64,
+}
+
+struct AgencyRow {
+    name: String,
+    href: String,
+    datasets: u64,
+    percent: u32,
+    rating: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "quality.html")]
+struct QualityPage {
+    c: Chrome,
+    q: &'static QualityText,
+    datasets: u64,
+    percent: u32,
+    rating: &'static str,
+    max_points: u32,
+    ratings: Vec<(&'static str, u64)>,
+    bars: Vec<IndicatorBar>,
+    agencies: Vec<AgencyRow>,
+}
+
+/// `GET /quality`.
+pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
+    ctx.respond(build(&state, &ctx).await)
+}
+
+async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
+    let lang = ctx.lang;
+    let q = text(lang);
+    let summary = state.catalog.quality_summary().await?;
+    let labels = Labels::load(state, lang, &["agencies"]).await;
+    let bars: Vec<IndicatorBar> = summary
+        .indicators
+        .iter()
+        .map(|i| IndicatorBar {
+            label: pick(lang, i.label),
+            dimension: pick(lang, i.dimension.label()),
+            met: i.met,
+            percent: i.met * 100 / i.datasets.max(1),
+        })
+        .collect();
+    let ratings = [
+        Rating::Excellent,
+        Rating::Good,
+        Rating::Sufficient,
+        Rating::Bad,
+    ]
+    .into_iter()
+    .map(|r| {
+        (
+            pick(lang, r.label()),
+            summary
+                .catalog
+                .ratings
+                .get(r.as_str())
+                .copied()
+                .unwrap_or(0),
+        )
+    })
+    .collect();
+    let agencies = summary
+        .agencies
+        .iter()
+        .map(|a| AgencyRow {
+            name: labels.name("agencies", &a.agency),
+            href: format!("/agency/{}", encode_segment(&a.agency)),
+            datasets: a.totals.datasets,
+            percent: a.totals.percent,
+            rating: pick(lang, rating_of_percent(a.totals.percent).label()),
+        })
+        .collect();
+    let page = QualityPage {
+        c: ctx.chrome(q.page_title, "quality"),
+        q,
+        datasets: summary.catalog.datasets,
+        percent: summary.catalog.percent,
+        rating: pick(lang, rating_of_percent(summary.catalog.percent).label()),
+        max_points: summary.max_points_per_dataset,
+        ratings,
+        bars,
+        agencies,
+    };
+    Ok(ctx.html(StatusCode::OK, &page))
+}
