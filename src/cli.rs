@@ -231,6 +231,18 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Score every published dataset and print the catalog's quality totals (`--record` keeps them as today's in the
+    /// history, as the server does after each link-check run).
+    Quality {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Keep the totals as today's.
+        #[arg(long)]
+        record: bool,
+        /// Score only this published dataset and print its report.
+        #[arg(long)]
+        dataset: Option<String>,
+    },
     /// Rebuild the search index from the SQL store now, and have the next start rebuild the RDF projection (the server
     /// must be stopped: it owns both).
     Reindex {

@@ -33,6 +33,7 @@ pub struct QualityText {
     pub agency: &'static str,
     pub ratings: &'static str,
     pub api: &'static str,
+    pub most_per_dataset: &'static str,
 }
 
 const VI: QualityText = QualityText {
@@ -54,6 +55,7 @@ const VI: QualityText = QualityText {
     agency: "Cơ quan",
     ratings: "Theo xếp loại",
     api: "Dữ liệu này qua API",
+    most_per_dataset: "Tối đa mỗi bộ dữ liệu",
 };
 
 const EN: QualityText = QualityText {
@@ -75,6 +77,7 @@ const EN: QualityText = QualityText {
     agency: "Agency",
     ratings: "By rating",
     api: "This data by API",
+    most_per_dataset: "Most per dataset",
 };
 
 /// The labels in `lang`.
