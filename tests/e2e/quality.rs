@@ -12,6 +12,7 @@ on_both_backends!(
     a_missing_licence_costs_exactly_its_points,
     csv_report_agrees_with_frictionless,
     a_dead_link_is_flagged_after_a_check,
+    dcat_carries_the_score_in_dqv_and_conforms,
 );
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -487,4 +488,77 @@ async fn a_dead_link_is_flagged_after_a_check(backend: Backend) {
         .await;
     assert_eq!(r.json::<Value>().await.unwrap()["checked"], 2);
     served.abort();
+}
+
+async fn dcat_carries_the_score_in_dqv_and_conforms(backend: Backend) {
+    let app = app(backend).await;
+    let mut without = complete("dqv");
+    without.as_object_mut().unwrap().remove("licence");
+    create(&app, &without).await;
+    upload(&app, "dqv", "csv", "station,aqi\nHN01,42\n").await;
+    publish(&app, "dqv").await;
+    let nt = app
+        .get("/dataset/dqv?format=nt")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let dataset = "<https://data.example.gov.vn/dataset/dqv>";
+    let measurements = nt
+        .lines()
+        .filter(|l| {
+            l.starts_with(dataset) && l.contains("<http://www.w3.org/ns/dqv#hasQualityMeasurement>")
+        })
+        .count();
+    let decided = quality(&app, "dqv").await["score"]["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["observed"] == false)
+        .count();
+    assert_eq!(measurements, decided, "{nt}");
+    assert!(nt.contains("<http://www.w3.org/ns/dqv#QualityMeasurement>"));
+    // The licence's measurement says 0: find the measurement node of its metric, then its value.
+    let metric = "<https://data.example.gov.vn/quality#metric-licence>";
+    let node = nt
+        .lines()
+        .find(|l| {
+            l.ends_with(&format!(
+                "<http://www.w3.org/ns/dqv#isMeasurementOf> {metric} ."
+            ))
+        })
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        nt.lines()
+            .any(|l| l.starts_with(&format!("{node} <http://www.w3.org/ns/dqv#value> \"0\"^^"))),
+        "{nt}"
+    );
+    // Still DCAT-AP 3 (core and range shapes) with the measurements in it.
+    let ttl = app
+        .get("/dataset/dqv?format=ttl")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dqv.ttl");
+    std::fs::write(&path, ttl).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rdf/dcat_ap_conforms.sh");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(script)
+            .arg(&path)
+            .arg("turtle")
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("the conformance script runs");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

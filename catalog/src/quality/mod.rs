@@ -21,6 +21,7 @@
 //! was checked. The rating bands are the MQA's, as shares of the maximum (excellent from 87 %, good from 55 %,
 //! sufficient from 30 %).
 pub mod csv_report;
+pub mod dqv;
 pub mod links;
 pub mod store;
 
