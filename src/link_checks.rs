@@ -192,13 +192,17 @@ pub async fn keep_checking(catalog: Catalog, checker: std::sync::Arc<LinkChecker
             Ok(run) => tracing::info!(checked = run.checked, broken = run.broken, "links checked"),
             Err(e) => tracing::warn!(error = %e, "checking links failed"),
         }
-        let today = chrono::Utc::now().date_naive();
-        let recorded = match catalog.quality_summary().await {
-            Ok(summary) => catalog.record_quality_day(today, &summary).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = recorded {
+        if let Err(e) = record_today(&catalog).await {
             tracing::warn!(error = %e, "recording the day's quality totals failed");
         }
     }
+}
+
+/// Keeps the catalog's and every agency's quality totals now as today's in the history (replacing today's earlier
+/// figures): after each link-check run, scheduled or asked for.
+pub async fn record_today(catalog: &Catalog) -> Result<(), catalog::CatalogError> {
+    let summary = catalog.quality_summary().await?;
+    catalog
+        .record_quality_day(chrono::Utc::now().date_naive(), &summary)
+        .await
 }

@@ -244,7 +244,8 @@ async fn dataset(
     let mut triples = catalog::export::dataset_graph(&state.catalog, &record).await?;
     // The score in DQV (issue 18): described here, not in the catalogue pages or the RDF projection.
     let inputs =
-        catalog::quality::store::QualityInputs::load(&state.catalog, &[&record.content]).await?;
+        catalog::quality::store::QualityInputs::for_dataset(&state.catalog, &record.content)
+            .await?;
     triples.extend(catalog::quality::dqv::triples(
         state.registry.base_uri(),
         &record.uri,

@@ -174,7 +174,7 @@ pub(crate) struct CheckQuery {
     tag = "quality",
     params(CheckQuery),
     responses(
-        (status = 200, description = "the checks made (at most 200 links a run, politely spaced per host; the SSRF guard applies)", body = LinkRun),
+        (status = 200, description = "the checks made (at most 200 links a run, politely spaced per host; the SSRF guard applies); the day's quality totals are then kept in the history", body = LinkRun),
         (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "not an admin", body = Problem, content_type = "application/problem+json"),
     ),
@@ -190,6 +190,7 @@ pub(crate) async fn check_links(
         .link_checker
         .run(&state.catalog, q.force.unwrap_or(false))
         .await?;
+    crate::link_checks::record_today(&state.catalog).await?;
     Ok(axum::Json(run).into_response())
 }
 

@@ -395,6 +395,16 @@ async fn csv_report_agrees_with_frictionless(backend: Backend) {
     assert_eq!(report["columns"][1]["type"], "integer");
     assert_eq!(report["columns"][3]["type"], "date");
     assert_eq!(quality(&app, "broken-csv").await["files"], q["files"]);
+
+    // The public sees the report on the dataset page, located, in either language.
+    publish(&app, "broken-csv").await;
+    let vi = page(&app, "/dataset/broken-csv?lang=vi").await;
+    assert!(vi.contains("Kiểm tra tệp CSV"), "{vi}");
+    assert!(vi.contains("csv: 110 dòng · 2 lỗi"));
+    assert!(vi.contains("<th scope=\"row\">Tên cột trùng</th><td>1</td><td>3</td>"));
+    assert!(vi.contains("<th scope=\"row\">Sai kiểu dữ liệu</th><td>106</td><td>2</td>"));
+    let en = page(&app, "/dataset/broken-csv?lang=en").await;
+    assert!(en.contains("<th scope=\"row\">Value of the wrong type</th><td>106</td><td>2</td>"));
 }
 
 async fn a_dead_link_is_flagged_after_a_check(backend: Backend) {
@@ -473,6 +483,12 @@ async fn a_dead_link_is_flagged_after_a_check(backend: Backend) {
     assert_eq!(broken[0]["check"]["status"], 404);
     let public = app.get_json("/api/v1/agencies/G12/quality").await;
     assert!(public["brokenLinks"].as_array().unwrap().is_empty());
+    // The run kept today's totals in the history (nothing is published yet: zero datasets, but a day recorded).
+    let today = chrono::Utc::now().date_naive().to_string();
+    let history = app.get_json("/api/v1/quality").await["history"].clone();
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history:#}");
+    assert_eq!(history[0]["day"], today.as_str());
+    assert_eq!(history[0]["datasets"], 0);
 
     // Checked again only when due; forced, the history grows.
     let r = app

@@ -200,14 +200,34 @@ impl Catalog {
         Ok(out)
     }
 
-    /// The latest check of every checked URL.
-    pub async fn latest_link_checks(&self) -> Result<HashMap<String, LinkCheck>, CatalogError> {
-        Ok(self
-            .latest_checks()
-            .await?
-            .into_iter()
-            .map(|(url, (c, _))| (url, c))
-            .collect())
+    /// The latest check of `url`, if it was checked.
+    pub async fn latest_link_check(&self, url: &str) -> Result<Option<LinkCheck>, CatalogError> {
+        let row = sqlx::query(
+            "SELECT url, checked_at, ok, status, error FROM catalog_links WHERE url = $1",
+        )
+        .bind(url)
+        .fetch_optional(self.database().pool())
+        .await?;
+        row.as_ref().map(check_of).transpose()
+    }
+
+    /// The latest state of each of `urls` that was checked.
+    pub async fn link_states_of(
+        &self,
+        urls: &[&str],
+    ) -> Result<HashMap<String, LinkState>, CatalogError> {
+        let mut out = HashMap::new();
+        for url in urls {
+            if let Some(c) = self.latest_link_check(url).await? {
+                let state = if c.ok {
+                    LinkState::Answers
+                } else {
+                    LinkState::Broken
+                };
+                out.insert(c.url, state);
+            }
+        }
+        Ok(out)
     }
 
     /// The latest state of every checked URL.

@@ -42,6 +42,24 @@ impl QualityInputs {
         Ok(inputs)
     }
 
+    /// Loads what scoring the one dataset `content` needs: its registry items and the latest checks of its own links
+    /// only (a dataset page or API answer reads a handful of rows, however many links the catalog holds).
+    pub async fn for_dataset(
+        catalog: &Catalog,
+        content: &DatasetContent,
+    ) -> Result<Self, CatalogError> {
+        let urls: Vec<&str> = super::links::external_urls(content)
+            .into_iter()
+            .map(|(url, _)| url)
+            .collect();
+        let mut inputs = Self {
+            items: HashMap::new(),
+            links: catalog.link_states_of(&urls).await?,
+        };
+        inputs.add(catalog, content).await?;
+        Ok(inputs)
+    }
+
     /// Loads the registry items `content` names that are not loaded yet.
     pub async fn add(
         &mut self,
@@ -212,7 +230,7 @@ impl Catalog {
             }
             None => (record.revision, record.content),
         };
-        let inputs = QualityInputs::load(self, &[&content]).await?;
+        let inputs = QualityInputs::for_dataset(self, &content).await?;
         Ok((number, inputs.score(&content)))
     }
 
@@ -398,11 +416,10 @@ impl Catalog {
                 });
             }
         }
-        let latest = self.latest_link_checks().await?;
-        let links = super::links::external_urls(&content)
-            .into_iter()
-            .filter_map(|(url, _)| latest.get(url).cloned())
-            .collect();
+        let mut links = Vec::new();
+        for (url, _) in super::links::external_urls(&content) {
+            links.extend(self.latest_link_check(url).await?);
+        }
         Ok(DatasetQuality {
             id: id.to_owned(),
             revision: number,

@@ -34,6 +34,14 @@ pub struct QualityText {
     pub ratings: &'static str,
     pub api: &'static str,
     pub most_per_dataset: &'static str,
+    pub files_heading: &'static str,
+    pub file_valid: &'static str,
+    pub file_problems: &'static str,
+    pub line: &'static str,
+    pub column: &'static str,
+    pub problem: &'static str,
+    pub more_problems: &'static str,
+    pub rows: &'static str,
 }
 
 const VI: QualityText = QualityText {
@@ -56,6 +64,14 @@ const VI: QualityText = QualityText {
     ratings: "Theo xếp loại",
     api: "Dữ liệu này qua API",
     most_per_dataset: "Tối đa mỗi bộ dữ liệu",
+    files_heading: "Kiểm tra tệp CSV",
+    file_valid: "Không phát hiện lỗi",
+    file_problems: "lỗi",
+    line: "Dòng",
+    column: "Cột",
+    problem: "Lỗi",
+    more_problems: "Còn lỗi khác; xem toàn bộ qua API",
+    rows: "dòng",
 };
 
 const EN: QualityText = QualityText {
@@ -78,6 +94,14 @@ const EN: QualityText = QualityText {
     ratings: "By rating",
     api: "This data by API",
     most_per_dataset: "Most per dataset",
+    files_heading: "CSV file checks",
+    file_valid: "No problem found",
+    file_problems: "problems",
+    line: "Line",
+    column: "Column",
+    problem: "Problem",
+    more_problems: "More problems; the API lists them all",
+    rows: "rows",
 };
 
 /// The labels in `lang`.
@@ -107,6 +131,71 @@ pub struct Hint {
     pub details: String,
 }
 
+/// Problems shown per file on the dataset page.
+const SHOWN_PROBLEMS: usize = 20;
+
+/// One problem of a CSV file, located.
+pub struct ProblemView {
+    pub kind: &'static str,
+    pub line: String,
+    pub column: String,
+    pub message: String,
+}
+
+/// The validation report of one stored CSV file.
+pub struct FileView {
+    pub distribution: String,
+    pub rows: u64,
+    pub total: u64,
+    pub problems: Vec<ProblemView>,
+    pub more: bool,
+}
+
+/// A problem kind's name.
+fn kind_name(lang: Lang, kind: &str) -> &'static str {
+    let (vi, en) = match kind {
+        "encoding-error" => (
+            "Sai bảng mã (không phải UTF-8)",
+            "Encoding error (not UTF-8)",
+        ),
+        "blank-label" => ("Cột không có tên", "Blank column name"),
+        "duplicate-label" => ("Tên cột trùng", "Duplicate column name"),
+        "extra-cell" => ("Thừa giá trị", "Extra value"),
+        "missing-cell" => ("Thiếu giá trị", "Missing value"),
+        "type-error" => ("Sai kiểu dữ liệu", "Value of the wrong type"),
+        "blank-row" => ("Dòng trống", "Blank row"),
+        "duplicate-row" => ("Dòng trùng lặp", "Duplicate row"),
+        _ => ("Không đọc được tệp", "Unreadable file"),
+    };
+    pick(lang, Bilingual { vi, en })
+}
+
+/// The report of a stored CSV file for the dataset page.
+pub fn file_view(
+    lang: Lang,
+    distribution: &str,
+    report: &catalog::quality::csv_report::CsvReport,
+) -> FileView {
+    let total: u64 = report.counts.values().sum();
+    FileView {
+        distribution: distribution.to_owned(),
+        rows: report.rows,
+        total,
+        problems: report
+            .problems
+            .iter()
+            .take(SHOWN_PROBLEMS)
+            .map(|p| ProblemView {
+                kind: kind_name(lang, &p.kind),
+                line: p.line.map(|l| l.to_string()).unwrap_or_default(),
+                column: p.column.map(|c| c.to_string()).unwrap_or_default(),
+                message: p.message.clone(),
+            })
+            .collect(),
+        more: total > SHOWN_PROBLEMS as u64,
+    }
+}
+
 /// The dataset page's score block.
 pub struct ScoreView {
     pub t: &'static QualityText,
@@ -117,6 +206,7 @@ pub struct ScoreView {
     pub rating_class: &'static str,
     pub dimensions: Vec<DimensionLine>,
     pub hints: Vec<Hint>,
+    pub files: Vec<FileView>,
 }
 
 /// The score block of `report`.
@@ -146,6 +236,7 @@ pub fn score_view(lang: Lang, report: &QualityReport) -> ScoreView {
                 details: i.missing.join(", "),
             })
             .collect(),
+        files: Vec::new(),
     }
 }
 
@@ -155,8 +246,15 @@ pub async fn score_of(
     lang: Lang,
     content: &catalog::model::DatasetContent,
 ) -> Result<ScoreView, ApiError> {
-    let inputs = QualityInputs::load(&state.catalog, &[content]).await?;
-    Ok(score_view(lang, &inputs.score(content)))
+    let inputs = QualityInputs::for_dataset(&state.catalog, content).await?;
+    let mut view = score_view(lang, &inputs.score(content));
+    for d in content.distributions.iter().filter(|d| d.is_csv_file()) {
+        if let Some(sha) = &d.file_sha256 {
+            let report = state.catalog.csv_report(sha).await?;
+            view.files.push(file_view(lang, &d.id, &report));
+        }
+    }
+    Ok(view)
 }
 
 struct IndicatorBar {
