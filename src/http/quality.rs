@@ -129,7 +129,7 @@ pub(crate) async fn agency(
         .resolve_code("agencies", &agency)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no agency {agency}")))?;
-    let summary = state.catalog.quality_summary().await?;
+    let summary = state.catalog.quality_summary_of(Some(&code)).await?;
     let totals = summary
         .agencies
         .iter()

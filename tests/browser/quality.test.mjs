@@ -14,6 +14,7 @@ let browser;
 const pages = () => [
   ['dataset quality', `${base}/dataset/public-holidays`],
   ['quality', `${base}/quality`],
+  ['agency quality', `${base}/agency/G22`],
 ];
 
 describe('quality pages', { timeout: 300_000 }, () => {

@@ -234,6 +234,28 @@ async fn a_missing_licence_costs_exactly_its_points(backend: Backend) {
     );
     let vi_page = page(&app, "/quality?lang=vi").await;
     assert!(vi_page.contains("Chất lượng dữ liệu"));
+
+    // The agency page: its average now, and its trend once a day was kept (after a link-check run).
+    let percent = agency["totals"]["percent"].as_u64().unwrap();
+    let before = page(&app, "/agency/G12?lang=en").await;
+    assert!(
+        before.contains(&format!("Average score: <strong>{percent}%</strong>")),
+        "{before}"
+    );
+    assert!(before.contains("No daily figures yet"));
+    let r = app
+        .post_json("/api/v1/admin/link-checks", Some(ADMIN_TOKEN), &json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let after = page(&app, "/agency/G12?lang=vi").await;
+    assert!(after.contains("Diễn biến theo ngày"));
+    assert!(
+        after.contains(&format!("aria-label=\"{percent}%\"")),
+        "{after}"
+    );
+    let history = app.get_json("/api/v1/agencies/G12/quality").await["history"].clone();
+    assert_eq!(history[0]["percent"], percent);
+    assert_eq!(history[0]["datasets"], 2);
 }
 
 /// A duplicate header and a type error past the 100 rows Frictionless infers types from; with `ragged`, also a row

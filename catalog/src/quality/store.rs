@@ -236,6 +236,14 @@ impl Catalog {
 
     /// Scores every published dataset: the catalog's, each agency's and each indicator's totals.
     pub async fn quality_summary(&self) -> Result<QualitySummary, CatalogError> {
+        self.quality_summary_of(None).await
+    }
+
+    /// Like [`Catalog::quality_summary`], over the published datasets of `publisher` only (all with `None`).
+    pub async fn quality_summary_of(
+        &self,
+        publisher: Option<&str>,
+    ) -> Result<QualitySummary, CatalogError> {
         let mut inputs = QualityInputs::load(self, &[]).await?;
         let mut catalog = QualityTotals::default();
         let mut agencies: BTreeMap<String, QualityTotals> = BTreeMap::new();
@@ -245,9 +253,11 @@ impl Catalog {
         loop {
             let page = self
                 .list(&DatasetQuery {
+                    publisher: publisher.map(str::to_owned),
                     public: true,
                     cursor: cursor.take(),
                     limit: 1000,
+                    skip_total: true,
                     ..Default::default()
                 })
                 .await?;

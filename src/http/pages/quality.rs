@@ -42,6 +42,10 @@ pub struct QualityText {
     pub problem: &'static str,
     pub more_problems: &'static str,
     pub rows: &'static str,
+    pub trend: &'static str,
+    pub day: &'static str,
+    pub no_trend: &'static str,
+    pub see_all: &'static str,
 }
 
 const VI: QualityText = QualityText {
@@ -72,6 +76,10 @@ const VI: QualityText = QualityText {
     problem: "Lỗi",
     more_problems: "Còn lỗi khác; xem toàn bộ qua API",
     rows: "dòng",
+    trend: "Diễn biến theo ngày",
+    day: "Ngày",
+    no_trend: "Chưa có số liệu theo ngày (được ghi sau mỗi lượt kiểm tra liên kết).",
+    see_all: "Chất lượng của toàn danh mục",
 };
 
 const EN: QualityText = QualityText {
@@ -102,6 +110,10 @@ const EN: QualityText = QualityText {
     problem: "Problem",
     more_problems: "More problems; the API lists them all",
     rows: "rows",
+    trend: "Day by day",
+    day: "Day",
+    no_trend: "No daily figures yet (they are kept after each link-check run).",
+    see_all: "Quality of the whole catalog",
 };
 
 /// The labels in `lang`.
@@ -348,4 +360,51 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         agencies,
     };
     Ok(ctx.html(StatusCode::OK, &page))
+}
+
+/// One day of an agency's trend.
+pub struct TrendDay {
+    pub day: String,
+    pub percent: u32,
+    pub datasets: u64,
+}
+
+/// The agency page's quality block: the average over its published datasets and its trend.
+pub struct AgencyBlock {
+    pub t: &'static QualityText,
+    pub datasets: u64,
+    pub percent: u32,
+    pub rating: &'static str,
+    pub trend: Vec<TrendDay>,
+}
+
+/// Days of trend shown on the agency page (the API answers a year).
+const TREND_DAYS: u32 = 90;
+
+/// The quality block of agency `code`.
+pub async fn agency_block(
+    state: &AppState,
+    lang: Lang,
+    code: &str,
+) -> Result<AgencyBlock, ApiError> {
+    let summary = state.catalog.quality_summary_of(Some(code)).await?;
+    let history = state
+        .catalog
+        .quality_history(Some(code), TREND_DAYS)
+        .await?;
+    Ok(AgencyBlock {
+        t: text(lang),
+        datasets: summary.catalog.datasets,
+        percent: summary.catalog.percent,
+        rating: pick(lang, rating_of_percent(summary.catalog.percent).label()),
+        trend: history
+            .iter()
+            .rev()
+            .map(|d| TrendDay {
+                day: lang.date(d.day),
+                percent: d.percent,
+                datasets: d.datasets,
+            })
+            .collect(),
+    })
 }
