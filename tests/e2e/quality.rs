@@ -505,6 +505,16 @@ async fn a_dead_link_is_flagged_after_a_check(backend: Backend) {
     assert_eq!(broken[0]["check"]["status"], 404);
     let public = app.get_json("/api/v1/agencies/G12/quality").await;
     assert!(public["brokenLinks"].as_array().unwrap().is_empty());
+    // And on their dashboard, in Vietnamese by default.
+    let publisher = app
+        .token(json!({"name": "lan", "role": "publisher", "agency": "G12"}))
+        .await;
+    let mut browser = crate::manage::Browser::new(&app);
+    assert_eq!(browser.sign_in(&publisher).await.status, 303);
+    let dashboard = browser.get("/manage").await.body;
+    assert!(dashboard.contains("Liên kết hỏng"), "{dashboard}");
+    assert!(dashboard.contains(&format!("<code>{dead}</code>: HTTP 404")), "{dashboard}");
+    assert!(!dashboard.contains(&format!("<code>{live}</code>")));
     // The run kept today's totals in the history (nothing is published yet: zero datasets, but a day recorded).
     let today = chrono::Utc::now().date_naive().to_string();
     let history = app.get_json("/api/v1/quality").await["history"].clone();

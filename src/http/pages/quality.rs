@@ -46,6 +46,9 @@ pub struct QualityText {
     pub day: &'static str,
     pub no_trend: &'static str,
     pub see_all: &'static str,
+    pub broken_heading: &'static str,
+    pub no_broken: &'static str,
+    pub broken_since: &'static str,
 }
 
 const VI: QualityText = QualityText {
@@ -80,6 +83,9 @@ const VI: QualityText = QualityText {
     day: "Ngày",
     no_trend: "Chưa có số liệu theo ngày (được ghi sau mỗi lượt kiểm tra liên kết).",
     see_all: "Chất lượng của toàn danh mục",
+    broken_heading: "Liên kết hỏng",
+    no_broken: "Lần kiểm tra gần nhất không thấy liên kết hỏng nào.",
+    broken_since: "hỏng từ",
 };
 
 const EN: QualityText = QualityText {
@@ -114,6 +120,9 @@ const EN: QualityText = QualityText {
     day: "Day",
     no_trend: "No daily figures yet (they are kept after each link-check run).",
     see_all: "Quality of the whole catalog",
+    broken_heading: "Broken links",
+    no_broken: "The latest checks found no broken link.",
+    broken_since: "broken since",
 };
 
 /// The labels in `lang`.
