@@ -193,6 +193,16 @@ async fn a_missing_licence_costs_exactly_its_points(backend: Backend) {
     assert_eq!(r.status(), 200);
     assert_eq!(points(&quality(&app, "without-licence").await), max - 30);
 
+    // The publisher sees the draft's score and what to fix on its form, before submitting.
+    let publisher = app
+        .token(json!({"name": "lan", "role": "publisher", "agency": "G12"}))
+        .await;
+    let mut browser = crate::manage::Browser::new(&app);
+    assert_eq!(browser.sign_in(&publisher).await.status, 303);
+    let form = browser.get("/manage/datasets/without-licence").await.body;
+    assert!(form.contains("Chất lượng siêu dữ liệu"), "{form}");
+    assert!(form.contains(hint["vi"].as_str().unwrap()));
+
     // The public sees the published revision's score, with the hint in either language.
     publish(&app, "with-licence").await;
     publish(&app, "without-licence").await;
@@ -513,7 +523,10 @@ async fn a_dead_link_is_flagged_after_a_check(backend: Backend) {
     assert_eq!(browser.sign_in(&publisher).await.status, 303);
     let dashboard = browser.get("/manage").await.body;
     assert!(dashboard.contains("Liên kết hỏng"), "{dashboard}");
-    assert!(dashboard.contains(&format!("<code>{dead}</code>: HTTP 404")), "{dashboard}");
+    assert!(
+        dashboard.contains(&format!("<code>{dead}</code>: HTTP 404")),
+        "{dashboard}"
+    );
     assert!(!dashboard.contains(&format!("<code>{live}</code>")));
     // The run kept today's totals in the history (nothing is published yet: zero datasets, but a day recorded).
     let today = chrono::Utc::now().date_naive().to_string();

@@ -381,6 +381,8 @@ struct Existing {
     uploaded: String,
     revisions: Vec<RevisionRow>,
     releases: Vec<String>,
+    /// The current revision's score, before it is submitted.
+    quality: Option<crate::http::pages::quality::ScoreView>,
 }
 
 struct FileRow {
@@ -490,6 +492,9 @@ async fn existing(
         uploaded: ctx.param("uploaded").unwrap_or("").to_owned(),
         revisions,
         releases,
+        quality: Some(
+            crate::http::pages::quality::score_of(state, ctx.lang, &record.content).await?,
+        ),
     })
 }
 
