@@ -49,6 +49,7 @@ pub(crate) struct DatasetQualityQuery {
     responses(
         (status = 200, description = "the score of the revision shown (the published one for the public, the current one for its staff) with every indicator, its points and a hint; the validation report of each stored CSV file; the latest check of each link held elsewhere", body = DatasetQuality),
         (status = 404, description = "no such dataset or revision (or not visible to the caller)", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "withdrawn: the metadata, with `status: withdrawn`", body = catalog::store::DatasetRecord),
     ),
     security((), ("bearer" = [])),
 )]
