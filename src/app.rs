@@ -218,6 +218,7 @@ impl Application {
                 .map(std::sync::Arc::new),
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
+            quality_memo: Default::default(),
             link_checker: std::sync::Arc::new(
                 crate::link_checks::LinkChecker::new(config.link_checks.clone())
                     .map_err(|e| std::io::Error::other(e.to_string()))?,

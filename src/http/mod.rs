@@ -69,6 +69,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Usage counts per dataset and day.
     pub usage: catalog::usage::Usage,
+    /// The catalog's quality summary, kept until the change log or the link checks move.
+    pub quality_memo: Arc<catalog::quality::store::SummaryMemo>,
     /// Checks the links of distributions held elsewhere.
     pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.

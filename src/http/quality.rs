@@ -73,7 +73,8 @@ pub(crate) async fn dataset(
 pub(crate) struct CatalogQuality {
     /// The totals now, over the published datasets.
     #[serde(flatten)]
-    summary: QualitySummary,
+    #[schema(value_type = QualitySummary)]
+    summary: std::sync::Arc<QualitySummary>,
     /// The whole catalog's totals per day, oldest first (recorded after each link-check run).
     history: Vec<DayQuality>,
 }
@@ -88,7 +89,7 @@ pub(crate) struct CatalogQuality {
     ),
 )]
 pub(crate) async fn catalog_quality(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let summary = state.catalog.quality_summary().await?;
+    let summary = state.quality_memo.get(&state.catalog).await?;
     let history = state.catalog.quality_history(None, HISTORY_DAYS).await?;
     Ok(axum::Json(CatalogQuality { summary, history }).into_response())
 }

@@ -266,6 +266,27 @@ async fn a_missing_licence_costs_exactly_its_points(backend: Backend) {
     let history = app.get_json("/api/v1/agencies/G12/quality").await["history"].clone();
     assert_eq!(history[0]["percent"], percent);
     assert_eq!(history[0]["datasets"], 2);
+
+    // The catalog's totals are kept between reads, and follow the next publication at once.
+    let r = app
+        .client
+        .patch(app.url("/api/v1/datasets/without-licence"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"licence": "CC0-1.0"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let unchanged = app.get_json("/api/v1/quality").await;
+    assert_eq!(
+        unchanged["catalog"]["points"],
+        2 * max - 30,
+        "the public totals count published revisions"
+    );
+    publish(&app, "without-licence").await;
+    let after = app.get_json("/api/v1/quality").await;
+    assert_eq!(after["catalog"]["points"], 2 * max);
 }
 
 /// A duplicate header and a type error past the 100 rows Frictionless infers types from; with `ragged`, also a row

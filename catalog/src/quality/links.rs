@@ -200,6 +200,14 @@ impl Catalog {
         Ok(out)
     }
 
+    /// The time of the latest link check recorded (a summary computed before it may be out of date).
+    pub async fn latest_link_check_time(&self) -> Result<Option<String>, CatalogError> {
+        let row = sqlx::query("SELECT MAX(checked_at) FROM catalog_links")
+            .fetch_one(self.database().pool())
+            .await?;
+        Ok(row.try_get::<Option<String>, _>(0)?)
+    }
+
     /// The latest check of `url`, if it was checked.
     pub async fn latest_link_check(&self, url: &str) -> Result<Option<LinkCheck>, CatalogError> {
         let row = sqlx::query(

@@ -315,7 +315,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
 async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     let lang = ctx.lang;
     let q = text(lang);
-    let summary = state.catalog.quality_summary().await?;
+    let summary = state.quality_memo.get(&state.catalog).await?;
     let labels = Labels::load(state, lang, &["agencies"]).await;
     let bars: Vec<IndicatorBar> = summary
         .indicators
