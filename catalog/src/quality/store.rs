@@ -445,8 +445,11 @@ impl Catalog {
 /// view or an API call then costs two small queries.
 #[derive(Debug, Default)]
 pub struct SummaryMemo {
-    kept: tokio::sync::Mutex<Option<((i64, Option<String>), std::sync::Arc<QualitySummary>)>>,
+    kept: tokio::sync::Mutex<Option<(SummaryTag, std::sync::Arc<QualitySummary>)>>,
 }
+
+/// What a summary depends on: the change log's head and the time of the latest link check.
+type SummaryTag = (i64, Option<String>);
 
 impl SummaryMemo {
     /// The summary of `catalog` now: the kept one when its inputs have not moved, else computed again (one caller
