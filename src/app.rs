@@ -53,6 +53,8 @@ pub struct Config {
     pub harvest_tick: std::time::Duration,
     /// Harvest sources on private and loopback addresses too (tests, closed networks).
     pub harvest_private_sources: bool,
+    /// How the links of distributions held elsewhere are checked.
+    pub link_checks: crate::link_checks::LinkCheckConfig,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -93,6 +95,7 @@ impl Config {
             audit: Default::default(),
             harvest_tick: std::time::Duration::from_secs(30),
             harvest_private_sources: false,
+            link_checks: Default::default(),
         }
     }
 }
@@ -225,6 +228,11 @@ impl Application {
                 .map(std::sync::Arc::new),
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
+            quality_memo: Default::default(),
+            link_checker: std::sync::Arc::new(
+                crate::link_checks::LinkChecker::new(config.link_checks.clone())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?,
+            ),
             checkpoints: crate::checkpoints::Checkpoints::new(
                 crate::checkpoints::load_or_create_key(&config.data_dir)?,
                 db.clone(),
@@ -290,6 +298,10 @@ impl Application {
             self.state.clone(),
             self.harvests,
         ));
+        let link_checker = tokio::spawn(crate::link_checks::keep_checking(
+            self.state.catalog.clone(),
+            self.state.link_checker.clone(),
+        ));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -308,6 +320,7 @@ impl Application {
         flusher.abort();
         auditor.abort();
         harvests.abort();
+        link_checker.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
         }

@@ -181,6 +181,13 @@ pub enum Command {
         /// Let configured harvest sources be on private or loopback addresses (closed networks, tests).
         #[arg(long, env = "OPENDATA_HARVEST_PRIVATE_SOURCES")]
         harvest_private_sources: bool,
+        /// How often to check the links of distributions held elsewhere (each URL at most daily; 0s: only when an
+        /// admin asks).
+        #[arg(long, default_value = "1h", env = "OPENDATA_LINK_CHECK_EVERY", value_parser = harvester::parse_duration)]
+        link_check_every: std::time::Duration,
+        /// Let link checks reach loopback, private and link-local addresses (refused by default: SSRF).
+        #[arg(long, env = "OPENDATA_LINK_CHECK_ALLOW_PRIVATE")]
+        link_check_allow_private: bool,
         #[command(flatten)]
         limits: RateLimitArgs,
         #[command(flatten)]
@@ -229,6 +236,18 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Score every published dataset and print the catalog's quality totals (`--record` keeps them as today's in the
+    /// history, as the server does after each link-check run).
+    Quality {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Keep the totals as today's.
+        #[arg(long)]
+        record: bool,
+        /// Score only this published dataset and print its report.
+        #[arg(long)]
+        dataset: Option<String>,
     },
     /// Rebuild the search index from the SQL store now, and have the next start rebuild the RDF projection (the server
     /// must be stopped: it owns both).

@@ -10,4 +10,5 @@ pub mod generate;
 pub mod harvest_runs;
 pub mod harvest_sources;
 pub mod http;
+pub mod link_checks;
 pub mod lockout;

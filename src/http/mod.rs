@@ -24,6 +24,7 @@ pub mod manage;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod quality;
 pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
@@ -70,6 +71,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Usage counts per dataset and day.
     pub usage: catalog::usage::Usage,
+    /// The catalog's quality summary, kept until the change log or the link checks move.
+    pub quality_memo: Arc<catalog::quality::store::SummaryMemo>,
+    /// Checks the links of distributions held elsewhere.
+    pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
     pub checkpoints: crate::checkpoints::Checkpoints,
 }

@@ -23,6 +23,7 @@ mod manage_workflows;
 mod multinode;
 mod openapi;
 mod pages;
+mod quality;
 mod registry;
 mod registry_guards;
 mod restart;

@@ -386,6 +386,8 @@ struct Existing {
     /// The catalogue a harvested dataset comes from (empty for one described here): such a dataset is read-only on
     /// these pages, which then show no form (issue 20).
     harvested_from: String,
+    /// The current revision's score, before it is submitted.
+    quality: Option<crate::http::pages::quality::ScoreView>,
 }
 
 struct FileRow {
@@ -501,6 +503,9 @@ async fn existing(
             .as_ref()
             .map(|p| p.source.clone())
             .unwrap_or_default(),
+        quality: Some(
+            crate::http::pages::quality::score_of(state, ctx.lang, &record.content).await?,
+        ),
     })
 }
 

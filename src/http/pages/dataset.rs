@@ -41,6 +41,7 @@ struct DatasetPage {
     chart_height: u32,
     usage_from: String,
     usage_to: String,
+    quality: Option<super::quality::ScoreView>,
 }
 
 struct Fact {
@@ -360,6 +361,11 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         releases.last().map(|r| r.version.as_str()),
     );
 
+    let quality = if withdrawn {
+        None
+    } else {
+        Some(super::quality::score_of(state, lang, c).await?)
+    };
     let title = Txt::pick(lang, &c.title, &record.id);
     let description = Txt::pick(lang, &c.description, "");
     let mut chrome = ctx.chrome(title.text.clone(), "search");
@@ -385,6 +391,7 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         chart_height: crate::http::usage::CHART_HEIGHT,
         usage_from: lang.date(report.from),
         usage_to: lang.date(report.to),
+        quality,
     };
     let status = if withdrawn {
         StatusCode::GONE
