@@ -56,6 +56,9 @@ pub enum Role {
     Approver,
     /// Reads with a key (higher rate limits).
     Consumer,
+    /// Writes harvested datasets of every agency into this catalog (`opendata harvest --target-kind opendata`), and
+    /// nothing else.
+    Harvester,
 }
 
 impl Role {
@@ -66,6 +69,7 @@ impl Role {
             Self::Publisher => "publisher",
             Self::Approver => "approver",
             Self::Consumer => "consumer",
+            Self::Harvester => "harvester",
         }
     }
 
@@ -76,6 +80,7 @@ impl Role {
             "publisher" => Self::Publisher,
             "approver" => Self::Approver,
             "consumer" => Self::Consumer,
+            "harvester" => Self::Harvester,
             _ => return None,
         })
     }
@@ -108,6 +113,7 @@ impl Principal {
                 Role::Admin => catalog::CuratorRole::Admin,
                 Role::Publisher => catalog::CuratorRole::Publisher,
                 Role::Approver => catalog::CuratorRole::Approver,
+                Role::Harvester => catalog::CuratorRole::Harvester,
                 Role::Steward | Role::Consumer => catalog::CuratorRole::Other,
             },
             agency: self.agency.as_deref(),
@@ -121,7 +127,9 @@ impl Principal {
             role: match self.role {
                 Role::Admin => registry::StewardRole::Admin,
                 Role::Steward => registry::StewardRole::Steward(&self.lists),
-                Role::Publisher | Role::Approver | Role::Consumer => registry::StewardRole::Other,
+                Role::Publisher | Role::Approver | Role::Consumer | Role::Harvester => {
+                    registry::StewardRole::Other
+                }
             },
         }
     }
@@ -131,9 +139,9 @@ impl Principal {
         self.role == Role::Admin
     }
 
-    /// Signs in to the curation pages? Every role but consumers, who only read the APIs.
+    /// Signs in to the curation pages? Every role but consumers, who only read the APIs, and harvesters.
     pub fn curates(&self) -> bool {
-        self.role != Role::Consumer
+        !matches!(self.role, Role::Consumer | Role::Harvester)
     }
 
     /// Curates some code lists (an admin, or a steward with lists)?
@@ -185,12 +193,36 @@ pub fn generate_token() -> String {
 #[derive(Clone, Debug)]
 pub struct Accounts {
     db: Database,
+    /// Principals of this process's own tasks (the harvest scheduler), by their token's sha256: held in memory only,
+    /// so each node has its own, nothing is stored, and a restart forgets them.
+    services: std::sync::Arc<std::sync::RwLock<Vec<(String, Principal)>>>,
 }
 
 impl Accounts {
     /// Accounts in `db`.
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db,
+            services: Default::default(),
+        }
+    }
+
+    /// A token for a task of this process acting as `name` with `role` (the harvest scheduler writing harvested
+    /// datasets through the API): valid in this process only, until it stops; the change log records `name`.
+    pub fn service_token(&self, name: &str, role: Role) -> String {
+        let token = generate_token();
+        let principal = Principal {
+            id: 0,
+            name: name.to_owned(),
+            role,
+            lists: vec![],
+            agency: None,
+        };
+        self.services
+            .write()
+            .expect("service tokens lock")
+            .push((sha256_hex(token.as_bytes()), principal));
+        token
     }
 
     /// Creates an account with a fresh token (or `token` when given, for the bootstrap admin), recorded in the change
@@ -320,6 +352,16 @@ impl Accounts {
 
     /// The principal owning `token`, if any. Lookup is by the token's sha256, so the secret is never compared.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, RegistryError> {
+        let hash = sha256_hex(token.as_bytes());
+        if let Some((_, p)) = self
+            .services
+            .read()
+            .expect("service tokens lock")
+            .iter()
+            .find(|(h, _)| *h == hash)
+        {
+            return Ok(Some(p.clone()));
+        }
         let row = sqlx::query(
             "SELECT id, name, role, lists, agency FROM accounts WHERE token_sha256 = $1 AND revoked_at IS NULL",
         )

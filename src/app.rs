@@ -49,6 +49,12 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// How often the server audits itself and signs a checkpoint of the change log.
     pub audit: crate::audit::AuditSchedule,
+    /// How often the harvest scheduler looks for due sources (`/manage/sources`).
+    pub harvest_tick: std::time::Duration,
+    /// Harvest sources on private and loopback addresses too (tests, closed networks).
+    pub harvest_private_sources: bool,
+    /// How the links of distributions held elsewhere are checked.
+    pub link_checks: crate::link_checks::LinkCheckConfig,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -87,6 +93,9 @@ impl Config {
             hsts: false,
             rate_limits: RateLimits::default(),
             audit: Default::default(),
+            harvest_tick: std::time::Duration::from_secs(30),
+            harvest_private_sources: false,
+            link_checks: Default::default(),
         }
     }
 }
@@ -112,6 +121,8 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
     db.migrate(crate::accounts::ACCOUNT_MIGRATIONS).await?;
     db.migrate(crate::harvest_runs::HARVEST_RUN_MIGRATIONS)
         .await?;
+    db.migrate(crate::harvest_sources::HARVEST_SOURCE_MIGRATIONS)
+        .await?;
     db.migrate(crate::checkpoints::CHECKPOINT_MIGRATIONS)
         .await?;
     Ok(db)
@@ -123,6 +134,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     audit: crate::audit::AuditSchedule,
+    harvests: crate::harvest_sources::Scheduler,
     /// A token generated for the bootstrap admin on this start, to show once.
     pub generated_admin_token: Option<String>,
 }
@@ -200,6 +212,7 @@ impl Application {
             registry,
             accounts,
             harvest_runs: crate::harvest_runs::HarvestRuns::new(db.clone()),
+            harvest_sources: crate::harvest_sources::HarvestSources::new(db.clone()),
             catalog,
             files,
             upload_limit: config.max_upload_bytes,
@@ -215,15 +228,35 @@ impl Application {
                 .map(std::sync::Arc::new),
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
+            quality_memo: Default::default(),
+            link_checker: std::sync::Arc::new(
+                crate::link_checks::LinkChecker::new(config.link_checks.clone())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?,
+            ),
             checkpoints: crate::checkpoints::Checkpoints::new(
                 crate::checkpoints::load_or_create_key(&config.data_dir)?,
                 db.clone(),
                 config.base_uri.clone(),
             ),
         };
+        // The scheduler harvests into this server through its own API, on the loopback when bound to every address.
+        let own_url = {
+            let mut at = listener.local_addr()?;
+            if at.ip().is_unspecified() {
+                at.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            format!("http://{at}")
+        };
         Ok(Self {
             backups,
             listener,
+            harvests: crate::harvest_sources::Scheduler {
+                target: own_url,
+                base_uri: config.base_uri.clone(),
+                tick: config.harvest_tick,
+                state_dir: config.data_dir.join("harvest-state"),
+                allow_private_sources: config.harvest_private_sources,
+            },
             state,
             audit: config.audit,
             generated_admin_token,
@@ -261,6 +294,14 @@ impl Application {
         let usage = self.state.usage.clone();
         let flusher = tokio::spawn(http::usage::keep_flushing(usage.clone()));
         let auditor = tokio::spawn(crate::audit::keep_watch(self.state.clone(), self.audit));
+        let harvests = tokio::spawn(crate::harvest_sources::keep_harvesting(
+            self.state.clone(),
+            self.harvests,
+        ));
+        let link_checker = tokio::spawn(crate::link_checks::keep_checking(
+            self.state.catalog.clone(),
+            self.state.link_checker.clone(),
+        ));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -278,6 +319,8 @@ impl Application {
         }
         flusher.abort();
         auditor.abort();
+        harvests.abort();
+        link_checker.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
         }

@@ -175,6 +175,19 @@ pub enum Command {
         /// (30s, 10m, 1h); every registry release is signed at once anyway.
         #[arg(long, default_value = "10m", env = "OPENDATA_AUDIT_EVERY", value_parser = harvester::parse_duration)]
         audit_every: std::time::Duration,
+        /// How often to look for harvest sources due to run (`/manage/sources`).
+        #[arg(long, default_value = "30s", env = "OPENDATA_HARVEST_TICK", value_parser = harvester::parse_duration)]
+        harvest_tick: std::time::Duration,
+        /// Let configured harvest sources be on private or loopback addresses (closed networks, tests).
+        #[arg(long, env = "OPENDATA_HARVEST_PRIVATE_SOURCES")]
+        harvest_private_sources: bool,
+        /// How often to check the links of distributions held elsewhere (each URL at most daily; 0s: only when an
+        /// admin asks).
+        #[arg(long, default_value = "1h", env = "OPENDATA_LINK_CHECK_EVERY", value_parser = harvester::parse_duration)]
+        link_check_every: std::time::Duration,
+        /// Let link checks reach loopback, private and link-local addresses (refused by default: SSRF).
+        #[arg(long, env = "OPENDATA_LINK_CHECK_ALLOW_PRIVATE")]
+        link_check_allow_private: bool,
         #[command(flatten)]
         limits: RateLimitArgs,
         #[command(flatten)]
@@ -223,6 +236,18 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Score every published dataset and print the catalog's quality totals (`--record` keeps them as today's in the
+    /// history, as the server does after each link-check run).
+    Quality {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Keep the totals as today's.
+        #[arg(long)]
+        record: bool,
+        /// Score only this published dataset and print its report.
+        #[arg(long)]
+        dataset: Option<String>,
     },
     /// Rebuild the search index from the SQL store now, and have the next start rebuild the RDF projection (the server
     /// must be stopped: it owns both).
@@ -294,12 +319,19 @@ pub struct HarvestArgs {
     /// API key for the source (an opendata key lifts the anonymous rate limit).
     #[arg(long, env = "OPENDATA_SOURCE_TOKEN")]
     pub source_token: Option<String>,
-    /// The CKAN portal to write to.
+    /// The CKAN portal (or, with --target-kind opendata, the opendata server) to write to.
     #[arg(long)]
     pub target: String,
-    /// The portal's API token.
+    /// The target's API token (for an opendata server: a token allowed to write and publish for every agency).
     #[arg(long, env = "OPENDATA_TARGET_TOKEN")]
     pub target_token: String,
+    /// What the target is: ckan (a CKAN Action API portal) or opendata (another opendata server's catalog).
+    #[arg(long, default_value = "ckan")]
+    pub target_kind: harvester::TargetKind,
+    /// For an opendata target: a JSON file mapping source publishers (publisher IRI, name or organization name) to
+    /// agency codes of the target's registry, `{"https://example.org/org/health": "G12"}`.
+    #[arg(long)]
+    pub agency_map: Option<PathBuf>,
     /// Folder of the state stores (one per source and target).
     #[arg(long)]
     pub state_dir: PathBuf,

@@ -164,6 +164,7 @@ pub async fn generate(
             modified: None,
             reference_date: None,
             distributions,
+            provenance: None,
         };
         batch.push((format!("gen-{i:06}"), content));
         if batch.len() == 2000 || i == n {

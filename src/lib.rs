@@ -8,5 +8,7 @@ pub mod backup;
 pub mod checkpoints;
 pub mod generate;
 pub mod harvest_runs;
+pub mod harvest_sources;
 pub mod http;
+pub mod link_checks;
 pub mod lockout;

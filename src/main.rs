@@ -47,6 +47,17 @@ async fn harvest(args: HarvestArgs) -> app::anyhow_like::Result<()> {
     let mut options =
         harvester::Options::new(args.source, args.target, args.target_token, args.state_dir);
     options.source_kind = args.source_kind;
+    options.target_kind = args.target_kind;
+    if let Some(path) = &args.agency_map {
+        let text =
+            std::fs::read(path).map_err(|e| format!("--agency-map {}: {e}", path.display()))?;
+        options.agency_map = serde_json::from_slice(&text).map_err(|e| {
+            format!(
+                "--agency-map {}: a JSON object of publisher -> agency code: {e}",
+                path.display()
+            )
+        })?;
+    }
     options.source_token = args.source_token;
     options.concurrency = args.concurrency.into();
     options.timeout = args.timeout;
@@ -209,6 +220,10 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             max_upload_mb,
             hsts,
             audit_every,
+            harvest_tick,
+            harvest_private_sources,
+            link_check_every,
+            link_check_allow_private,
             limits,
             backups,
         } => {
@@ -228,6 +243,10 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.max_upload_bytes = max_upload_mb * 1024 * 1024;
             config.hsts = hsts;
             config.audit.every = audit_every;
+            config.harvest_tick = harvest_tick;
+            config.harvest_private_sources = harvest_private_sources;
+            config.link_checks.every = (!link_check_every.is_zero()).then_some(link_check_every);
+            config.link_checks.allow_private = link_check_allow_private;
             limits.apply(&mut config.rate_limits);
             config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {
                 dir,
@@ -265,6 +284,43 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             println!(
                 "generated {n} datasets in {} ms",
                 started.elapsed().as_millis()
+            );
+            Ok(())
+        }
+        Command::Quality {
+            store,
+            record,
+            dataset,
+        } => {
+            init_logs(false);
+            let mut config = Config::new(store.data_dir);
+            config.database_url = store.database_url;
+            let db = app::open_database(&config).await?;
+            let registry = registry::Registry::new(db.clone(), &config.base_uri);
+            let catalog = catalog::Catalog::new(db, registry);
+            let started = std::time::Instant::now();
+            if let Some(id) = dataset {
+                let (revision, report) = catalog.dataset_quality(None, &id, None).await?;
+                let elapsed = started.elapsed();
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!(
+                    "scored {id} (revision {revision}) in {} µs",
+                    elapsed.as_micros()
+                );
+                return Ok(());
+            }
+            let summary = catalog.quality_summary().await?;
+            let elapsed = started.elapsed();
+            if record {
+                catalog
+                    .record_quality_day(chrono::Utc::now().date_naive(), &summary)
+                    .await?;
+            }
+            println!("{}", serde_json::to_string_pretty(&summary.catalog)?);
+            println!(
+                "scored {} datasets in {} ms",
+                summary.catalog.datasets,
+                elapsed.as_millis()
             );
             Ok(())
         }

@@ -4,7 +4,7 @@
 //! These rules are the catalog's, written once: every dataset use case of [`crate::Catalog`] checks them itself, so the
 //! JSON API, the curation pages and the CKAN API cannot disagree.
 use crate::error::CatalogError;
-use crate::model::WorkflowStatus;
+use crate::model::{DatasetContent, WorkflowStatus};
 use crate::store::Actor;
 
 /// The role of a curator as far as datasets are concerned.
@@ -16,6 +16,9 @@ pub enum CuratorRole {
     Publisher,
     /// Also publishes, returns and withdraws their agency's datasets.
     Approver,
+    /// The harvester of another catalog (issue 20): creates, edits, publishes and withdraws harvested datasets (those
+    /// with a provenance) of every agency, and nothing else.
+    Harvester,
     /// Any other role: reads what is public.
     Other,
 }
@@ -49,7 +52,7 @@ impl<'a> Curator<'a> {
     /// May see and edit drafts of `agency`'s datasets, upload their files, submit and release them?
     pub fn may_edit(&self, agency: &str) -> bool {
         match self.role {
-            CuratorRole::Admin => true,
+            CuratorRole::Admin | CuratorRole::Harvester => true,
             CuratorRole::Publisher | CuratorRole::Approver => self.own(agency),
             CuratorRole::Other => false,
         }
@@ -58,7 +61,7 @@ impl<'a> Curator<'a> {
     /// May create datasets for `agency`? Publishers do; approvers only review.
     pub fn may_create(&self, agency: &str) -> bool {
         match self.role {
-            CuratorRole::Admin => true,
+            CuratorRole::Admin | CuratorRole::Harvester => true,
             CuratorRole::Publisher => self.own(agency),
             _ => false,
         }
@@ -67,7 +70,7 @@ impl<'a> Curator<'a> {
     /// May publish, return and withdraw `agency`'s datasets?
     pub fn may_approve(&self, agency: &str) -> bool {
         match self.role {
-            CuratorRole::Admin => true,
+            CuratorRole::Admin | CuratorRole::Harvester => true,
             CuratorRole::Approver => self.own(agency),
             _ => false,
         }
@@ -145,6 +148,32 @@ impl<'a> Curator<'a> {
         match (self.role, requested) {
             (CuratorRole::Admin, Some(requested)) => requested,
             _ => current,
+        }
+    }
+
+    /// Harvested datasets belong to the harvester: it writes only datasets with a provenance (created as such, or
+    /// already harvested), and no one else but an admin gives a dataset a provenance or edits one that has it.
+    /// `before` is the content being edited (`None` for a new dataset).
+    pub fn check_harvested(
+        &self,
+        before: Option<&DatasetContent>,
+        after: &DatasetContent,
+    ) -> Result<(), CatalogError> {
+        let was = before.is_some_and(|b| b.provenance.is_some());
+        let is = after.provenance.is_some();
+        let refused = match self.role {
+            CuratorRole::Admin => None,
+            CuratorRole::Harvester if !is || (before.is_some() && !was) => {
+                Some("a harvester writes only harvested datasets (with a provenance)")
+            }
+            CuratorRole::Harvester => None,
+            _ if was => Some("this dataset is harvested: it is edited at its source"),
+            _ if is => Some("only the harvester records a provenance"),
+            _ => None,
+        };
+        match refused {
+            Some(reason) => Err(CatalogError::Forbidden(format!("{}: {reason}", self.name))),
+            None => Ok(()),
         }
     }
 

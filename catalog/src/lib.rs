@@ -13,6 +13,7 @@ pub mod indexer;
 pub mod memo;
 pub mod model;
 pub mod preview;
+pub mod quality;
 pub mod search;
 pub mod seed;
 pub mod store;

@@ -195,6 +195,21 @@ pub fn check_distribution_id(id: &str) -> Result<(), InputProblem> {
     }
 }
 
+/// Where a harvested dataset comes from (issue 20): written by the harvester with every save, shown on the dataset's
+/// page and published in DCAT as `dct:source` (the original dataset, when its identifier is an IRI) and
+/// `adms:identifier`. A dataset with a provenance is the harvester's: the curation pages show it read-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Provenance {
+    /// The catalogue harvested (its URL).
+    pub source: String,
+    /// The dataset's identifier at the source: its URI, else its identifier there.
+    pub identifier: String,
+    /// When the harvester wrote this revision (RFC 3339).
+    pub harvested_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// The editable description of a dataset: the content of one revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -255,6 +270,9 @@ pub struct DatasetContent {
     /// Distributions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub distributions: Vec<Distribution>,
+    /// Where a harvested dataset comes from; absent for a dataset described here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 /// The languages a dataset may declare, with their EU language-authority codes.
@@ -354,6 +372,15 @@ impl DatasetContent {
         };
         if let Some(page) = &self.landing_page {
             iri(&mut problems, "landingPage".into(), page);
+        }
+        if let Some(p) = &self.provenance {
+            iri(&mut problems, "provenance/source".into(), &p.source);
+            if p.identifier.trim().is_empty() {
+                problems.push(InputProblem::field(
+                    "provenance/identifier",
+                    "the identifier at the source is required",
+                ));
+            }
         }
         for (i, c) in self.conforms_to.iter().enumerate() {
             iri(&mut problems, format!("conformsTo/{i}"), c);

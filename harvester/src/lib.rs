@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod error;
+pub mod opendata;
 pub mod package;
 pub mod report;
 pub mod source;
@@ -22,6 +23,28 @@ use source::{AnySource, SourceKind};
 use state::StateStore;
 use target::CkanTarget;
 
+/// What the target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TargetKind {
+    /// A CKAN portal's Action API.
+    #[default]
+    Ckan,
+    /// Another opendata server's catalog, through its JSON API ([`opendata::OpendataTarget`]).
+    Opendata,
+}
+
+impl std::str::FromStr for TargetKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ckan" => Ok(TargetKind::Ckan),
+            "opendata" => Ok(TargetKind::Opendata),
+            other => Err(format!("{other:?}: one of ckan, opendata")),
+        }
+    }
+}
+
 /// What `opendata harvest` was asked to do.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -35,6 +58,10 @@ pub struct Options {
     pub target: String,
     /// The portal's API token, sent in the `Authorization` header.
     pub target_token: String,
+    /// What the target is.
+    pub target_kind: TargetKind,
+    /// For an opendata target: source publishers (IRI, name or organization) → agency codes of its registry.
+    pub agency_map: opendata::AgencyMap,
     /// Folder of the state stores (one SQLite file per source and target).
     pub state_dir: PathBuf,
     /// Records processed at once.
@@ -50,6 +77,9 @@ pub struct Options {
     pub rewrite_all: bool,
     /// Draw a progress line on standard error when it is a terminal.
     pub progress: bool,
+    /// What the state store knows the target as, when not its URL: a server harvesting into itself reaches itself
+    /// on a port that changes with each start, and names itself by its base URI so its state survives restarts.
+    pub target_name: Option<String>,
 }
 
 impl Options {
@@ -66,6 +96,8 @@ impl Options {
             source_token: None,
             target: target.into(),
             target_token: target_token.into(),
+            target_kind: TargetKind::Ckan,
+            agency_map: Default::default(),
             state_dir: state_dir.into(),
             concurrency: 4,
             timeout: Duration::from_secs(30),
@@ -73,6 +105,7 @@ impl Options {
             allow_private_sources: false,
             rewrite_all: false,
             progress: false,
+            target_name: None,
         }
     }
 }
@@ -105,13 +138,33 @@ pub async fn harvest(options: &Options) -> Result<Report, HarvestError> {
         options.source_token.clone(),
     )
     .await?;
-    let target = CkanTarget::new(
-        http.clone(),
-        &options.target,
-        Some(options.target_token.clone()),
-    );
-    let state = StateStore::open(&options.state_dir, &options.source, &options.target).await?;
-    let report = sync::run(&source, &target, &state, options, &http).await;
+    let target_name = options.target_name.as_deref().unwrap_or(&options.target);
+    let state = StateStore::open(&options.state_dir, &options.source, target_name).await?;
+    let report = match options.target_kind {
+        TargetKind::Ckan => {
+            let target = CkanTarget::new(
+                http.clone(),
+                &options.target,
+                Some(options.target_token.clone()),
+            );
+            sync::run(&source, &target, &state, options, &http).await
+        }
+        TargetKind::Opendata => {
+            let target = opendata::OpendataTarget::open(
+                http.clone(),
+                &options.target,
+                &options.target_token,
+                &options.source,
+                options.agency_map.clone(),
+            )
+            .await?;
+            let report = sync::run(&source, &target, &state, options, &http).await;
+            report.map(|mut r| {
+                r.warnings.extend(target.take_warnings());
+                r
+            })
+        }
+    };
     state.close().await;
     report.map(|mut r| {
         use std::sync::atomic::Ordering::Relaxed;

@@ -247,7 +247,16 @@ async fn dataset(
         }
         Err(e) => return Err(e.into()),
     };
-    let triples = catalog::export::dataset_graph(&state.catalog, &record).await?;
+    let mut triples = catalog::export::dataset_graph(&state.catalog, &record).await?;
+    // The score in DQV (issue 18): described here, not in the catalogue pages or the RDF projection.
+    let inputs =
+        catalog::quality::store::QualityInputs::for_dataset(&state.catalog, &record.content)
+            .await?;
+    triples.extend(catalog::quality::dqv::triples(
+        state.registry.base_uri(),
+        &record.uri,
+        &inputs.score(&record.content),
+    ));
     let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(typed(kind.media_type(), bytes).into_response())
 }

@@ -24,6 +24,7 @@ pub mod manage;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod quality;
 pub mod ratelimit;
 pub mod registry_api;
 pub mod search;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Harvest run history.
     pub harvest_runs: crate::harvest_runs::HarvestRuns,
+    /// The sources the server harvests on schedule.
+    pub harvest_sources: crate::harvest_sources::HarvestSources,
     /// The dataset catalog.
     pub catalog: catalog::Catalog,
     /// Uploaded files.
@@ -68,6 +71,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Usage counts per dataset and day.
     pub usage: catalog::usage::Usage,
+    /// The catalog's quality summary, kept until the change log or the link checks move.
+    pub quality_memo: Arc<catalog::quality::store::SummaryMemo>,
+    /// Checks the links of distributions held elsewhere.
+    pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
     pub checkpoints: crate::checkpoints::Checkpoints,
 }

@@ -430,6 +430,7 @@ impl Limiter {
                 role(Role::Publisher, "publisher"),
                 role(Role::Approver, "approver"),
                 role(Role::Steward, "steward"),
+                role(Role::Harvester, "harvester"),
             ],
             expensive_anonymous: Bucket::new(
                 "expensive-anonymous",

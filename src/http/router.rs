@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(datasets::public_router())
         .merge(datasets::usage_router())
+        .merge(quality::router())
         .merge(ckan::router())
         .merge(sparql::router())
         .merge(pages::router())

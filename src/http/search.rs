@@ -93,8 +93,10 @@ pub fn parse_query(query: &str) -> Result<SearchQuery, ApiError> {
                     .ok_or_else(|| bad("limit", "between 1 and 100".into()))?
             }
             facet if FACETS.contains(&facet) => {
-                if value.is_empty() || value.len() > 100 {
-                    return Err(bad(facet, "a value of 1 to 100 characters".into()));
+                // A source is a catalogue's URL; every other facet value is a code or a year.
+                let max = if facet == "source" { 2000 } else { 100 };
+                if value.is_empty() || value.len() > max {
+                    return Err(bad(facet, format!("a value of 1 to {max} characters")));
                 }
                 out.filters.push((facet.to_owned(), value.into_owned()));
             }
@@ -165,7 +167,7 @@ pub async fn suggestions(
     path = "/api/v1/search",
     summary = "Search datasets with facets",
     tag = "search",
-    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant, widened by the steward-curated synonyms", max_length = 500), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)")),
+    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant, widened by the steward-curated synonyms", max_length = 500), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)"), ("source" = Option<String>, Query, description = "filter on the `source` facet, the catalogue a harvested dataset came from (repeatable; values combine)")),
     responses(
         (status = 200, description = "Matching datasets with facet counts, and the code items matching the same words", body = SearchPage),
     ),

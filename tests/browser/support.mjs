@@ -54,8 +54,11 @@ function freePort() {
   });
 }
 
-/** Starts `opendata serve` with the seed data and `adminToken` as the bootstrap admin's; resolves once it is ready. */
-export async function startServer(adminToken, readyWithinMs = 180_000) {
+/**
+ * Starts `opendata serve` with the seed data and `adminToken` as the bootstrap admin's, and `extraArgs` after the
+ * usual ones; resolves once it is ready.
+ */
+export async function startServer(adminToken, readyWithinMs = 180_000, extraArgs = []) {
   mkdirSync(screenshots, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'opendata-browser-'));
   const port = await freePort();
@@ -63,6 +66,7 @@ export async function startServer(adminToken, readyWithinMs = 180_000) {
   let log = '';
   const server = spawn(binary(), [
     'serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`, '--base-uri', base, '--no-rate-limits',
+    ...extraArgs,
   ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENDATA_ADMIN_TOKEN: adminToken } });
   server.stdout.on('data', (d) => { log += d; });
   server.stderr.on('data', (d) => { log += d; });

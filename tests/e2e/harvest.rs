@@ -10,7 +10,7 @@
 //! - (e) the catalog's own DCAT pages (Turtle, RDF/XML, JSON-LD), saved to files on a static file server, harvest too.
 //!
 //! Each run prints its figures (`harvest figures: ...`, visible with `--nocapture`).
-mod support;
+pub(crate) mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! End-to-end tests: the real server on port 0, over SQLite and over PostgreSQL, driven by an HTTP client.
 mod support;
 
+mod aggregate;
+mod aggregate_opendata;
+mod aggregate_sources;
 mod audit;
 mod authz;
 mod backup;
@@ -20,6 +23,7 @@ mod manage_workflows;
 mod multinode;
 mod openapi;
 mod pages;
+mod quality;
 mod registry;
 mod registry_guards;
 mod restart;

@@ -129,6 +129,20 @@ terms!(
 });
 
 terms!(
+    /// W3C Data Quality Vocabulary (the metadata quality score in DCAT output).
+    dqv, "http://www.w3.org/ns/dqv#", {
+    QUALITY_MEASUREMENT = "QualityMeasurement",
+    METRIC = "Metric",
+    DIMENSION = "Dimension",
+    HAS_QUALITY_MEASUREMENT = "hasQualityMeasurement",
+    IS_MEASUREMENT_OF = "isMeasurementOf",
+    IN_DIMENSION = "inDimension",
+    VALUE = "value",
+    COMPUTED_ON = "computedOn",
+    EXPECTED_DATA_TYPE = "expectedDataType",
+});
+
+terms!(
     /// RDF core.
     rdf, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", {
     TYPE = "type",

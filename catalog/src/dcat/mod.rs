@@ -20,7 +20,11 @@ use registry::model::{ItemData, LangText};
 use registry::store::encode_segment;
 use vocab::{adms, dcat, dct, foaf, rdf, skos, spdx, vcard, xsd};
 
-use crate::model::{DatasetContent, Distribution, Keywords, LANGUAGES};
+use crate::model::{DatasetContent, Distribution, Keywords, LANGUAGES, Provenance};
+
+/// `adms:Identifier`, the class of a dataset's other identifiers.
+const ADMS_IDENTIFIER: NamedNodeRef<'static> =
+    NamedNodeRef::new_unchecked("http://www.w3.org/ns/adms#Identifier");
 
 /// What the export needs to know about the deployment and the registry.
 pub struct DcatContext<'a> {
@@ -641,12 +645,40 @@ impl<'c, 'a> Export<'c, 'a> {
         if let Some(notes) = d.version_notes {
             self.graph.texts(node.clone(), adms::VERSION_NOTES, notes);
         }
+        if let Some(p) = &c.provenance {
+            self.provenance(&node, c, p);
+        }
         for dist in &c.distributions {
             let dist = self.distribution(d, dist);
             self.graph
                 .add(node.clone(), dcat::DISTRIBUTION_PROPERTY, dist);
         }
         node
+    }
+
+    /// A harvested dataset's origin: `adms:identifier` with the identifier at the source, and `dct:source` naming the
+    /// original dataset when that identifier is an IRI (typed `dcat:Dataset` with the title and description the
+    /// source gave it, as DCAT-AP's range and mandatory properties require).
+    fn provenance(&mut self, node: &NamedNode, c: &DatasetContent, p: &Provenance) {
+        let identifier = BlankNode::default();
+        self.graph.typed(identifier.clone(), ADMS_IDENTIFIER);
+        self.graph.add(
+            identifier.clone(),
+            skos::NOTATION,
+            Literal::new_simple_literal(p.identifier.trim()),
+        );
+        self.graph.add(node.clone(), adms::IDENTIFIER, identifier);
+        if let Some(original) = given_iri(p.identifier.trim())
+            && (original.as_str().starts_with("http://")
+                || original.as_str().starts_with("https://"))
+            && original != *node
+        {
+            self.graph.typed(original.clone(), dcat::DATASET);
+            self.graph.texts(original.clone(), dct::TITLE, &c.title);
+            self.graph
+                .texts(original.clone(), dct::DESCRIPTION, &c.description);
+            self.graph.add(node.clone(), dct::SOURCE, original);
+        }
     }
 
     fn distribution(&mut self, d: &ExportedDataset, dist: &Distribution) -> NamedNode {

@@ -51,6 +51,7 @@ pub const FACETS: &[&str] = &[
     "province",
     "accessRight",
     "year",
+    "source",
 ];
 
 /// What went wrong in the index.
@@ -180,6 +181,10 @@ pub fn facet_values(record: &DatasetRecord, extras: &Extras) -> Vec<(&'static st
         .map(|d| d.format("%Y").to_string())
         .unwrap_or_else(|| modified.chars().take(4).collect());
     facet("year", &year);
+    // A harvested dataset by the catalogue it came from (issue 20); one described here has no source.
+    if let Some(p) = &c.provenance {
+        facet("source", &p.source);
+    }
     out
 }
 

@@ -46,6 +46,12 @@ pub const CATALOG_MIGRATIONS: Migrations = Migrations {
             include_str!("../../migrations/sqlite/2002_usage.sql"),
             include_str!("../../migrations/postgres/2002_usage.sql"),
         ),
+        (
+            2003,
+            "catalog_quality",
+            include_str!("../../migrations/sqlite/2003_quality.sql"),
+            include_str!("../../migrations/postgres/2003_quality.sql"),
+        ),
     ],
 };
 

@@ -80,11 +80,15 @@ impl Catalog {
         id: Option<String>,
         content: DatasetContent,
     ) -> Result<DatasetRecord, CatalogError> {
-        if !matches!(curator.role, CuratorRole::Admin | CuratorRole::Publisher) {
+        if !matches!(
+            curator.role,
+            CuratorRole::Admin | CuratorRole::Publisher | CuratorRole::Harvester
+        ) {
             return Err(CatalogError::Forbidden(
                 "only publishers create datasets".into(),
             ));
         }
+        curator.check_harvested(None, &content)?;
         let agency = self
             .registry
             .resolve_code("agencies", &content.publisher)
@@ -329,6 +333,7 @@ impl Catalog {
             // Someone saved meanwhile: the change applies to their revision, never to the one read before.
             content = self.prepare(curator, edit(&base.content)?).await?;
         }
+        curator.check_harvested(Some(&base.content), &content)?;
         if content == base.content {
             drop(w);
             return self.get(id, None, false).await;

@@ -112,6 +112,7 @@ impl Source for DcatSource {
             }
             next = graph.next_page(&visited);
         }
+        distinct_names(&mut records);
         if lossy {
             // A syntax error may have swallowed a dataset: its absence must not read as a deletion.
             warnings.push(format!(
@@ -138,6 +139,30 @@ impl Source for DcatSource {
         Err(HarvestError::Source(format!(
             "{id}: a DCAT catalogue is read page by page, not by dataset"
         )))
+    }
+}
+
+/// Gives datasets of one listing that would share a CKAN name (`.../a#dataset` and `.../b#dataset`, one
+/// `dct:identifier` twice) names of their own: each such name gets the first 8 hex digits of the sha256 of the
+/// dataset's source id, so the name depends on the listing only and the next run gives the same one.
+fn distinct_names(records: &mut [(String, Listed)]) {
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, listed) in records.iter() {
+        if let Listed::Present(p) = listed {
+            *uses.entry(p.name().to_owned()).or_default() += 1;
+        }
+    }
+    for (id, listed) in records.iter_mut() {
+        if let Listed::Present(p) = listed
+            && uses.get(p.name()).is_some_and(|n| *n > 1)
+        {
+            use sha2::Digest;
+            let hash = hex::encode(sha2::Sha256::digest(id.as_bytes()));
+            let mut name = p.name().to_owned();
+            name.truncate(91);
+            let name = format!("{}-{}", name.trim_end_matches('-'), &hash[..8]);
+            p.body.insert("name".into(), Value::String(name));
+        }
     }
 }
 
@@ -542,6 +567,34 @@ mod tests {
             graph.next_page(&visited).as_deref(),
             Some("https://d.gov.vn/catalog?page=2")
         );
+    }
+
+    #[test]
+    fn datasets_sharing_a_name_get_names_of_their_own() {
+        let page = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+            <https://x.de/dataset/a1#dataset> a dcat:Dataset ; dct:title "A" .
+            <https://x.de/dataset/b2#dataset> a dcat:Dataset ; dct:title "B" .
+            <https://x.de/dataset/c3> a dcat:Dataset ; dct:title "C" ."#;
+        let graph = Graph::parse(page.as_bytes(), RdfFormat::Turtle, "https://x.de/").unwrap();
+        let mut records: Vec<(String, Listed)> = graph
+            .datasets()
+            .iter()
+            .map(|d| {
+                let (id, p) = dataset(&graph, d).unwrap();
+                (id, Listed::Present(Box::new(p)))
+            })
+            .collect();
+        distinct_names(&mut records);
+        let names: BTreeSet<String> = records
+            .iter()
+            .map(|(_, l)| match l {
+                Listed::Present(p) => p.name().to_owned(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(names.contains("c3"), "a name used once stays: {names:?}");
+        assert!(names.iter().all(|n| is_valid_name(n)), "{names:?}");
     }
 
     #[test]

@@ -28,6 +28,17 @@ struct DashboardPage {
     submitted: Vec<DatasetLine>,
     approver: bool,
     attention: Vec<Attention>,
+    q: &'static crate::http::pages::quality::QualityText,
+    broken: Vec<BrokenLine>,
+}
+
+/// A link of the agency's datasets whose latest check failed.
+struct BrokenLine {
+    link: Link,
+    distribution: String,
+    url: String,
+    outcome: String,
+    since: String,
 }
 
 struct Review {
@@ -153,6 +164,23 @@ async fn build(state: &AppState, ctx: &Ctx, me: &SignedIn) -> Result<Response, A
             });
         }
     }
+    let mut broken = Vec::new();
+    if publisher {
+        for b in state.catalog.broken_links(agency).await? {
+            let id = b.dataset.as_str();
+            broken.push(BrokenLine {
+                link: Link::new(id, format!("/manage/datasets/{id}")),
+                distribution: b.distribution.clone(),
+                url: b.check.url.clone(),
+                outcome: match (b.check.status, &b.check.error) {
+                    (Some(status), _) => format!("HTTP {status}"),
+                    (None, Some(error)) => error.clone(),
+                    (None, None) => String::new(),
+                },
+                since: b.broken_since.chars().take(10).collect(),
+            });
+        }
+    }
     let submitted = if approver {
         datasets_in(state, agency, WorkflowStatus::Submitted).await?
     } else {
@@ -170,6 +198,8 @@ async fn build(state: &AppState, ctx: &Ctx, me: &SignedIn) -> Result<Response, A
         submitted,
         approver,
         attention,
+        q: crate::http::pages::quality::text(ctx.lang),
+        broken,
     };
     Ok(render(ctx, &page))
 }

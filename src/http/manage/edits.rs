@@ -85,6 +85,13 @@ where
         Ok(r) => r,
         Err(e) => return ctx.error(e),
     };
+    // A harvested dataset is its source's: edited there, and brought here by the next harvest (issue 20).
+    if let Some(p) = &record.content.provenance {
+        return ctx.error(ApiError::Forbidden(format!(
+            "this dataset is harvested from {}: it is read-only here, edit it at its source",
+            p.source
+        )));
+    }
     let kept = form.clone();
     match write(record.clone(), me.principal.clone(), form).await {
         Ok(to) => see(&to),

@@ -22,6 +22,7 @@ pub mod edits;
 pub mod form;
 pub mod publisher;
 pub mod session;
+pub mod sources;
 pub mod steward;
 pub mod texts;
 
@@ -92,6 +93,8 @@ pub fn router() -> Router<AppState> {
         .route("/manage/datasets/{id}/return", post(approver::return_))
         .route("/manage/datasets/{id}/withdraw", post(approver::withdraw))
         .route("/manage/queue", get(approver::queue))
+        .route("/manage/sources", get(sources::list).post(sources::add))
+        .route("/manage/sources/runs/{id}", get(sources::run))
         .route("/manage/agency", get(approver::agency))
         .route("/manage/agency/open-data-lists", post(approver::issue_list))
         .route("/manage/agency/plan", post(approver::put_plan_item))
@@ -144,6 +147,9 @@ impl Frame {
         }
         if curator.role == catalog::CuratorRole::Approver {
             nav.push(("agency", m.open_data_list, "/manage/agency"));
+        }
+        if me.principal.is_admin() {
+            nav.push(("sources", m.sources, "/manage/sources"));
         }
         Self {
             me: me.label(m),

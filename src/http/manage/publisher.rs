@@ -361,6 +361,8 @@ struct DatasetPage {
     v: FormView,
     problems: Vec<String>,
     existing: Option<Existing>,
+    /// A harvested dataset: no form is shown.
+    read_only: bool,
 }
 
 /// What the page shows of a dataset that exists.
@@ -381,6 +383,11 @@ struct Existing {
     uploaded: String,
     revisions: Vec<RevisionRow>,
     releases: Vec<String>,
+    /// The catalogue a harvested dataset comes from (empty for one described here): such a dataset is read-only on
+    /// these pages, which then show no form (issue 20).
+    harvested_from: String,
+    /// The current revision's score, before it is submitted.
+    quality: Option<crate::http::pages::quality::ScoreView>,
 }
 
 struct FileRow {
@@ -490,6 +497,15 @@ async fn existing(
         uploaded: ctx.param("uploaded").unwrap_or("").to_owned(),
         revisions,
         releases,
+        harvested_from: record
+            .content
+            .provenance
+            .as_ref()
+            .map(|p| p.source.clone())
+            .unwrap_or_default(),
+        quality: Some(
+            crate::http::pages::quality::score_of(state, ctx.lang, &record.content).await?,
+        ),
     })
 }
 
@@ -523,7 +539,11 @@ pub(super) async fn dataset_page(
         ),
     };
     let (c, m, f) = parts(ctx, me, heading.clone(), "datasets");
+    let read_only = existing
+        .as_ref()
+        .is_some_and(|e| !e.harvested_from.is_empty());
     let page = DatasetPage {
+        read_only,
         c,
         m,
         f,

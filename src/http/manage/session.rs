@@ -52,7 +52,7 @@ impl SignedIn {
             Role::Steward => m.role_steward,
             Role::Publisher => m.role_publisher,
             Role::Approver => m.role_approver,
-            Role::Consumer => m.role_consumer,
+            Role::Consumer | Role::Harvester => m.role_consumer,
         };
         match &self.principal.agency {
             Some(a) => format!("{} · {role} · {a}", self.principal.name),

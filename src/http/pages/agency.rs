@@ -24,6 +24,7 @@ struct AgencyPage {
     plan_planned: usize,
     plan_published: usize,
     plan: Vec<PlanRow>,
+    quality: super::quality::AgencyBlock,
 }
 
 struct DatasetRow {
@@ -154,6 +155,7 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> Result<Response, ApiE
         .collect();
 
     let name = Txt::pick(lang, &view.data.labels, &code);
+    let code_for_quality = code.clone();
     let page = AgencyPage {
         c: ctx.chrome(name.text.clone(), ""),
         name,
@@ -171,6 +173,7 @@ async fn build(state: &AppState, ctx: &Ctx, code: &str) -> Result<Response, ApiE
         plan_planned: plan.planned,
         plan_published: plan.published,
         plan: plan_rows,
+        quality: super::quality::agency_block(state, lang, &code_for_quality).await?,
     };
     Ok(ctx.html(StatusCode::OK, &page))
 }

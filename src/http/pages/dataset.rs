@@ -41,6 +41,7 @@ struct DatasetPage {
     chart_height: u32,
     usage_from: String,
     usage_to: String,
+    quality: Option<super::quality::ScoreView>,
 }
 
 struct Fact {
@@ -218,6 +219,19 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
             .collect(),
     );
     fact(t.identifier, vec![Link::text(record.uri.clone())]);
+    if let Some(p) = &c.provenance {
+        // A harvested dataset: the catalogue it came from, its identifier there, when it was harvested.
+        let mut v: Vec<Link> = safe_url(&p.source)
+            .map(|h| Link::new(p.source.clone(), h))
+            .into_iter()
+            .collect();
+        v.push(match safe_url(&p.identifier) {
+            Some(h) => Link::new(p.identifier.clone(), h),
+            None => Link::text(p.identifier.clone()),
+        });
+        v.push(Link::text(lang.day_of(&p.harvested_at.to_rfc3339())));
+        fact(t.harvested_from, v);
+    }
 
     let download_path =
         |d: &Distribution| format!("{path}/distribution/{}/download", encode_segment(&d.id));
@@ -347,6 +361,11 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         releases.last().map(|r| r.version.as_str()),
     );
 
+    let quality = if withdrawn {
+        None
+    } else {
+        Some(super::quality::score_of(state, lang, c).await?)
+    };
     let title = Txt::pick(lang, &c.title, &record.id);
     let description = Txt::pick(lang, &c.description, "");
     let mut chrome = ctx.chrome(title.text.clone(), "search");
@@ -372,6 +391,7 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         chart_height: crate::http::usage::CHART_HEIGHT,
         usage_from: lang.date(report.from),
         usage_to: lang.date(report.to),
+        quality,
     };
     let status = if withdrawn {
         StatusCode::GONE

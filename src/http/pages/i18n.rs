@@ -325,6 +325,7 @@ pub struct Text {
     pub facet_province: &'static str,
     pub facet_access_right: &'static str,
     pub facet_year: &'static str,
+    pub facet_source: &'static str,
     pub updated: &'static str,
     pub published_by: &'static str,
 
@@ -346,6 +347,7 @@ pub struct Text {
     pub modified: &'static str,
     pub contact: &'static str,
     pub landing_page: &'static str,
+    pub harvested_from: &'static str,
     pub conforms_to: &'static str,
     pub identifier: &'static str,
     pub distributions_heading: &'static str,
@@ -509,6 +511,7 @@ pub static VI: Text = Text {
     facet_province: "Tỉnh, thành phố",
     facet_access_right: "Quyền truy cập",
     facet_year: "Năm",
+    facet_source: "Nguồn thu thập",
     updated: "Cập nhật",
     published_by: "Cơ quan công bố",
 
@@ -530,6 +533,7 @@ pub static VI: Text = Text {
     modified: "Cập nhật lần cuối",
     contact: "Liên hệ",
     landing_page: "Trang giới thiệu",
+    harvested_from: "Thu thập từ",
     conforms_to: "Tuân theo chuẩn",
     identifier: "Mã định danh",
     distributions_heading: "Tải dữ liệu",
@@ -693,6 +697,7 @@ pub static EN: Text = Text {
     facet_province: "Province",
     facet_access_right: "Access right",
     facet_year: "Year",
+    facet_source: "Harvested from",
     updated: "Updated",
     published_by: "Publisher",
 
@@ -714,6 +719,7 @@ pub static EN: Text = Text {
     modified: "Last updated",
     contact: "Contact",
     landing_page: "Landing page",
+    harvested_from: "Harvested from",
     conforms_to: "Conforms to",
     identifier: "Identifier",
     distributions_heading: "Download",

@@ -27,6 +27,7 @@ pub mod assets;
 pub mod dataset;
 pub mod home;
 pub mod i18n;
+pub mod quality;
 pub mod registry_pages;
 pub mod search;
 pub mod sitemap;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::page))
         .route("/search", get(search::page))
         .route("/agency/{code}", get(agency::page))
+        .route("/quality", get(quality::page))
         .route("/registry", get(registry_pages::lists))
         .route("/registry/{list}", get(registry_pages::list))
         .route("/registry/{list}/{code}", get(registry_pages::item))

@@ -229,6 +229,7 @@ fn facet_legend(t: &super::Text, facet: &str) -> &'static str {
         "licence" => t.facet_licence,
         "province" => t.facet_province,
         "accessRight" => t.facet_access_right,
+        "source" => t.facet_source,
         _ => t.facet_year,
     }
 }

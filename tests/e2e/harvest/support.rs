@@ -10,11 +10,11 @@ use tokio::io::AsyncBufReadExt;
 
 use crate::support::{ADMIN_TOKEN, TestApp};
 
-pub(super) const AGENCIES: &[&str] = &["G01", "G02", "G03", "G12"];
-pub(super) const PORTAL_TOKEN: &str = "portal-test-token";
-pub(super) const BIN: &str = env!("CARGO_BIN_EXE_opendata");
+pub(crate) const AGENCIES: &[&str] = &["G01", "G02", "G03", "G12"];
+pub(crate) const PORTAL_TOKEN: &str = "portal-test-token";
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_opendata");
 
-pub(super) fn dataset_body(i: usize) -> Value {
+pub(crate) fn dataset_body(i: usize) -> Value {
     json!({
         "id": format!("ds-{i:04}"),
         "title": {"vi": format!("Dữ liệu thử nghiệm số {i}"), "en": format!("Test dataset {i}")},
@@ -32,7 +32,7 @@ pub(super) fn dataset_body(i: usize) -> Value {
     })
 }
 
-pub(super) async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,
@@ -50,7 +50,7 @@ pub(super) async fn call(
     request.send().await.expect("request")
 }
 
-pub(super) async fn publish(app: &TestApp, id: &str) {
+pub(crate) async fn publish(app: &TestApp, id: &str) {
     for action in ["submit", "publish"] {
         let r = app
             .post_json(
@@ -69,7 +69,7 @@ pub(super) async fn publish(app: &TestApp, id: &str) {
 }
 
 /// Creates and publishes datasets `range` through the API, a few at a time.
-pub(super) async fn create_published(app: &TestApp, range: std::ops::Range<usize>) {
+pub(crate) async fn create_published(app: &TestApp, range: std::ops::Range<usize>) {
     let ids: Vec<usize> = range.collect();
     for chunk in ids.chunks(8) {
         let mut tasks = tokio::task::JoinSet::new();
@@ -108,7 +108,7 @@ pub(super) async fn create_published(app: &TestApp, range: std::ops::Range<usize
 }
 
 /// What the portal must hold: the catalog's published datasets, as the CKAN API describes them.
-pub(super) async fn expected(app: &TestApp) -> BTreeMap<String, Value> {
+pub(crate) async fn expected(app: &TestApp) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -136,18 +136,18 @@ pub(super) async fn expected(app: &TestApp) -> BTreeMap<String, Value> {
 }
 
 /// A mock portal subprocess; killed when dropped.
-pub(super) struct Portal {
-    pub(super) url: String,
-    pub(super) child: tokio::process::Child,
-    pub(super) data_dir: PathBuf,
+pub(crate) struct Portal {
+    pub(crate) url: String,
+    pub(crate) child: tokio::process::Child,
+    pub(crate) data_dir: PathBuf,
 }
 
 impl Portal {
-    pub(super) async fn start(data_dir: &Path, extra: &[&str]) -> Portal {
+    pub(crate) async fn start(data_dir: &Path, extra: &[&str]) -> Portal {
         Portal::start_at(data_dir, "127.0.0.1:0", extra).await
     }
 
-    pub(super) async fn start_at(data_dir: &Path, bind: &str, extra: &[&str]) -> Portal {
+    pub(crate) async fn start_at(data_dir: &Path, bind: &str, extra: &[&str]) -> Portal {
         std::fs::create_dir_all(data_dir).unwrap();
         let log = std::fs::File::create(data_dir.join("portal.log")).unwrap();
         let mut child = tokio::process::Command::new(BIN)
@@ -190,18 +190,18 @@ impl Portal {
 
     /// Stops this process and starts another on the same store and address (the harvester's state is per target
     /// URL), with `extra` options.
-    pub(super) async fn restart(mut self, extra: &[&str]) -> Portal {
+    pub(crate) async fn restart(mut self, extra: &[&str]) -> Portal {
         self.child.kill().await.unwrap();
         let bind = self.url.trim_start_matches("http://").to_owned();
         Portal::start_at(&self.data_dir, &bind, extra).await
     }
 
     /// Restarts without faults, to read the store back reliably.
-    pub(super) async fn restart_clean(self) -> Portal {
+    pub(crate) async fn restart_clean(self) -> Portal {
         self.restart(&[]).await
     }
 
-    pub(super) async fn action(&self, action: &str, body: Value) -> Value {
+    pub(crate) async fn action(&self, action: &str, body: Value) -> Value {
         let client = reqwest::Client::new();
         let r = client
             .post(format!("{}/api/3/action/{action}", self.url))
@@ -215,7 +215,7 @@ impl Portal {
     }
 
     /// Every package, deleted ones included (paged: the portal caps `rows` at 1000 as CKAN does).
-    pub(super) async fn all_packages(&self) -> Vec<Value> {
+    pub(crate) async fn all_packages(&self) -> Vec<Value> {
         let mut out = Vec::new();
         loop {
             let found = self
@@ -238,14 +238,14 @@ impl Portal {
     }
 }
 
-pub(super) struct Run {
-    pub(super) report: Value,
-    pub(super) stdout: String,
-    pub(super) success: bool,
-    pub(super) elapsed: Duration,
+pub(crate) struct Run {
+    pub(crate) report: Value,
+    pub(crate) stdout: String,
+    pub(crate) success: bool,
+    pub(crate) elapsed: Duration,
 }
 
-pub(super) fn harvest_command(
+pub(crate) fn harvest_command(
     source: &str,
     portal: &Portal,
     state: &Path,
@@ -274,7 +274,7 @@ pub(super) fn harvest_command(
     cmd
 }
 
-pub(super) async fn harvest(
+pub(crate) async fn harvest(
     label: &str,
     source: &str,
     portal: &Portal,
@@ -321,7 +321,7 @@ pub(super) async fn harvest(
     }
 }
 
-pub(super) fn assert_clean(run: &Run) {
+pub(crate) fn assert_clean(run: &Run) {
     assert!(
         run.success,
         "the harvest failed: {}\n{}",
@@ -332,7 +332,7 @@ pub(super) fn assert_clean(run: &Run) {
 
 /// The portal holds exactly the catalog's published datasets, each once and active, with the catalog's titles and
 /// publishers, and every deleted package is one the catalog no longer publishes.
-pub(super) async fn assert_portal_equals_catalog(portal: &Portal, want: &BTreeMap<String, Value>) {
+pub(crate) async fn assert_portal_equals_catalog(portal: &Portal, want: &BTreeMap<String, Value>) {
     let all = portal.all_packages().await;
     let names: Vec<&str> = all.iter().map(|p| p["name"].as_str().unwrap()).collect();
     let unique: BTreeSet<&str> = names.iter().copied().collect();
@@ -379,7 +379,7 @@ pub(super) async fn assert_portal_equals_catalog(portal: &Portal, want: &BTreeMa
     }
 }
 
-pub(super) fn changes_once_each(report: &Value) {
+pub(crate) fn changes_once_each(report: &Value) {
     let changes = report["changes"].as_array().unwrap();
     let records: BTreeSet<&str> = changes
         .iter()
@@ -396,7 +396,7 @@ pub(super) fn changes_once_each(report: &Value) {
     );
 }
 
-pub(super) async fn run_ckanapi(portal: &Portal, want: &BTreeMap<String, Value>, dir: &Path) {
+pub(crate) async fn run_ckanapi(portal: &Portal, want: &BTreeMap<String, Value>, dir: &Path) {
     let file = dir.join("expected.json");
     std::fs::write(&file, serde_json::to_vec(want).unwrap()).unwrap();
     let python = std::env::var("OPENDATA_PYTHON").unwrap_or_else(|_| "python3".into());
