@@ -52,6 +52,12 @@ pub const CATALOG_MIGRATIONS: Migrations = Migrations {
             include_str!("../../migrations/sqlite/2003_quality.sql"),
             include_str!("../../migrations/postgres/2003_quality.sql"),
         ),
+        (
+            2005,
+            "catalog_key_collation",
+            include_str!("../../migrations/sqlite/2005_key_collation.sql"),
+            include_str!("../../migrations/postgres/2005_key_collation.sql"),
+        ),
     ],
 };
 

@@ -1,0 +1,2 @@
+-- PostgreSQL only (the collation of the columns that refer to dataset ids); SQLite compares text bytewise already.
+SELECT 1;
