@@ -367,7 +367,7 @@ async fn project(state: AppState) {
             );
         } else {
             tracing::info!(
-                dataset_quads = loaded,
+                quads = loaded,
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "RDF projection built"
             );

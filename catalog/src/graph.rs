@@ -255,9 +255,9 @@ impl Projection {
         self.len() == 0
     }
 
-    /// Rebuilds everything from SQL; returns the number of dataset quads loaded.
+    /// Rebuilds everything from SQL; returns the number of quads loaded (code lists and datasets).
     ///
-    /// The store is emptied first, so the datasets go through oxigraph's bulk loader: quads are sorted into files that
+    /// The store is emptied first, so the code lists and the datasets go through oxigraph's bulk loader: quads are sorted into files that
     /// the store takes in whole, instead of one transaction per dataset (at 1,000,000 datasets that is the difference
     /// between minutes and hours). SQL is read a page at a time, and the loader, on its own thread, takes the pages
     /// from a short queue, so memory stays bounded by the loader's batch and a few pages.
@@ -276,9 +276,7 @@ impl Projection {
             .map_err(|e| storage(e.to_string()))?
             .map_err(|e| storage(e.to_string()))?;
         self.project_catalog_node().await?;
-        for list in self.catalog.registry().lists().await? {
-            self.project_list(list.meta.id.as_str()).await?;
-        }
+        let lists = self.catalog.registry().lists().await?;
         let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<Quad>>(4);
         let store = self.store.clone();
         let loader = tokio::task::spawn_blocking(move || -> Result<u64, String> {
@@ -302,6 +300,14 @@ impl Projection {
         let mut cursor = None;
         let mut described = std::collections::HashSet::new();
         let fed = async {
+            // The code lists go through the bulk loader too (the 10,821 administrative units took 2.5 s of a first
+            // start as a transaction).
+            for list in &lists {
+                let quads = self.list_quads(list.meta.id.as_str()).await?;
+                if pages.send(quads).await.is_err() {
+                    return Ok(());
+                }
+            }
             loop {
                 let page = self
                     .catalog
@@ -413,18 +419,36 @@ impl Projection {
     }
 
     async fn project_list(&self, list: &str) -> Result<(), CatalogError> {
+        let graph = NamedNode::new_unchecked(self.catalog.registry().list_uri(list));
+        let triples = self.list_triples(list).await?;
+        self.replace_graph(graph, triples).await
+    }
+
+    /// A code list's SKOS description (none for a list that does not exist).
+    async fn list_triples(&self, list: &str) -> Result<Vec<oxrdf::Triple>, CatalogError> {
         let registry = self.catalog.registry();
-        let graph = NamedNode::new_unchecked(registry.list_uri(list));
-        let triples = match registry.meta(list).await {
+        match registry.meta(list).await {
             Ok(meta) => {
                 let items = registry.all_items(list).await?;
                 let releases = registry.releases(list).await?;
-                registry::skos::list_graph(registry, &meta, &items, &releases)
+                Ok(registry::skos::list_graph(
+                    registry, &meta, &items, &releases,
+                ))
             }
-            Err(registry::RegistryError::ListNotFound(_)) => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        self.replace_graph(graph, triples).await
+            Err(registry::RegistryError::ListNotFound(_)) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A code list's description as quads in its own graph, for the bulk loader.
+    async fn list_quads(&self, list: &str) -> Result<Vec<Quad>, CatalogError> {
+        let graph = NamedNode::new_unchecked(self.catalog.registry().list_uri(list));
+        Ok(self
+            .list_triples(list)
+            .await?
+            .into_iter()
+            .map(|t| t.in_graph(graph.clone()))
+            .collect())
     }
 
     /// Evaluates a read-only SPARQL query over the union of all graphs. Blocking: call it under `spawn_blocking`.
