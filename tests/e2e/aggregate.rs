@@ -2,13 +2,19 @@
 //! (`tests/fixtures/dcat-examples/`, see its README for sources and licences) served by a plain static file server and
 //! harvested with the counts rdflib finds, including documents with invalid IRIs, literals and language tags (each
 //! broken statement skipped with a warning, never the whole document) and one that rdflib refuses outright for a syntax
-//! error; a second run writes nothing.
+//! error; a second run writes nothing. The same files are then harvested into an opendata server
+//! (`--target-kind opendata`): every dataset rdflib finds is created or reported as a failure naming the code the
+//! registry cannot place, and a rerun writes nothing.
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::harvest::support as harvest_support;
 
 use harvest_support::{Portal, assert_clean, harvest};
+
+use crate::aggregate_opendata::{harvest_into, published};
+use crate::support::CATALOG_SEEDS;
+use crate::support::{Backend, spawn_app_with};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/dcat-examples");
 
@@ -133,6 +139,12 @@ async fn real_dcat_ap_examples_harvest_with_the_counts_rdflib_finds() {
                     "{p}"
                 );
             }
+            "es-nti-risp-dataset.ttl" => {
+                // As published, the licence IRI holds a space ("...%20la%20i nformacion%20catastral/..."): that
+                // statement goes, the dataset stays.
+                assert_eq!(warnings.len(), 1, "{warnings:#?}");
+                assert!(warnings[0].contains("i nformacion"), "{warnings:#?}");
+            }
             "de-dcat-ap-de-3-dataset.ttl" => {
                 assert!(
                     warnings.iter().any(|w| w.contains("syntax error")),
@@ -169,4 +181,76 @@ async fn real_dcat_ap_examples_harvest_with_the_counts_rdflib_finds() {
         assert_clean(&run);
         assert_eq!(run.report["writes"], 0, "{file}: {}", run.stdout);
     }
+
+    // The same files into an opendata server (`--target-kind opendata`), one per file, every publisher the portal
+    // saw mapped to the Ministry of Finance (G12, a registry agency): each dataset rdflib finds is either created or a
+    // failure naming what the registry cannot place (no theme, a theme the registry does not map such as the EU
+    // `GOVE` or the Spanish example's misspelt `SOC`, a publisher given no IRI or name), never dropped silently and
+    // never given an invented code.
+    let mut created_total = 0;
+    for (file, portal) in &portals {
+        let count = counts[file].unwrap();
+        let mut map = BTreeMap::new();
+        for p in portal.all_packages().await {
+            for e in p["extras"].as_array().into_iter().flatten() {
+                if ["publisher_uri", "publisher_name"].contains(&e["key"].as_str().unwrap()) {
+                    map.insert(e["value"].as_str().unwrap().to_owned(), "G12");
+                }
+            }
+            if let Some(o) = p["organization"]["name"].as_str() {
+                map.insert(o.to_owned(), "G12");
+            }
+        }
+        let map_path = dir.path().join(format!("agencies-{file}.json"));
+        std::fs::write(&map_path, serde_json::to_string(&map).unwrap()).unwrap();
+        let national = spawn_app_with(Backend::Sqlite, CATALOG_SEEDS, |c| {
+            c.base_uri = "https://national.example.gov.vn".into()
+        })
+        .await;
+        let token = national
+            .token(serde_json::json!({"name": "harvester", "role": "harvester"}))
+            .await;
+        let source = format!("{url}/{file}");
+        let od_state = dir.path().join(format!("state-od-{file}"));
+        let args = [
+            "--source-kind",
+            "dcat",
+            "--agency-map",
+            map_path.to_str().unwrap(),
+        ];
+        let run = harvest_into(file, &source, &national, &token, &od_state, &args).await;
+        let r = &run.report;
+        let created = r["created"].as_u64().unwrap();
+        let failures = r["failures"].as_array().unwrap();
+        eprintln!("{file} -> opendata: {created} created, failures {failures:#?}");
+        assert_eq!(
+            created + failures.len() as u64,
+            count,
+            "{file}: {}",
+            run.stdout
+        );
+        for f in failures {
+            let reason = f["reason"].as_str().unwrap();
+            assert!(
+                ["no theme", "none of the themes", "no publisher"]
+                    .iter()
+                    .any(|r| reason.starts_with(r)),
+                "{file}: {reason}"
+            );
+        }
+        created_total += created;
+        assert_eq!(published(&national).await.len() as u64, created, "{file}");
+        let again = harvest_into(
+            &format!("{file}-again"),
+            &source,
+            &national,
+            &token,
+            &od_state,
+            &args,
+        )
+        .await;
+        assert_eq!(again.report["writes"], 0, "{file}: {}", again.stdout);
+    }
+    // The Norwegian series example, one German and two Spanish datasets carry themes and publishers the registry maps.
+    assert_eq!(created_total, 4);
 }
