@@ -99,7 +99,7 @@ print(len({d for c in g.subjects(rdflib.RDF.type, DCAT.Catalog) for d in g.objec
 }
 
 /// Runs the harvester into the opendata server `target`.
-async fn harvest_into(
+pub(crate) async fn harvest_into(
     label: &str,
     source: &str,
     target: &TestApp,
