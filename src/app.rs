@@ -229,6 +229,7 @@ impl Application {
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
             quality_memo: Default::default(),
+            ckan_packages: Default::default(),
             link_checker: std::sync::Arc::new(
                 crate::link_checks::LinkChecker::new(config.link_checks.clone())
                     .map_err(|e| std::io::Error::other(e.to_string()))?,
@@ -385,7 +386,19 @@ async fn project(state: AppState) {
         );
     };
     tokio::join!(rdf, search);
-    let projectors: [&dyn catalog::changes::Projector; 2] = [&state.projection, &indexer];
+    let head = loop {
+        match state.registry.version_tag().await {
+            Ok(head) => break head,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the change log's head failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        }
+    };
+    let registry_watch =
+        catalog::changes::RegistryWatch::new(state.registry.database().clone(), head);
+    let projectors: [&dyn catalog::changes::Projector; 3] =
+        [&state.projection, &indexer, &registry_watch];
     // Both follow the log from the sequence they recorded (both persist under the data directory; a rebuilt RDF
     // projection starts at the head it read).
     while let Err(e) = catalog::changes::catch_up(&state.catalog, &projectors).await {

@@ -73,6 +73,8 @@ pub struct AppState {
     pub usage: catalog::usage::Usage,
     /// The catalog's quality summary, kept until the change log or the link checks move.
     pub quality_memo: Arc<catalog::quality::store::SummaryMemo>,
+    /// CKAN package dicts rendered once per published revision.
+    pub ckan_packages: Arc<ckan::RenderedPackages>,
     /// Checks the links of distributions held elsewhere.
     pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
