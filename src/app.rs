@@ -410,6 +410,15 @@ async fn project(state: AppState) {
         "projections ready"
     );
     state.set_ready();
+    // Tables of the data API ingested before ingestion indexed them: indexed once, in the background.
+    let catalog = state.catalog.clone();
+    tokio::spawn(async move {
+        match catalog.index_tables().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tables = n, "indexed the data API's older tables"),
+            Err(e) => tracing::error!(error = %e, "indexing the data API's older tables failed"),
+        }
+    });
     let committed = state.registry.database().committed();
     loop {
         tokio::select! {

@@ -72,6 +72,9 @@ pub struct Catalog {
     counts: Arc<HeadMemo<String, i64>>,
     /// Registry items exports have looked up (`None`: no such item).
     codes: Arc<HeadMemo<(String, String), Option<registry::model::ItemData>>>,
+    /// Totals of data-API queries, by table and condition: an ingested table never changes (it is named after its
+    /// file's hash), so a total holds for good; kept at the head 0, up to a bound.
+    pub(crate) table_totals: Arc<HeadMemo<String, i64>>,
 }
 
 /// A dataset as read: its state and the content of one revision.
@@ -249,6 +252,7 @@ impl Catalog {
             counts: Arc::new(HeadMemo::new(256)),
             // The largest list, the administrative units, has about 11,000 items.
             codes: Arc::new(HeadMemo::new(50_000)),
+            table_totals: Arc::new(HeadMemo::new(10_000)),
         }
     }
 

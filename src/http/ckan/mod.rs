@@ -80,6 +80,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "q",
             "fields",
             "sort",
+            "distinct",
         ],
     ),
     ("status_show", &[]),
@@ -316,7 +317,7 @@ pub(crate) fn license_list_doc() {}
     path = "/api/3/action/datastore_search",
     tag = "ckan",
     operation_id = "ckan_datastore_search",
-    params(("resource_id" = String, Query, description = "the resource id (`{dataset}.{distribution}`, as `package_show` gives it)"), ("limit" = Option<u32>, Query, description = "rows (default 100)", minimum = 0, maximum = 32000), ("offset" = Option<u32>, Query, description = "skip this many rows", minimum = 0), ("filters" = Option<String>, Query, description = "a JSON object of column → value"), ("q" = Option<String>, Query, description = "words in any text column"), ("fields" = Option<String>, Query, description = "columns, comma-separated"), ("sort" = Option<String>, Query, description = "`column asc|desc`")),
+    params(("resource_id" = String, Query, description = "the resource id (`{dataset}.{distribution}`, as `package_show` gives it)"), ("limit" = Option<u32>, Query, description = "rows (default 100)", minimum = 0, maximum = 32000), ("offset" = Option<u32>, Query, description = "skip this many rows", minimum = 0), ("filters" = Option<String>, Query, description = "a JSON object of column → value"), ("q" = Option<String>, Query, description = "words in any text column"), ("fields" = Option<String>, Query, description = "columns, comma-separated"), ("sort" = Option<String>, Query, description = "`column asc|desc`"), ("distinct" = Option<bool>, Query, description = "only distinct rows of the fields")),
     responses(
         (status = 200, description = "`fields`, `records`, `total`, `_links`", body = CkanSuccess),
         (status = 404, description = "not found (CKAN's `Not Found Error`)", body = CkanFailure),
