@@ -19,9 +19,11 @@ pub mod data;
 pub mod datasets;
 pub mod dcat;
 pub mod health;
+pub mod key_tiers;
 pub mod lgsp;
 pub mod manage;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod quality;
@@ -77,6 +79,8 @@ pub struct AppState {
     pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
     pub checkpoints: crate::checkpoints::Checkpoints,
+    /// Sign-in through an OpenID Provider, when configured (`--oidc-issuer`).
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }
 
 impl AppState {

@@ -21,6 +21,7 @@ mod lost_updates;
 mod manage;
 mod manage_workflows;
 mod multinode;
+mod oidc;
 mod openapi;
 mod pages;
 mod quality;

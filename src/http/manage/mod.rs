@@ -15,6 +15,7 @@ use catalog::model::WorkflowStatus;
 use super::AppState;
 use super::pages::{Chrome, Ctx};
 
+pub mod account_texts;
 pub mod approver;
 pub mod conflict;
 pub mod dashboard;
