@@ -241,6 +241,9 @@ impl Application {
                 db.clone(),
                 config.base_uri.clone(),
             ),
+            key_tiers: std::sync::Arc::new(crate::http::key_tiers::KeyTiers::new(
+                &config.rate_limits,
+            )),
             oidc: match config.oidc.clone() {
                 Some(c) => Some(std::sync::Arc::new(
                     crate::oidc::Oidc::new(c).map_err(std::io::Error::other)?,

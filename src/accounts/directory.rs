@@ -44,6 +44,49 @@ pub struct Grant {
 }
 
 impl Accounts {
+    /// Registers a developer (where no OpenID Provider is configured): a consumer account with `name` and `email`
+    /// (not verified: this server sends no mail). Returns its principal.
+    pub async fn register_developer(
+        &self,
+        name: &str,
+        email: &str,
+    ) -> Result<super::Principal, RegistryError> {
+        let email = email.trim();
+        let at = email.find('@');
+        if email.len() > 254
+            || !at.is_some_and(|i| {
+                i > 0 && i + 1 < email.len() && !email.contains(char::is_whitespace)
+            })
+        {
+            return Err(RegistryError::invalid(InputProblem::field(
+                "email",
+                "an e-mail address like name@example.com is required",
+            )));
+        }
+        let new = super::NewAccount {
+            name: name.to_owned(),
+            role: Role::Consumer,
+            lists: vec![],
+            agency: None,
+        };
+        let issued = self.create_by(new, None, "self-registration").await?;
+        let mut w = self.db.write().await?;
+        sqlx::query("UPDATE accounts SET email = $1 WHERE id = $2")
+            .bind(email)
+            .bind(issued.principal.id)
+            .execute(&mut *w.tx)
+            .await?;
+        log_account(
+            &mut w.tx,
+            issued.principal.id,
+            "self-registration",
+            "account.email",
+        )
+        .await?;
+        w.commit().await?;
+        Ok(issued.principal)
+    }
+
     /// Every account, by name.
     pub async fn list_accounts(&self) -> Result<Vec<AccountSummary>, RegistryError> {
         let rows = sqlx::query(

@@ -14,6 +14,38 @@ pub struct Tier {
     pub daily: u64,
 }
 
+/// The tiers keys may be in, as configured (the pages offer them; the limiter enforces them).
+#[derive(Debug, Clone)]
+pub struct KeyTiers {
+    /// Keys in no tier.
+    pub default: Tier,
+    /// The named tiers.
+    pub named: Vec<Tier>,
+}
+
+impl KeyTiers {
+    /// From the rate-limit settings.
+    pub fn new(settings: &super::ratelimit::RateLimits) -> Self {
+        Self {
+            default: settings.tier(None),
+            named: settings.tiers.clone(),
+        }
+    }
+
+    /// The tier named `name` (the default one when `None` or no longer configured).
+    pub fn get(&self, name: Option<&str>) -> &Tier {
+        name.and_then(|n| self.named.iter().find(|t| t.name == n))
+            .unwrap_or(&self.default)
+    }
+
+    /// Every tier name, the default first.
+    pub fn names(&self) -> Vec<String> {
+        std::iter::once(self.default.name.clone())
+            .chain(self.named.iter().map(|t| t.name.clone()))
+            .collect()
+    }
+}
+
 /// The tier of keys no admin placed in one.
 pub const DEFAULT_TIER: &str = "default";
 

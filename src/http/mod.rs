@@ -18,6 +18,7 @@ pub mod ckan;
 pub mod data;
 pub mod datasets;
 pub mod dcat;
+pub mod developers;
 pub mod health;
 pub mod key_tiers;
 pub mod lgsp;
@@ -81,6 +82,8 @@ pub struct AppState {
     pub checkpoints: crate::checkpoints::Checkpoints,
     /// Sign-in through an OpenID Provider, when configured (`--oidc-issuer`).
     pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// The rate tiers of developer keys.
+    pub key_tiers: Arc<key_tiers::KeyTiers>,
 }
 
 impl AppState {

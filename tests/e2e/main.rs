@@ -22,6 +22,7 @@ mod manage;
 mod manage_workflows;
 mod multinode;
 mod oidc;
+mod oidc_accounts;
 mod openapi;
 mod pages;
 mod quality;

@@ -24,7 +24,7 @@ const LOGIN_COOKIE: &str = "od_login";
 pub(crate) const SESSION_HOURS: i64 = 8;
 
 /// The CSRF token of a session: the session id cannot be read back from it, and another site cannot know it.
-fn csrf_for(session_id: &str) -> String {
+pub(crate) fn csrf_for(session_id: &str) -> String {
     sha256_hex(format!("csrf:{session_id}").as_bytes())
 }
 
