@@ -254,11 +254,11 @@ pub enum Command {
         #[arg(long, env = "OPENDATA_LINK_CHECK_ALLOW_PRIVATE")]
         link_check_allow_private: bool,
         #[command(flatten)]
-        limits: RateLimitArgs,
+        limits: Box<RateLimitArgs>,
         #[command(flatten)]
         backups: BackupScheduleArgs,
         #[command(flatten)]
-        oidc: OidcArgs,
+        oidc: Box<OidcArgs>,
     },
     /// Write a deterministic synthetic catalog of published datasets (for benchmarks); loads the seed lists first
     /// into an empty store.

@@ -190,7 +190,11 @@ async fn key_views(
                 .collect(),
             bars,
             name: k.name,
-            created_at: k.created_at,
+            created_at: k
+                .created_at
+                .get(..16)
+                .unwrap_or(&k.created_at)
+                .replace('T', " "),
             tier: if tier.name == super::ratelimit::DEFAULT_TIER {
                 a.default_tier.to_owned()
             } else {

@@ -25,12 +25,21 @@ on_both_backends!(
 pub(crate) const CLIENT_ID: &str = "opendata-test";
 pub(crate) const CLIENT_SECRET: &str = "a-test-client-secret-of-thirty-two-bytes";
 
+/// A free loopback port, never the same one twice in this process (tests pick them in parallel).
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// The provider, a node process stopped when dropped.
@@ -59,24 +68,38 @@ impl Provider {
             .env("CLIENTS", clients.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         for (k, v) in env {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("node runs (install nodejs)");
         let stdout = child.stdout.take().unwrap();
+        let mut stderr = child.stderr.take().unwrap();
+        // What the provider says on stderr (its warnings, a failure) is kept for the panic message.
+        let said = tokio::spawn(async move {
+            let mut text = String::new();
+            let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text).await;
+            text
+        });
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(180), async {
             while let Some(line) = lines.next_line().await.unwrap() {
                 if let Some(issuer) = line.strip_prefix("ready ") {
-                    return issuer.to_owned();
+                    return Some(issuer.to_owned());
                 }
             }
-            panic!("the provider stopped before it was ready");
+            None
         })
-        .await
-        .expect("the provider starts within 60 s");
+        .await;
+        let ready = match ready {
+            Ok(Some(issuer)) => issuer,
+            other => {
+                let _ = child.kill().await;
+                let said = said.await.unwrap_or_default();
+                panic!("the provider on port {port} did not start ({other:?}): {said}");
+            }
+        };
         Self {
             child,
             issuer: ready,
@@ -471,7 +494,8 @@ async fn issue17_oidc_refuses_what_a_misbehaving_provider_signs(backend: Backend
     );
     rotated.stop().await;
 
-    let cases: [(&[(&str, &str)], &str, &str); 3] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 3] = [
         (
             &[("ID_TOKEN_AUDIENCE", "another-client")],
             "wrong-audience",
