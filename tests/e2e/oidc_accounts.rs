@@ -9,11 +9,12 @@ use serde_json::Value;
 use crate::manage::hidden;
 use crate::oidc::{Browser, Provider, app_for, free_port};
 use crate::on_both_backends;
-use crate::support::{ADMIN_TOKEN, Backend, spawn_app};
+use crate::support::{ADMIN_TOKEN, Backend, spawn_app, spawn_app_with};
 
 on_both_backends!(
     issue17_developer_keys_and_an_admin_disabling_accounts,
     issue17_developers_register_where_no_provider_is_configured,
+    issue17_an_admin_puts_a_key_in_a_tier_and_its_daily_quota_holds,
 );
 
 /// The id in `/manage/accounts/{id}` of the row whose link text is `name`.
@@ -335,4 +336,99 @@ async fn issue17_developers_register_where_no_provider_is_configured(backend: Ba
     // A developer is no curator.
     let manage = dev.get("/manage").await;
     assert_eq!(manage.status, StatusCode::FORBIDDEN);
+}
+
+async fn issue17_an_admin_puts_a_key_in_a_tier_and_its_daily_quota_holds(backend: Backend) {
+    let app = spawn_app_with(backend, &[], |c| {
+        c.rate_limits.tiers =
+            vec![opendata::http::ratelimit::parse_tier("tiny=1000/s:1000@3").unwrap()];
+    })
+    .await;
+    let mut dev = crate::manage::Browser::new(&app);
+    let landing = dev.get("/developers?lang=en").await;
+    let csrf = hidden(&landing.body, "csrf");
+    let ok = dev
+        .post(
+            "/developers/register",
+            &[
+                ("csrf", &csrf),
+                ("name", "Võ Lan"),
+                ("email", "lan@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let csrf = dev.csrf("/developers").await;
+    let created = dev
+        .post("/developers/keys", &[("csrf", &csrf), ("name", "k")])
+        .await;
+    let marker = "id=\"new-key-secret\">";
+    let at = created.body.find(marker).unwrap() + marker.len();
+    let key = created.body[at..at + 68].to_owned();
+    let call = || {
+        app.client
+            .get(app.url("/api/v1/search?q=x"))
+            .bearer_auth(&key)
+            .send()
+    };
+    // The default tier (10,000 a day) lets it through.
+    for _ in 0..4 {
+        assert_eq!(call().await.unwrap().status(), StatusCode::OK);
+    }
+    // The admin places it in the tiny tier (3 calls a day): it has had 4 today, so it is refused until midnight UTC.
+    let mut admin = crate::manage::Browser::new(&app);
+    admin.sign_in(ADMIN_TOKEN).await;
+    let list = admin.get("/manage/accounts?lang=en").await;
+    let id = account_id(&list.body, "Võ Lan");
+    let page = admin.get(&format!("/manage/accounts/{id}?lang=en")).await;
+    assert!(
+        page.body.contains("<option value=\"tiny\">tiny</option>"),
+        "{}",
+        page.body
+    );
+    let csrf = hidden(&page.body, "csrf");
+    let bad = admin
+        .post(
+            "/manage/accounts/keys/1/tier",
+            &[("csrf", &csrf), ("tier", "gold")],
+        )
+        .await;
+    assert_eq!(
+        bad.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown tier: {}",
+        bad.body
+    );
+    let set = admin
+        .post(
+            "/manage/accounts/keys/1/tier",
+            &[("csrf", &csrf), ("tier", "tiny")],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.body);
+    let refused = call().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=86_400).contains(&wait), "{wait}");
+    let portal = dev.get("/developers?lang=en").await;
+    assert!(
+        portal.body.contains("Tier: tiny · Quota: 3 calls/day"),
+        "{}",
+        portal.body
+    );
+    // The quota is drawn on the chart when it is within its scale.
+    assert!(portal.body.contains("stroke-dasharray"), "{}", portal.body);
+    // Back in the default tier, it passes again.
+    let back = admin
+        .post(
+            "/manage/accounts/keys/1/tier",
+            &[("csrf", &hidden(&page.body, "csrf")), ("tier", "default")],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER);
+    assert_eq!(call().await.unwrap().status(), StatusCode::OK);
 }
