@@ -662,11 +662,19 @@ pub async fn verify_accounts(
     pool: &sqlx::AnyPool,
     log: &registry::verify::LogIndex,
 ) -> Result<Vec<registry::verify::Finding>, RegistryError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
-    ))
-    .fetch_all(pool)
-    .await?;
+    // A store from before migration 9301 (a backup being verified) has no federated columns: they hash as absent.
+    let federated = sqlx::query("SELECT oidc_subject, email FROM accounts LIMIT 1")
+        .fetch_optional(pool)
+        .await
+        .is_ok();
+    let columns = if federated {
+        ACCOUNT_COLUMNS.to_owned()
+    } else {
+        ACCOUNT_COLUMNS.replace(", oidc_subject, email", ", NULL, NULL")
+    };
+    let rows = sqlx::query(&format!("SELECT {columns} FROM accounts ORDER BY id"))
+        .fetch_all(pool)
+        .await?;
     let mut findings = Vec::new();
     for row in &rows {
         let id: i64 = row.try_get(0)?;
