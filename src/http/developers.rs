@@ -98,8 +98,8 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Option<(Principal, 
     Some((principal, id))
 }
 
-/// The examples, calling this server as the browser reached it.
-fn examples(headers: &HeaderMap) -> Vec<(&'static str, String)> {
+/// The examples, calling this server as the browser reached it (over TLS when the deployment says it is behind it).
+fn examples(headers: &HeaderMap, tls: bool) -> Vec<(&'static str, String)> {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -108,7 +108,7 @@ fn examples(headers: &HeaderMap) -> Vec<(&'static str, String)> {
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("data.example.gov.vn");
-    let base = format!("http://{host}");
+    let base = format!("{}://{host}", if tls { "https" } else { "http" });
     vec![
         (
             "curl",
@@ -256,7 +256,7 @@ async fn render_page(
         keys,
         oidc: state.oidc.is_some(),
         register_csrf: register_csrf.clone(),
-        examples: examples(headers),
+        examples: examples(headers, state.hsts),
         chart_width: CHART_WIDTH,
         chart_height: CHART_HEIGHT,
         bar_width: BAR_WIDTH,
