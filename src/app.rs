@@ -55,6 +55,8 @@ pub struct Config {
     pub harvest_private_sources: bool,
     /// How the links of distributions held elsewhere are checked.
     pub link_checks: crate::link_checks::LinkCheckConfig,
+    /// Sign-in through an OpenID Provider (`--oidc-issuer`).
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -96,6 +98,7 @@ impl Config {
             harvest_tick: std::time::Duration::from_secs(30),
             harvest_private_sources: false,
             link_checks: Default::default(),
+            oidc: None,
         }
     }
 }
@@ -239,6 +242,15 @@ impl Application {
                 db.clone(),
                 config.base_uri.clone(),
             ),
+            key_tiers: std::sync::Arc::new(crate::http::key_tiers::KeyTiers::new(
+                &config.rate_limits,
+            )),
+            oidc: match config.oidc.clone() {
+                Some(c) => Some(std::sync::Arc::new(
+                    crate::oidc::Oidc::new(c).map_err(std::io::Error::other)?,
+                )),
+                None => None,
+            },
         };
         // The scheduler harvests into this server through its own API, on the loopback when bound to every address.
         let own_url = {
@@ -294,6 +306,8 @@ impl Application {
             .map(|limiter| tokio::spawn(http::ratelimit::keep_tidy(limiter)));
         let usage = self.state.usage.clone();
         let flusher = tokio::spawn(http::usage::keep_flushing(usage.clone()));
+        let accounts = self.state.accounts.clone();
+        let key_flusher = tokio::spawn(crate::accounts::keys::keep_flushing(accounts.clone()));
         let auditor = tokio::spawn(crate::audit::keep_watch(self.state.clone(), self.audit));
         let harvests = tokio::spawn(crate::harvest_sources::keep_harvesting(
             self.state.clone(),
@@ -319,11 +333,15 @@ impl Application {
             tidy.abort();
         }
         flusher.abort();
+        key_flusher.abort();
         auditor.abort();
         harvests.abort();
         link_checker.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
+        }
+        if let Err(e) = accounts.flush_key_calls().await {
+            tracing::warn!(error = %e, "flushing key call counts at shutdown failed");
         }
         db.close().await;
         Ok(())

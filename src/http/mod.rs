@@ -18,10 +18,13 @@ pub mod ckan;
 pub mod data;
 pub mod datasets;
 pub mod dcat;
+pub mod developers;
 pub mod health;
+pub mod key_tiers;
 pub mod lgsp;
 pub mod manage;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod quality;
@@ -79,6 +82,10 @@ pub struct AppState {
     pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
     pub checkpoints: crate::checkpoints::Checkpoints,
+    /// Sign-in through an OpenID Provider, when configured (`--oidc-issuer`).
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// The rate tiers of developer keys.
+    pub key_tiers: Arc<key_tiers::KeyTiers>,
 }
 
 impl AppState {

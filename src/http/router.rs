@@ -58,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sparql::router())
         .merge(pages::router())
         .merge(manage::router())
+        .merge(oidc::router())
+        .merge(developers::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))

@@ -21,6 +21,8 @@ mod lost_updates;
 mod manage;
 mod manage_workflows;
 mod multinode;
+mod oidc;
+mod oidc_accounts;
 mod openapi;
 mod pages;
 mod quality;
