@@ -37,6 +37,8 @@ pub struct Registry {
     /// Items as they are now, by list and code, kept while the registry's generation holds (see
     /// [`Registry::current_item`]).
     current_items: Arc<HeadMemo<(String, String), CurrentItem>>,
+    /// Whole lists as code checks read them, kept while the registry's generation holds.
+    loaded_lists: Arc<HeadMemo<String, Option<Arc<validation::LoadedList>>>>,
 }
 
 /// An item as it is now, or `None` when there is no such item.
@@ -87,6 +89,7 @@ impl Registry {
             base_uri: base_uri.trim_end_matches('/').to_owned(),
             rendered_items: Arc::new(HeadMemo::new(RENDERED_ITEMS)),
             current_items: Arc::new(HeadMemo::new(RENDERED_ITEMS)),
+            loaded_lists: Arc::new(HeadMemo::new(64)),
         }
     }
 

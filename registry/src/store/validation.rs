@@ -1,5 +1,6 @@
 //! Batch validation of (list, code, date) references, following successors to the codes valid at the date.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -91,25 +92,11 @@ impl Registry {
         checks: &[CodeCheck],
     ) -> Result<Vec<CodeCheckResult>, RegistryError> {
         let today = chrono::Utc::now().date_naive();
-        let mut loaded: HashMap<String, Option<LoadedList>> = HashMap::new();
+        let mut loaded: HashMap<String, Option<Arc<LoadedList>>> = HashMap::new();
         let mut out = Vec::with_capacity(checks.len());
         for check in checks {
             if !loaded.contains_key(&check.list) {
-                let entry = match self.meta(&check.list).await {
-                    Ok(_) => {
-                        let mut conn = self.db.pool().acquire().await?;
-                        let items = Self::current_items(&mut conn, &check.list).await?;
-                        let mut notations = HashMap::new();
-                        for item in items.values() {
-                            for (_, n) in item.all_notations() {
-                                notations.insert(n.to_owned(), item.code.clone());
-                            }
-                        }
-                        Some((items, notations))
-                    }
-                    Err(RegistryError::ListNotFound(_)) => None,
-                    Err(e) => return Err(e),
-                };
+                let entry = self.loaded_list(&check.list).await?;
                 loaded.insert(check.list.clone(), entry);
             }
             let date = check.date.unwrap_or(today);
@@ -124,7 +111,8 @@ impl Registry {
                 successors: Vec::new(),
                 current_successors: Vec::new(),
             };
-            if let Some(Some((items, notations))) = loaded.get(&check.list)
+            if let Some(Some(list)) = loaded.get(&check.list)
+                && let (items, notations) = &**list
                 && let Some(item) = notations.get(&check.code).and_then(|c| items.get(c))
             {
                 let status = item.status_at(date);
@@ -150,7 +138,38 @@ impl Registry {
 }
 
 /// A list's items by code and the code of every notation, for batch validation.
-type LoadedList = (HashMap<String, ItemData>, HashMap<String, String>);
+/// A list's current items by code, and every notation's code.
+pub(super) type LoadedList = (HashMap<String, ItemData>, HashMap<String, String>);
+
+impl Registry {
+    /// A list's current items and notations (`None`: no such list), read once per registry generation: every dataset
+    /// write checks its codes, and reading and parsing the 10,821 administrative units for each one cost more than the
+    /// write itself.
+    async fn loaded_list(&self, list: &str) -> Result<Option<Arc<LoadedList>>, RegistryError> {
+        let generation = self.db.registry_generation() as i64;
+        if let Some(loaded) = self.loaded_lists.get(generation, &list.to_owned()) {
+            return Ok(loaded);
+        }
+        let entry = match self.meta(list).await {
+            Ok(_) => {
+                let mut conn = self.db.pool().acquire().await?;
+                let items = Self::current_items(&mut conn, list).await?;
+                let mut notations = HashMap::new();
+                for item in items.values() {
+                    for (_, n) in item.all_notations() {
+                        notations.insert(n.to_owned(), item.code.clone());
+                    }
+                }
+                Some(Arc::new((items, notations)))
+            }
+            Err(RegistryError::ListNotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.loaded_lists
+            .put(generation, list.to_owned(), entry.clone());
+        Ok(entry)
+    }
+}
 
 /// Follows successors until codes valid at `date` (breadth first, cycles ignored).
 fn current_successors(
