@@ -226,6 +226,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             link_check_allow_private,
             limits,
             backups,
+            feedback,
         } => {
             init_logs(log_json);
             let mut config = Config::new(store.data_dir);
@@ -248,6 +249,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.link_checks.every = (!link_check_every.is_zero()).then_some(link_check_every);
             config.link_checks.allow_private = link_check_allow_private;
             limits.apply(&mut config.rate_limits);
+            (*feedback).apply(&mut config.feedback);
             config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {
                 dir,
                 every: backups.backup_every,

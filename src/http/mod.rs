@@ -18,6 +18,7 @@ pub mod ckan;
 pub mod data;
 pub mod datasets;
 pub mod dcat;
+pub mod feedback;
 pub mod health;
 pub mod lgsp;
 pub mod manage;
@@ -35,6 +36,8 @@ pub mod usage;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
+    /// Feedback, data requests, subscriptions and webhooks.
+    pub feedback: crate::feedback::Feedback,
     /// The code-list registry.
     pub registry: Registry,
     /// Accounts and tokens.

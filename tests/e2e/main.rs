@@ -13,6 +13,7 @@ mod crash;
 mod data;
 mod dcat;
 mod dump;
+mod feedback;
 mod first_run;
 mod generate;
 mod harvest;

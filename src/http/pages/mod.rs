@@ -25,6 +25,8 @@ use super::{ApiError, AppState};
 pub mod agency;
 pub mod assets;
 pub mod dataset;
+pub mod feedback;
+pub mod feedback_texts;
 pub mod home;
 pub mod i18n;
 pub mod quality;
