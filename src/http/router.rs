@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(pages::feedback::router())
         .merge(manage::router())
+        .merge(manage::feedback::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))

@@ -11,6 +11,7 @@ on_both_backends!(
     issue19_feedback_is_moderated_answered_and_closed,
     issue19_data_request_is_routed_decided_and_linked,
     issue19_spam_is_refused_and_nothing_stored,
+    issue19_forms_post_and_the_agency_answers_on_its_pages,
 );
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -531,4 +532,117 @@ async fn issue19_spam_is_refused_and_nothing_stored(backend: Backend) {
     assert_eq!(queue["items"].as_array().unwrap().len(), 3);
     let requests = get_as(&app, "/api/v1/data-requests/queue", ADMIN_TOKEN).await;
     assert_eq!(requests["items"], json!([]));
+}
+
+async fn issue19_forms_post_and_the_agency_answers_on_its_pages(backend: Backend) {
+    use crate::manage::{Browser, hidden, signed_in};
+    let app = spawn_app(backend, CATALOG_SEEDS).await;
+    published(&app, "air-quality", "G12").await;
+    let mut visitor = Browser::new(&app);
+    let page = visitor.get("/dataset/air-quality").await;
+    assert!(
+        page.body.contains("id=\"feedback-form\""),
+        "the form is on the page"
+    );
+
+    // The honeypot filled: the form comes back with the problem and what was typed; nothing is stored.
+    let trap = visitor
+        .post(
+            "/feedback",
+            &[
+                ("dataset", "air-quality"),
+                ("kind", "question"),
+                ("message", "Số liệu có theo giờ không ạ?"),
+                ("website", "http://spam.example"),
+            ],
+        )
+        .await;
+    assert_eq!(trap.status, 422);
+    assert!(trap.body.contains("Để trống ô này"), "{}", trap.body);
+    assert!(
+        trap.body.contains("Số liệu có theo giờ không ạ?"),
+        "typed text kept"
+    );
+    let queue = get_as(&app, "/api/v1/feedback/queue", ADMIN_TOKEN).await;
+    assert_eq!(queue["items"], json!([]));
+
+    let sent = visitor
+        .post(
+            "/feedback",
+            &[
+                ("dataset", "air-quality"),
+                ("kind", "question"),
+                ("message", "Số liệu có theo giờ không ạ?"),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert!(
+        sent.location()
+            .starts_with("/dataset/air-quality?feedback=sent")
+    );
+
+    // The agency moderates and answers on its curation page.
+    let mut publisher = signed_in(
+        &app,
+        json!({"name": "p12", "role": "publisher", "agency": "G12"}),
+    )
+    .await;
+    let queue = publisher.get("/manage/feedback").await;
+    assert_eq!(queue.status, 200);
+    assert!(queue.body.contains("Số liệu có theo giờ không ạ?"));
+    let csrf = hidden(&queue.body, "csrf");
+    let id = get_as(&app, "/api/v1/feedback/queue", ADMIN_TOKEN).await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let r = publisher
+        .post(
+            &format!("/manage/feedback/{id}/moderate"),
+            &[("csrf", &csrf), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = publisher
+        .post(
+            &format!("/manage/feedback/{id}/answer"),
+            &[
+                ("csrf", &csrf),
+                ("answer", "Có, tệp theo giờ sẽ có từ tháng sau."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = visitor.get("/dataset/air-quality").await;
+    assert!(page.body.contains("tệp theo giờ sẽ có từ tháng sau"));
+
+    // Another agency's publisher may not answer it.
+    let mut other = signed_in(
+        &app,
+        json!({"name": "p01", "role": "publisher", "agency": "G01"}),
+    )
+    .await;
+    let csrf = other.csrf("/manage/feedback").await;
+    let r = other
+        .post(&format!("/manage/feedback/{id}/close"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status, 403);
+
+    // A data request through its form.
+    let r = visitor
+        .post(
+            "/data-requests",
+            &[
+                ("title", "Bản đồ ngập lụt"),
+                (
+                    "description",
+                    "Bản đồ các vùng ngập theo mùa, dạng GeoJSON.",
+                ),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let requests = get_as(&app, "/api/v1/data-requests/queue", ADMIN_TOKEN).await;
+    assert_eq!(requests["items"][0]["title"], "Bản đồ ngập lụt");
 }

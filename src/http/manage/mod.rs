@@ -19,6 +19,7 @@ pub mod approver;
 pub mod conflict;
 pub mod dashboard;
 pub mod edits;
+pub mod feedback;
 pub mod form;
 pub mod publisher;
 pub mod session;
@@ -150,6 +151,9 @@ impl Frame {
         }
         if me.principal.is_admin() {
             nav.push(("sources", m.sources, "/manage/sources"));
+        }
+        if !matches!(curator.role, catalog::CuratorRole::Harvester) {
+            nav.push(("feedback", m.feedback, "/manage/feedback"));
         }
         Self {
             me: me.label(m),
