@@ -22,6 +22,7 @@ mod lost_updates;
 mod manage;
 mod manage_workflows;
 mod multinode;
+mod notify;
 mod openapi;
 mod pages;
 mod quality;
