@@ -335,7 +335,7 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
                 .as_array()
                 .unwrap()
                 .iter()
-                .find(|d| d["id"].to_string() == delivery)
+                .find(|d| d["id"] == json!(delivery.parse::<i64>().unwrap()))
                 .cloned()
                 .unwrap()
         }
