@@ -28,7 +28,7 @@ use crate::accounts::{Principal, Role};
 pub mod guard;
 pub mod mail;
 pub mod requests;
-// pub mod stats;
+pub mod stats;
 pub mod threads;
 pub mod webhooks;
 

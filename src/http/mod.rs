@@ -31,6 +31,7 @@ pub mod registry_api;
 pub mod search;
 pub mod security;
 pub mod sparql;
+pub mod stats;
 pub mod usage;
 
 /// What every handler shares.

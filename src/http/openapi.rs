@@ -324,6 +324,9 @@ pub fn document() -> String {
     let mut more = super::feedback::FeedbackApi::openapi();
     SharedResponses.modify(&mut more);
     doc.merge(more);
+    let mut more = super::stats::StatsApi::openapi();
+    SharedResponses.modify(&mut more);
+    doc.merge(more);
     let mut text = doc
         .to_pretty_json()
         .expect("the OpenAPI document serializes");

@@ -16,6 +16,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/data", data::router())
         .nest("/api/v1/changes", changes::router())
         .merge(feedback::router())
+        .merge(stats::router())
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(

@@ -12,6 +12,7 @@ on_both_backends!(
     issue19_data_request_is_routed_decided_and_linked,
     issue19_spam_is_refused_and_nothing_stored,
     issue19_forms_post_and_the_agency_answers_on_its_pages,
+    issue19_stats_publish_the_indicators_as_a_page_json_and_csv,
 );
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -645,4 +646,119 @@ async fn issue19_forms_post_and_the_agency_answers_on_its_pages(backend: Backend
     assert_eq!(r.status, 303, "{}", r.body);
     let requests = get_as(&app, "/api/v1/data-requests/queue", ADMIN_TOKEN).await;
     assert_eq!(requests["items"][0]["title"], "Bản đồ ngập lụt");
+}
+
+async fn issue19_stats_publish_the_indicators_as_a_page_json_and_csv(backend: Backend) {
+    let app = spawn_app(backend, CATALOG_SEEDS).await;
+    published(&app, "air-quality", "G12").await;
+    let year = chrono_year();
+    let (status, list) = post(
+        &app,
+        "/api/v1/agencies/G12/open-data-lists",
+        Some(ADMIN_TOKEN),
+        json!({"year": year, "datasets": ["air-quality"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{list}");
+    let publisher = app
+        .token(json!({"name": "p12", "role": "publisher", "agency": "G12"}))
+        .await;
+    for message in ["Có số liệu theo giờ không?", "Trạm HN02 ở đâu vậy?"] {
+        post(
+            &app,
+            "/api/v1/feedback",
+            None,
+            json!({"dataset": "air-quality", "kind": "question", "message": message}),
+        )
+        .await;
+    }
+    let (status, _) = post(
+        &app,
+        "/api/v1/feedback/1/answer",
+        Some(&publisher),
+        json!({"answer": "Có, từ tháng sau."}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/v1/datasets/air-quality").await.status(), 200);
+    }
+    // The search index counts the published catalog: wait for it to hold the dataset.
+    let mut stats = Value::Null;
+    for _ in 0..100 {
+        stats = app.get_json("/api/v1/stats").await;
+        if stats["datasets"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(stats["datasets"], 1, "{stats}");
+    assert_eq!(stats["perAgency"], json!([{"code": "G12", "count": 1}]));
+    assert_eq!(stats["perTheme"][0]["code"], "environment");
+    let agencies = &stats["agencies"];
+    assert!(agencies["agencies"].as_u64().unwrap() > 1, "{agencies}");
+    assert_eq!(agencies["withOpenData"], 1);
+    assert_eq!(agencies["withYearlyList"], 1);
+    assert_eq!(agencies["year"], year);
+    let months = stats["usage"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert!(months[11]["apiCalls"].as_u64().unwrap() >= 3, "{months:?}");
+    let feedback = &stats["feedback"];
+    assert_eq!(
+        (feedback["received"].as_u64(), feedback["answered"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(feedback["medianDays"].as_f64().unwrap() >= 0.0);
+    assert_eq!(feedback["perAgency"][0]["agency"], "G12");
+
+    let csv = app.get("/stats.csv").await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("indicator,key,value\n"), "{csv}");
+    for row in [
+        "datasets,published,1",
+        "datasets_per_agency,G12,1",
+        "agencies,with_open_data,1",
+        "feedback,received,2",
+        "feedback,answered,1",
+    ] {
+        assert!(csv.lines().any(|l| l == row), "{row} in {csv}");
+    }
+    let same = app
+        .get("/api/v1/stats?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(same.lines().count(), csv.lines().count());
+    assert_eq!(app.get("/api/v1/stats?format=xml").await.status(), 400);
+
+    for lang in ["vi", "en"] {
+        let page = app
+            .client
+            .get(app.url(&format!("/stats?lang={lang}")))
+            .header("accept", BROWSER)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("role=\"img\""), "SVG charts");
+        assert!(page.contains(if lang == "vi" {
+            "Số liệu thống kê"
+        } else {
+            "Statistics"
+        }));
+        assert!(page.contains("/stats.csv"));
+    }
+}
+
+fn chrono_year() -> i64 {
+    i64::from(chrono::Datelike::year(&chrono::Utc::now()))
 }

@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/subscriptions/unsubscribe", get(unsubscribe))
         .route("/data-requests", get(requests).post(post_request))
         .route("/data-requests/{id}/vote", post(vote))
+        .route("/stats", get(super::stats::page))
 }
 
 /// What a form post carried back, to show again.

@@ -33,6 +33,7 @@ pub mod quality;
 pub mod registry_pages;
 pub mod search;
 pub mod sitemap;
+pub mod stats;
 
 pub use i18n::{Lang, Text};
 
