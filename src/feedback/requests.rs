@@ -14,7 +14,7 @@ use crate::accounts::Principal;
 /// Where a data request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum RequestStatus {
+pub enum DataRequestStatus {
     /// Waiting for moderation; not public.
     Pending,
     /// Public, not yet routed to an agency.
@@ -31,7 +31,7 @@ pub enum RequestStatus {
     Rejected,
 }
 
-impl RequestStatus {
+impl DataRequestStatus {
     /// As stored.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,7 +78,7 @@ pub struct DataRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author_name: Option<String>,
     /// Where it stands.
-    pub status: RequestStatus,
+    pub status: DataRequestStatus,
     /// The agency it is routed to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
@@ -116,7 +116,7 @@ pub struct NewRequest {
 /// What an agency decides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Decision {
+pub enum RequestDecision {
     /// It will publish the data.
     Accept,
     /// It will not (a reason is required).
@@ -133,7 +133,7 @@ fn request_of(row: &sqlx::any::AnyRow) -> Result<DataRequest, RegistryError> {
         description: row.try_get(2)?,
         author_name: row.try_get(3)?,
         email: row.try_get(4)?,
-        status: RequestStatus::parse(&row.try_get::<String, _>(5)?),
+        status: DataRequestStatus::parse(&row.try_get::<String, _>(5)?),
         agency: row.try_get(6)?,
         reason: row.try_get(7)?,
         dataset: row.try_get(8)?,
@@ -277,10 +277,14 @@ impl Feedback {
             .filter(|r| {
                 let admin_part = matches!(
                     r.status,
-                    RequestStatus::Pending | RequestStatus::Open | RequestStatus::Declined
+                    DataRequestStatus::Pending
+                        | DataRequestStatus::Open
+                        | DataRequestStatus::Declined
                 );
-                let agency_part =
-                    matches!(r.status, RequestStatus::Routed | RequestStatus::Accepted);
+                let agency_part = matches!(
+                    r.status,
+                    DataRequestStatus::Routed | DataRequestStatus::Accepted
+                );
                 (p.is_admin() && admin_part)
                     || (agency_part && r.agency.as_deref().is_some_and(|a| acts_for(p, a)))
             })
@@ -297,7 +301,7 @@ impl Feedback {
     ) -> Result<Option<DataRequest>, RegistryError> {
         admin_only(p, "moderates")?;
         self.change(id, p, |r| {
-            if r.status != RequestStatus::Pending {
+            if r.status != DataRequestStatus::Pending {
                 return Err(conflict(r, "waiting for moderation"));
             }
             Ok(Change::status(if approve { "open" } else { "rejected" }))
@@ -328,10 +332,10 @@ impl Feedback {
         self.change(id, p, |r| {
             if !matches!(
                 r.status,
-                RequestStatus::Pending
-                    | RequestStatus::Open
-                    | RequestStatus::Routed
-                    | RequestStatus::Declined
+                DataRequestStatus::Pending
+                    | DataRequestStatus::Open
+                    | DataRequestStatus::Routed
+                    | DataRequestStatus::Declined
             ) {
                 return Err(conflict(r, "waiting to be routed"));
             }
@@ -351,11 +355,11 @@ impl Feedback {
         &self,
         p: &Principal,
         id: i64,
-        decision: Decision,
+        decision: RequestDecision,
         reason: Option<&str>,
     ) -> Result<Option<DataRequest>, RegistryError> {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        if decision == Decision::Decline
+        if decision == RequestDecision::Decline
             && !reason.is_some_and(|r| (5..=2000).contains(&r.chars().count()))
         {
             return Err(RegistryError::invalid(InputProblem::field(
@@ -365,12 +369,12 @@ impl Feedback {
         }
         self.change(id, p, |r| {
             check_agency(p, r)?;
-            if r.status != RequestStatus::Routed {
+            if r.status != DataRequestStatus::Routed {
                 return Err(conflict(r, "routed to an agency"));
             }
             let (status, words) = match decision {
-                Decision::Accept => ("accepted", "được chấp nhận / was accepted".to_owned()),
-                Decision::Decline => (
+                RequestDecision::Accept => ("accepted", "được chấp nhận / was accepted".to_owned()),
+                RequestDecision::Decline => (
                     "declined",
                     format!("bị từ chối / was declined: {}", reason.unwrap_or_default()),
                 ),
@@ -412,7 +416,7 @@ impl Feedback {
         };
         self.change(id, p, |r| {
             check_agency(p, r)?;
-            if r.status != RequestStatus::Accepted {
+            if r.status != DataRequestStatus::Accepted {
                 return Err(conflict(r, "accepted"));
             }
             if r.agency.as_deref() != Some(published.content.publisher.as_str()) {
@@ -449,7 +453,10 @@ impl Feedback {
         if !r.status.is_public() {
             return Ok(None);
         }
-        if matches!(r.status, RequestStatus::Declined | RequestStatus::Published) {
+        if matches!(
+            r.status,
+            DataRequestStatus::Declined | DataRequestStatus::Published
+        ) {
             return Err(conflict(&r, "open for votes"));
         }
         let voted = sqlx::query(

@@ -16,7 +16,7 @@ use super::ratelimit::ClientAddress;
 use super::{ApiError, ApiJson, ApiPath, ApiQuery, AppState, Caller};
 use crate::feedback::guard::TooMany;
 use crate::feedback::mail::{NewSubscription, Subscription};
-use crate::feedback::requests::{DataRequest, Decision, NewRequest};
+use crate::feedback::requests::{DataRequest, NewRequest, RequestDecision};
 use crate::feedback::threads::{NewFeedback, Thread};
 use crate::feedback::webhooks::{Delivery, NewWebhook, RegisteredWebhook, Webhook};
 use crate::feedback::{Page, Target, client_hash};
@@ -256,10 +256,13 @@ pub async fn feedback_queue(
 /// Moderates a pending thread: approved it is public, rejected it is never shown.
 #[utoipa::path(post, path = "/api/v1/feedback/{id}/moderate", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = Moderation, responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = Thread),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "not pending", body = Problem, content_type = "application/problem+json"),
+    (status = 422, description = "the decision is not approve or reject", body = Problem,
+        content_type = "application/problem+json"),
 ))]
 pub async fn moderate_feedback(
     State(state): State<AppState>,
@@ -276,6 +279,7 @@ pub async fn moderate_feedback(
 /// Answers a thread (publishing it if it was pending); the author is e-mailed the answer if they left an address.
 #[utoipa::path(post, path = "/api/v1/feedback/{id}/answer", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = AnswerBody, responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = Thread),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -297,6 +301,7 @@ pub async fn answer_feedback(
 /// Closes an open or answered thread.
 #[utoipa::path(post, path = "/api/v1/feedback/{id}/close", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = Thread),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -409,10 +414,12 @@ pub async fn request_queue(
 /// An admin moderates a pending data request.
 #[utoipa::path(post, path = "/api/v1/data-requests/{id}/moderate", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = Moderation, responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = DataRequest),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn moderate_request(
     State(state): State<AppState>,
@@ -437,6 +444,7 @@ pub struct RouteBody {
 /// An admin routes a data request to an agency.
 #[utoipa::path(post, path = "/api/v1/data-requests/{id}/route", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = RouteBody, responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = DataRequest),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -459,7 +467,7 @@ pub async fn route_request(
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// `accept` or `decline`.
-    decision: Decision,
+    decision: RequestDecision,
     /// Why it is declined (required then).
     #[serde(default)]
     reason: Option<String>,
@@ -468,6 +476,7 @@ pub struct DecisionBody {
 /// The agency the request is routed to accepts it, or declines it with a reason.
 #[utoipa::path(post, path = "/api/v1/data-requests/{id}/decide", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = DecisionBody, responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = DataRequest),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -499,6 +508,7 @@ pub struct DatasetBody {
 /// The agency links the published dataset that answers an accepted request.
 #[utoipa::path(post, path = "/api/v1/data-requests/{id}/dataset", tag = "feedback", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body = DatasetBody, responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = DataRequest),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -601,6 +611,7 @@ pub struct TokenBody {
     responses(
     (status = 200, body = Subscription),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn confirm(
     State(state): State<AppState>,
@@ -615,6 +626,7 @@ pub async fn confirm(
     responses(
     (status = 204, description = "ended"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn unsubscribe(
     State(state): State<AppState>,
@@ -660,6 +672,7 @@ pub async fn webhooks(
 /// One webhook of the caller's.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path)), responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = Webhook),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -678,6 +691,7 @@ pub async fn webhook(
 /// Stops a webhook of the caller's; its delivery log stays.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path)), responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 204, description = "stopped"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -697,6 +711,7 @@ pub async fn stop_webhook(
 /// A webhook's delivery log, newest first, each delivery with its attempts.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("bearer" = [])),
     params(("id" = i64, Path), PageQuery), responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 200, body = Page<Delivery>),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -717,6 +732,7 @@ pub async fn deliveries(
 /// Sends a delivery again at the next tick.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{delivery}/resend", tag = "webhooks",
     security(("bearer" = [])), params(("id" = i64, Path), ("delivery" = i64, Path)), responses(
+    (status = 401, description = "no valid token", body = Problem, content_type = "application/problem+json"),
     (status = 202, description = "queued again"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "the webhook is stopped", body = Problem,

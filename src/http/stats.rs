@@ -92,8 +92,8 @@ fn csv_response(ind: &Indicators) -> Response {
 /// open-data list, plan completion, downloads and API calls per month, feedback answered and the median days to
 /// answer.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "stats", params(StatsQuery), responses(
-    (status = 200, body = Indicators, content_type = "application/json"),
-    (status = 200, description = "`indicator,key,value` rows", body = String, content_type = "text/csv"),
+    (status = 200, description = "the indicators as JSON, or as CSV rows `indicator,key,value`", content(
+        (Indicators = "application/json"), (String = "text/csv"))),
 ))]
 pub async fn stats(
     State(state): State<AppState>,

@@ -10,7 +10,7 @@ use super::session::{Posted, SignedIn};
 use super::texts::ManageText;
 use super::{Frame, parts, problems_shown, render, see};
 use crate::feedback::Target;
-use crate::feedback::requests::{Decision, RequestStatus};
+use crate::feedback::requests::{DataRequestStatus, RequestDecision};
 use crate::feedback::threads::ThreadStatus;
 use crate::http::pages::feedback::{RequestView, ThreadView, request_view, thread_view};
 use crate::http::pages::feedback_texts::{self, FeedbackText};
@@ -78,14 +78,16 @@ pub async fn queue(State(state): State<AppState>, ctx: Ctx, me: SignedIn) -> Res
         let requests = requests
             .iter()
             .map(|r| QueuedRequest {
-                moderate: admin && r.status == RequestStatus::Pending,
+                moderate: admin && r.status == DataRequestStatus::Pending,
                 route: admin
                     && matches!(
                         r.status,
-                        RequestStatus::Pending | RequestStatus::Open | RequestStatus::Declined
+                        DataRequestStatus::Pending
+                            | DataRequestStatus::Open
+                            | DataRequestStatus::Declined
                     ),
-                decide: r.status == RequestStatus::Routed,
-                link: r.status == RequestStatus::Accepted,
+                decide: r.status == DataRequestStatus::Routed,
+                link: r.status == DataRequestStatus::Accepted,
                 view: request_view(&ctx, &labels, r),
             })
             .collect();
@@ -196,9 +198,9 @@ pub async fn decide_request(
     posted: Posted,
 ) -> Response {
     let decision = if posted.form.is("decision", "accept") {
-        Decision::Accept
+        RequestDecision::Accept
     } else {
-        Decision::Decline
+        RequestDecision::Decline
     };
     let r = state
         .feedback

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 
 use super::feedback_texts::{self, FeedbackText};
 use super::{Chrome, Ctx, Labels, Link, href};
-use crate::feedback::requests::{DataRequest, NewRequest, RequestStatus};
+use crate::feedback::requests::{DataRequest, DataRequestStatus, NewRequest};
 use crate::feedback::threads::{FeedbackKind, NewFeedback, Thread, ThreadStatus};
 use crate::feedback::{Target, client_hash};
 use crate::http::manage::form::FormData;
@@ -393,15 +393,15 @@ pub struct RequestView {
 }
 
 /// A request status's label and badge class.
-pub fn request_status(f: &FeedbackText, s: RequestStatus) -> (&'static str, &'static str) {
+pub fn request_status(f: &FeedbackText, s: DataRequestStatus) -> (&'static str, &'static str) {
     match s {
-        RequestStatus::Pending => (f.rq_pending, "status-pending"),
-        RequestStatus::Open => (f.rq_open, "status-pending"),
-        RequestStatus::Routed => (f.rq_routed, "status-pending"),
-        RequestStatus::Accepted => (f.rq_accepted, "status-valid"),
-        RequestStatus::Declined => (f.rq_declined, "status-closed"),
-        RequestStatus::Published => (f.rq_published, "status-valid"),
-        RequestStatus::Rejected => (f.rq_rejected, "status-closed"),
+        DataRequestStatus::Pending => (f.rq_pending, "status-pending"),
+        DataRequestStatus::Open => (f.rq_open, "status-pending"),
+        DataRequestStatus::Routed => (f.rq_routed, "status-pending"),
+        DataRequestStatus::Accepted => (f.rq_accepted, "status-valid"),
+        DataRequestStatus::Declined => (f.rq_declined, "status-closed"),
+        DataRequestStatus::Published => (f.rq_published, "status-valid"),
+        DataRequestStatus::Rejected => (f.rq_rejected, "status-closed"),
     }
 }
 
@@ -429,7 +429,7 @@ pub fn request_view(ctx: &Ctx, labels: &Labels, r: &DataRequest) -> RequestView 
         votes: r.votes,
         votable: matches!(
             r.status,
-            RequestStatus::Open | RequestStatus::Routed | RequestStatus::Accepted
+            DataRequestStatus::Open | DataRequestStatus::Routed | DataRequestStatus::Accepted
         ),
     }
 }
