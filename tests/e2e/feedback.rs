@@ -49,7 +49,7 @@ pub async fn post(app: &TestApp, path: &str, token: Option<&str>, body: Value) -
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-async fn get_as(app: &TestApp, path: &str, token: &str) -> Value {
+pub async fn get_as(app: &TestApp, path: &str, token: &str) -> Value {
     let r = app
         .client
         .get(app.url(path))

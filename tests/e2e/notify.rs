@@ -374,5 +374,42 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+
+    // The delivery log and the re-send button on the curation page (an admin sees every webhook).
+    let mut admin = crate::manage::Browser::new(&app);
+    assert_eq!(admin.sign_in(ADMIN_TOKEN).await.status, 303);
+    let page = admin.get("/manage/webhooks").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&hook_url));
+    let resend = format!(
+        "/manage/webhooks/{hook_id}/deliveries/{}/resend",
+        first.delivery
+    );
+    assert!(page.body.contains(&resend), "a re-send button per delivery");
+    let csrf = crate::manage::hidden(&page.body, "csrf");
+    let before = seen.lock().unwrap().len();
+    let r = admin.post(&resend, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    wait_for("the delivery re-sent from the page", || {
+        let seen = seen.lock().unwrap();
+        seen[before..].iter().any(|s| s.delivery == first.delivery)
+    })
+    .await;
+    // Registered from the page: the secret is shown once.
+    let r = admin
+        .post(
+            "/manage/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", &hook_url),
+                ("subjects", "codeList"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let hooks = crate::feedback::get_as(&app, "/api/v1/webhooks", ADMIN_TOKEN).await;
+    let second = &hooks["items"][1];
+    assert_eq!(second["subjects"], json!(["codeList"]));
+    assert_eq!(second["owner"], "admin");
     drop(smtp);
 }

@@ -243,4 +243,13 @@ pub fn router() -> axum::Router<AppState> {
         .route("/manage/data-requests/{id}/route", post(route_request))
         .route("/manage/data-requests/{id}/decide", post(decide_request))
         .route("/manage/data-requests/{id}/dataset", post(link_dataset))
+        .route(
+            "/manage/webhooks",
+            get(super::webhooks::list).post(super::webhooks::register),
+        )
+        .route(
+            "/manage/webhooks/{id}/deliveries/{delivery}/resend",
+            post(super::webhooks::resend),
+        )
+        .route("/manage/webhooks/{id}/stop", post(super::webhooks::stop))
 }

@@ -26,6 +26,7 @@ pub mod session;
 pub mod sources;
 pub mod steward;
 pub mod texts;
+pub mod webhooks;
 
 use session::SignedIn;
 use texts::ManageText;
