@@ -260,6 +260,27 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
     let path = &link[link.find("/subscriptions/").unwrap()..];
     let r = app.get(path).await;
     assert_eq!(r.status(), 200, "{path}");
+    // Someone else watches the whole agency.
+    let (status, _) = post(
+        &app,
+        "/api/v1/subscriptions",
+        None,
+        json!({"email": "an@example.vn", "agency": "G12"}),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let confirm = mail_where(&smtp, "the agency's confirmation", |m| {
+        m["to"] == json!(["an@example.vn"])
+    })
+    .await;
+    let link = body_of(&confirm)
+        .split_whitespace()
+        .find(|w| w.contains("/subscriptions/confirm?token="))
+        .unwrap();
+    let r = app
+        .get(&link[link.find("/subscriptions/").unwrap()..])
+        .await;
+    assert_eq!(r.status(), 200);
 
     // The answer reaches the address left with the feedback.
     let (_, thread) = post(
@@ -301,6 +322,20 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
         "{notice}"
     );
     assert!(body_of(&notice).contains("Chất lượng không khí (theo giờ)"));
+    let agency_notice = mail_where(&smtp, "the agency's change notice", |m| {
+        m["to"] == json!(["an@example.vn"])
+            && body_of(m).contains("/subscriptions/unsubscribe?token=")
+    })
+    .await;
+    assert!(body_of(&agency_notice).contains("/dataset/air-quality"));
+    // Unsubscribed through the notice's link: no more notices.
+    let link = body_of(&agency_notice)
+        .split_whitespace()
+        .find(|w| w.contains("/subscriptions/unsubscribe?token="))
+        .unwrap();
+    let unsubscribe = &link[link.find("/subscriptions/").unwrap()..];
+    assert_eq!(app.get(unsubscribe).await.status(), 200);
+    assert_eq!(app.get(unsubscribe).await.status(), 404, "only once");
 
     // The first delivery was answered 500 and retried; every body is signed with the secret.
     wait_for("a retried delivery", || {
