@@ -268,9 +268,22 @@ impl Feedback {
             Err(catalog::CatalogError::Registry(e)) => return Err(e),
             Err(e) => return Err(RegistryError::Storage(e.to_string())),
         };
+        // What is watched: only those datasets are read (every one when someone watches an agency).
+        let watched: std::collections::HashSet<(String, String)> = sqlx::query(
+            "SELECT DISTINCT target_kind, target_id FROM notify_subscriptions WHERE confirmed_at IS NOT NULL",
+        )
+        .fetch_all(self.db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, RegistryError>>()?;
+        let agencies_watched = watched.iter().any(|(kind, _)| kind == "agency");
         // What changed, as lines per watched target.
         let mut changed: Vec<(Target, String)> = Vec::new();
         for id in &batch.datasets {
+            if !agencies_watched && !watched.contains(&("dataset".to_owned(), id.clone())) {
+                continue;
+            }
             let Ok(record) = self.catalog.get(id, None, true).await else {
                 continue;
             };
