@@ -57,6 +57,8 @@ pub struct Config {
     pub link_checks: crate::link_checks::LinkCheckConfig,
     /// Feedback, data requests, e-mail and webhooks (issue 19).
     pub feedback: crate::feedback::FeedbackConfig,
+    /// Sign-in through an OpenID Provider (`--oidc-issuer`).
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 /// The catalog's default self-description: the Government Office (`G22`) as publisher.
@@ -99,6 +101,7 @@ impl Config {
             harvest_private_sources: false,
             link_checks: Default::default(),
             feedback: Default::default(),
+            oidc: None,
         }
     }
 }
@@ -241,6 +244,7 @@ impl Application {
             metrics: Default::default(),
             usage: catalog::usage::Usage::new(db.clone()),
             quality_memo: Default::default(),
+            ckan_packages: Default::default(),
             link_checker: std::sync::Arc::new(
                 crate::link_checks::LinkChecker::new(config.link_checks.clone())
                     .map_err(|e| std::io::Error::other(e.to_string()))?,
@@ -250,6 +254,15 @@ impl Application {
                 db.clone(),
                 config.base_uri.clone(),
             ),
+            key_tiers: std::sync::Arc::new(crate::http::key_tiers::KeyTiers::new(
+                &config.rate_limits,
+            )),
+            oidc: match config.oidc.clone() {
+                Some(c) => Some(std::sync::Arc::new(
+                    crate::oidc::Oidc::new(c).map_err(std::io::Error::other)?,
+                )),
+                None => None,
+            },
         };
         // The scheduler harvests into this server through its own API, on the loopback when bound to every address.
         let own_url = {
@@ -306,6 +319,8 @@ impl Application {
             .map(|limiter| tokio::spawn(http::ratelimit::keep_tidy(limiter)));
         let usage = self.state.usage.clone();
         let flusher = tokio::spawn(http::usage::keep_flushing(usage.clone()));
+        let accounts = self.state.accounts.clone();
+        let key_flusher = tokio::spawn(crate::accounts::keys::keep_flushing(accounts.clone()));
         let auditor = tokio::spawn(crate::audit::keep_watch(self.state.clone(), self.audit));
         let harvests = tokio::spawn(crate::harvest_sources::keep_harvesting(
             self.state.clone(),
@@ -339,6 +354,7 @@ impl Application {
             tidy.abort();
         }
         flusher.abort();
+        key_flusher.abort();
         auditor.abort();
         harvests.abort();
         link_checker.abort();
@@ -346,6 +362,9 @@ impl Application {
         webhooks.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
+        }
+        if let Err(e) = accounts.flush_key_calls().await {
+            tracing::warn!(error = %e, "flushing key call counts at shutdown failed");
         }
         db.close().await;
         Ok(())
@@ -408,7 +427,19 @@ async fn project(state: AppState) {
         );
     };
     tokio::join!(rdf, search);
-    let projectors: [&dyn catalog::changes::Projector; 2] = [&state.projection, &indexer];
+    let head = loop {
+        match state.registry.version_tag().await {
+            Ok(head) => break head,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the change log's head failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        }
+    };
+    let registry_watch =
+        catalog::changes::RegistryWatch::new(state.registry.database().clone(), head);
+    let projectors: [&dyn catalog::changes::Projector; 3] =
+        [&state.projection, &indexer, &registry_watch];
     // Both follow the log from the sequence they recorded (both persist under the data directory; a rebuilt RDF
     // projection starts at the head it read).
     while let Err(e) = catalog::changes::catch_up(&state.catalog, &projectors).await {
@@ -420,6 +451,15 @@ async fn project(state: AppState) {
         "projections ready"
     );
     state.set_ready();
+    // Tables of the data API ingested before ingestion indexed them: indexed once, in the background.
+    let catalog = state.catalog.clone();
+    tokio::spawn(async move {
+        match catalog.index_tables().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tables = n, "indexed the data API's older tables"),
+            Err(e) => tracing::error!(error = %e, "indexing the data API's older tables failed"),
+        }
+    });
     let committed = state.registry.database().committed();
     loop {
         tokio::select! {

@@ -70,6 +70,69 @@ pub struct RateLimitArgs {
     #[arg(long, value_name = "N", env = "OPENDATA_RATE_MAX_KEYS",
           default_value_t = RateLimits::default().max_tracked_keys)]
     pub rate_max_keys: usize,
+    /// A tier admins may place developer keys in: NAME=RATE@DAILY (partner=50/s:100@200000), repeatable.
+    #[arg(long, value_name = "NAME=RATE@DAILY", env = "OPENDATA_RATE_TIERS", value_delimiter = ',',
+          value_parser = ratelimit::parse_tier)]
+    pub rate_tier: Vec<ratelimit::Tier>,
+    /// Calls a day of a developer key in no tier (its rate is the consumer role's).
+    #[arg(long, value_name = "N", env = "OPENDATA_KEY_DAILY_QUOTA",
+          default_value_t = RateLimits::default().key_daily)]
+    pub key_daily_quota: u64,
+}
+
+/// Sign-in through an OpenID Provider (see README, "Sign-in with OpenID Connect").
+#[derive(Args, Clone)]
+#[command(next_help_heading = "OpenID Connect")]
+pub struct OidcArgs {
+    /// The provider's issuer URL (its discovery document is read at the first sign-in).
+    #[arg(long, env = "OPENDATA_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret"])]
+    pub oidc_issuer: Option<String>,
+    /// This server's client id at the provider.
+    #[arg(long, env = "OPENDATA_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// Its client secret.
+    #[arg(long, env = "OPENDATA_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// This server's public address, for the redirect (BASE/login/oidc/callback); defaults to --base-uri.
+    #[arg(long, env = "OPENDATA_OIDC_PUBLIC_URL")]
+    pub oidc_public_url: Option<String>,
+    /// The claim naming a person's agency.
+    #[arg(long, default_value = "agency", env = "OPENDATA_OIDC_AGENCY_CLAIM")]
+    pub oidc_agency_claim: String,
+    /// The claim listing a person's groups.
+    #[arg(long, default_value = "groups", env = "OPENDATA_OIDC_GROUPS_CLAIM")]
+    pub oidc_groups_claim: String,
+    /// A group granting a role: GROUP=ROLE (opendata-publishers=publisher), repeatable; without one, a new account
+    /// has no role until an admin grants one.
+    #[arg(long, value_name = "GROUP=ROLE", env = "OPENDATA_OIDC_GROUP_ROLES", value_delimiter = ',',
+          value_parser = opendata::oidc::parse_group_role)]
+    pub oidc_group_role: Vec<(String, Role)>,
+    /// Scopes asked for besides openid.
+    #[arg(
+        long,
+        default_value = "profile,email",
+        env = "OPENDATA_OIDC_SCOPES",
+        value_delimiter = ','
+    )]
+    pub oidc_scopes: Vec<String>,
+}
+
+impl OidcArgs {
+    /// The configuration, with the addresses under `base_uri` unless a public URL is given.
+    pub fn config(self, base_uri: &str) -> Option<opendata::oidc::OidcConfig> {
+        let issuer = self.oidc_issuer?;
+        let mut c = opendata::oidc::OidcConfig::new(
+            &issuer,
+            &self.oidc_client_id.unwrap_or_default(),
+            &self.oidc_client_secret.unwrap_or_default(),
+            self.oidc_public_url.as_deref().unwrap_or(base_uri),
+        );
+        c.agency_claim = self.oidc_agency_claim;
+        c.groups_claim = self.oidc_groups_claim;
+        c.group_roles = self.oidc_group_role;
+        c.scopes = self.oidc_scopes;
+        Some(c)
+    }
 }
 
 /// Feedback, data requests, e-mail and webhooks (issue 19).
@@ -127,6 +190,8 @@ impl RateLimitArgs {
             trusted_proxies: self.trusted_proxies,
             nodes: self.rate_nodes,
             max_tracked_keys: self.rate_max_keys,
+            tiers: self.rate_tier,
+            key_daily: self.key_daily_quota,
         };
     }
 }
@@ -232,11 +297,13 @@ pub enum Command {
         #[arg(long, env = "OPENDATA_LINK_CHECK_ALLOW_PRIVATE")]
         link_check_allow_private: bool,
         #[command(flatten)]
-        limits: RateLimitArgs,
+        limits: Box<RateLimitArgs>,
         #[command(flatten)]
         backups: BackupScheduleArgs,
         #[command(flatten)]
         feedback: Box<FeedbackArgs>,
+        #[command(flatten)]
+        oidc: Box<OidcArgs>,
     },
     /// Write a deterministic synthetic catalog of published datasets (for benchmarks); loads the seed lists first
     /// into an empty store.

@@ -13,3 +13,4 @@ pub mod harvest_sources;
 pub mod http;
 pub mod link_checks;
 pub mod lockout;
+pub mod oidc;

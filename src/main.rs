@@ -227,6 +227,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             limits,
             backups,
             feedback,
+            oidc,
         } => {
             init_logs(log_json);
             let mut config = Config::new(store.data_dir);
@@ -248,8 +249,9 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.harvest_private_sources = harvest_private_sources;
             config.link_checks.every = (!link_check_every.is_zero()).then_some(link_check_every);
             config.link_checks.allow_private = link_check_allow_private;
-            limits.apply(&mut config.rate_limits);
             (*feedback).apply(&mut config.feedback);
+            (*limits).apply(&mut config.rate_limits);
+            config.oidc = (*oidc).config(&config.base_uri);
             config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {
                 dir,
                 every: backups.backup_every,

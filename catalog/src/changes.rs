@@ -97,6 +97,46 @@ pub trait Projector: Send + Sync {
     fn apply<'a>(&'a self, batch: &'a Batch) -> Applying<'a>;
 }
 
+/// Moves the registry's generation ([`registry::db::Database::registry_generation`]) when the log shows code-list
+/// changes, so that what this node rendered from the registry is dropped after another node (or a tool on the same
+/// database) changed a list. Local commits move the generation themselves, at once; this is for the others.
+#[derive(Debug)]
+pub struct RegistryWatch {
+    db: registry::Database,
+    applied: std::sync::atomic::AtomicI64,
+}
+
+impl RegistryWatch {
+    /// A watch starting at `head` (nothing before it concerns a node whose caches start empty).
+    pub fn new(db: registry::Database, head: i64) -> Self {
+        Self {
+            db,
+            applied: std::sync::atomic::AtomicI64::new(head),
+        }
+    }
+}
+
+impl Projector for RegistryWatch {
+    fn name(&self) -> &'static str {
+        "registry watch"
+    }
+
+    fn applied(&self) -> i64 {
+        self.applied.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn apply<'a>(&'a self, batch: &'a Batch) -> Applying<'a> {
+        Box::pin(async move {
+            if !batch.lists.is_empty() {
+                self.db.note_registry_change();
+            }
+            self.applied
+                .store(batch.last_seq, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
+    }
+}
+
 /// Brings every projector to the head of the log, one batch at a time; returns the entries applied (summed over
 /// projectors). A projector that fails is left where it stopped and reported; the others still run.
 pub async fn catch_up(

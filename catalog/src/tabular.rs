@@ -89,6 +89,20 @@ pub struct DataQuery {
     pub with_total: bool,
     /// Skip this many matching rows (CKAN's `offset`); replaces the cursor.
     pub offset: Option<i64>,
+    /// Only distinct rows of the selected columns (CKAN's `distinct`), paged by offset.
+    pub distinct: bool,
+}
+
+/// Columns indexed at most per table (the first ones, in file order): each index costs ingestion time and space.
+pub const INDEXED_COLUMNS: usize = 16;
+
+/// The statements that index a table's columns for filters: one index per column on `(column, _row)`, so an equality
+/// filter reads its rows in file order straight from the index (the keyset cursor continues in it) and a range filter
+/// reads only its range.
+fn index_statements(table: &str, columns: usize) -> Vec<String> {
+    (0..columns.min(INDEXED_COLUMNS))
+        .map(|i| format!("CREATE INDEX IF NOT EXISTS {table}_c{i} ON {table} (c{i}, _row)"))
+        .collect()
 }
 
 /// One page of rows.
@@ -348,6 +362,9 @@ impl Catalog {
             }
             q.execute(&mut *w.tx).await?;
         }
+        for statement in index_statements(&table, columns.len()) {
+            sqlx::query(&statement).execute(&mut *w.tx).await?;
+        }
         sqlx::query(
             "INSERT INTO tabular_tables (sha256, table_name, columns, row_count, ingested_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -365,6 +382,45 @@ impl Catalog {
             row_count: rows.len() as i64,
             table,
         })
+    }
+
+    /// Indexes the tables ingested before tables were indexed at ingestion (idempotent; one write per table that
+    /// lacks an index, so a restart after a crash finishes the rest). Returns the tables indexed.
+    pub async fn index_tables(&self) -> Result<usize, CatalogError> {
+        let rows =
+            sqlx::query("SELECT table_name, columns FROM tabular_tables ORDER BY table_name")
+                .fetch_all(self.database().pool())
+                .await?;
+        let mut indexed = 0;
+        for row in rows {
+            let table: String = row.try_get(0)?;
+            let columns: Vec<Column> = serde_json::from_str(&row.try_get::<String, _>(1)?)
+                .map_err(|e| CatalogError::Storage(format!("corrupt columns of {table}: {e}")))?;
+            if columns.is_empty() || self.has_index(&table).await? {
+                continue;
+            }
+            let mut w = self.database().write().await?;
+            for statement in index_statements(&table, columns.len()) {
+                sqlx::query(&statement).execute(&mut *w.tx).await?;
+            }
+            w.commit().await?;
+            indexed += 1;
+        }
+        Ok(indexed)
+    }
+
+    async fn has_index(&self, table: &str) -> Result<bool, CatalogError> {
+        let sql = match self.database().backend() {
+            registry::Backend::Postgres => "SELECT COUNT(*) FROM pg_indexes WHERE indexname = $1",
+            registry::Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(format!("{table}_c0"))
+            .fetch_one(self.database().pool())
+            .await?;
+        Ok(row.try_get::<i64, _>(0)? > 0)
     }
 
     /// One page of rows as JSON objects (`None` for the next cursor when done).
@@ -475,7 +531,16 @@ impl Catalog {
                 format!("({})", like.join(" OR "))
             });
         }
+        let cols: Vec<String> = selected.iter().map(|i| format!("c{i}")).collect();
         let (order, keyset) = match &q.sort {
+            None if q.distinct => (
+                if cols.is_empty() {
+                    "1".to_owned()
+                } else {
+                    cols.join(", ")
+                },
+                false,
+            ),
             None if q.offset.is_some() => ("_row".to_owned(), false),
             None => ("_row".to_owned(), true),
             Some(s) => {
@@ -483,8 +548,21 @@ impl Catalog {
                     .strip_prefix('-')
                     .map_or((s.as_str(), false), |n| (n, true));
                 let i = index_of(name)?;
+                if q.distinct && !selected.contains(&i) {
+                    return Err(CatalogError::Invalid(vec![InputProblem::field(
+                        "sort",
+                        format!(
+                            "distinct rows can only be sorted by a selected field; add {name:?} to the fields"
+                        ),
+                    )]));
+                }
+                let direction = if desc { "DESC" } else { "ASC" };
                 (
-                    format!("c{i} {}, _row", if desc { "DESC" } else { "ASC" }),
+                    if q.distinct {
+                        format!("c{i} {direction}")
+                    } else {
+                        format!("c{i} {direction}, _row")
+                    },
                     false,
                 )
             }
@@ -494,34 +572,62 @@ impl Catalog {
             where_.push(format!("_row > {after}"));
         }
         let total = if q.with_total {
-            let where_total: Vec<&String> =
-                where_.iter().filter(|w| !w.starts_with("_row >")).collect();
-            let sql = format!(
-                "SELECT COUNT(*) FROM {} WHERE {}",
-                info.table,
-                where_total
-                    .iter()
-                    .map(|s| s.as_str())
+            let condition = where_
+                .iter()
+                .filter(|w| !w.starts_with("_row >"))
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            let sql = if q.distinct {
+                format!(
+                    "SELECT COUNT(*) FROM (SELECT DISTINCT {} FROM {} WHERE {condition}) AS d",
+                    if cols.is_empty() {
+                        "1".to_owned()
+                    } else {
+                        cols.join(", ")
+                    },
+                    info.table
+                )
+            } else {
+                format!("SELECT COUNT(*) FROM {} WHERE {condition}", info.table)
+            };
+            // The table never changes: the same count with the same values holds for good.
+            let key = format!(
+                "{sql}\u{1f}{}",
+                args.iter()
+                    .map(|(v, _)| v.as_str())
                     .collect::<Vec<_>>()
-                    .join(" AND ")
+                    .join("\u{1f}")
             );
-            let mut query = sqlx::query(&sql);
-            for (v, kind) in &args {
-                query = bind_value(query, v, *kind, postgres);
+            match self.table_totals.get(0, &key) {
+                Some(total) => Some(total),
+                None => {
+                    let mut query = sqlx::query(&sql);
+                    for (v, kind) in &args {
+                        query = bind_value(query, v, *kind, postgres);
+                    }
+                    let row = query.fetch_one(self.database().pool()).await.map_err(|e| {
+                        CatalogError::Invalid(vec![InputProblem::field(
+                            "filter",
+                            format!("a value does not fit its column: {e}"),
+                        )])
+                    })?;
+                    let total = row.try_get::<i64, _>(0)?;
+                    self.table_totals.put(0, key, total);
+                    Some(total)
+                }
             }
-            let row = query.fetch_one(self.database().pool()).await.map_err(|e| {
-                CatalogError::Invalid(vec![InputProblem::field(
-                    "filter",
-                    format!("a value does not fit its column: {e}"),
-                )])
-            })?;
-            Some(row.try_get::<i64, _>(0)?)
         } else {
             None
         };
-        let cols: Vec<String> = selected.iter().map(|i| format!("c{i}")).collect();
         let mut sql = format!(
-            "SELECT _row{}{} FROM {} WHERE {} ORDER BY {order} LIMIT {}",
+            "SELECT {}{}{} FROM {} WHERE {} ORDER BY {order} LIMIT {}",
+            // A distinct row has no row number: a constant keeps the columns where the reader expects them.
+            if q.distinct {
+                "DISTINCT CAST(0 AS BIGINT) AS _row"
+            } else {
+                "_row"
+            },
             if cols.is_empty() { "" } else { ", " },
             cols.join(", "),
             info.table,

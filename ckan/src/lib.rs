@@ -136,3 +136,29 @@ pub fn answer(base: &str, action: &str, outcome: Result<Value, CkanError>) -> Re
         }
     }
 }
+
+/// Like [`answer`], for a result already rendered as JSON (`result` must be one whole JSON value): the envelope is
+/// written around it, so a large result is not parsed into a [`Value`] and serialized again.
+pub fn answer_raw(base: &str, action: &str, outcome: Result<String, CkanError>) -> Response {
+    match outcome {
+        Ok(result) => {
+            let help = format!("{base}/api/3/action/help_show?name={action}");
+            let help = serde_json::to_string(&help).expect("a string serializes");
+            let mut body = String::with_capacity(result.len() + help.len() + 40);
+            body.push_str("{\"help\":");
+            body.push_str(&help);
+            body.push_str(",\"success\":true,\"result\":");
+            body.push_str(&result);
+            body.push('}');
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => answer(base, action, Err(e)),
+    }
+}

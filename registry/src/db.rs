@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -74,6 +75,7 @@ pub struct Database {
     backend: Backend,
     write_gate: Arc<Mutex<()>>,
     committed: Arc<tokio::sync::Notify>,
+    registry_generation: Arc<AtomicU64>,
 }
 
 /// A write transaction holding the write gate until it commits or is dropped (rolled back).
@@ -82,12 +84,19 @@ pub struct WriteTx {
     pub tx: Transaction<'static, Any>,
     _gate: OwnedMutexGuard<()>,
     committed: Arc<tokio::sync::Notify>,
+    /// Bumped at commit when the transaction changed code lists (see [`Database::write_registry`]).
+    registry_generation: Option<Arc<AtomicU64>>,
 }
 
 impl WriteTx {
     /// Commits the transaction and releases the write gate.
     pub async fn commit(self) -> Result<(), RegistryError> {
         self.tx.commit().await?;
+        // After the commit, never before: a reader that captured the old generation and read the old rows cannot
+        // keep them under the new one.
+        if let Some(generation) = &self.registry_generation {
+            generation.fetch_add(1, Ordering::SeqCst);
+        }
         // Wake the projector of this process; other nodes poll the change log.
         self.committed.notify_one();
         Ok(())
@@ -139,6 +148,7 @@ impl Database {
             backend,
             write_gate: Arc::new(Mutex::new(())),
             committed: Arc::new(tokio::sync::Notify::new()),
+            registry_generation: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -184,6 +194,32 @@ impl Database {
 
     /// Starts a serialized write transaction.
     pub async fn write(&self) -> Result<WriteTx, RegistryError> {
+        self.begin_write(None).await
+    }
+
+    /// Starts a serialized write transaction that changes code lists: its commit moves
+    /// [`Database::registry_generation`], so caches of rendered items and labels drop what they kept.
+    pub async fn write_registry(&self) -> Result<WriteTx, RegistryError> {
+        self.begin_write(Some(self.registry_generation.clone()))
+            .await
+    }
+
+    /// A number that moves whenever the code lists may have changed: at each commit of [`Database::write_registry`]
+    /// on this node, and when [`Database::note_registry_change`] reports a change the change log shows from another
+    /// node. A value computed from the registry while the generation stayed put still holds.
+    pub fn registry_generation(&self) -> u64 {
+        self.registry_generation.load(Ordering::SeqCst)
+    }
+
+    /// Reports code-list changes seen in the change log (written by another node, or by a tool on this database).
+    pub fn note_registry_change(&self) {
+        self.registry_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    async fn begin_write(
+        &self,
+        registry_generation: Option<Arc<AtomicU64>>,
+    ) -> Result<WriteTx, RegistryError> {
         let gate = self.write_gate.clone().lock_owned().await;
         let mut tx = self.pool.begin().await?;
         if self.backend == Backend::Postgres {
@@ -196,6 +232,7 @@ impl Database {
             tx,
             _gate: gate,
             committed: self.committed.clone(),
+            registry_generation,
         })
     }
 

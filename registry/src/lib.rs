@@ -5,6 +5,7 @@ pub mod changelog;
 pub mod csv_format;
 pub mod db;
 pub mod error;
+pub mod memo;
 pub mod model;
 pub mod plan;
 pub mod seed;

@@ -19,10 +19,13 @@ pub mod data;
 pub mod datasets;
 pub mod dcat;
 pub mod feedback;
+pub mod developers;
 pub mod health;
+pub mod key_tiers;
 pub mod lgsp;
 pub mod manage;
 pub mod metrics;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod quality;
@@ -77,10 +80,16 @@ pub struct AppState {
     pub usage: catalog::usage::Usage,
     /// The catalog's quality summary, kept until the change log or the link checks move.
     pub quality_memo: Arc<catalog::quality::store::SummaryMemo>,
+    /// CKAN package dicts rendered once per published revision.
+    pub ckan_packages: Arc<ckan::RenderedPackages>,
     /// Checks the links of distributions held elsewhere.
     pub link_checker: Arc<crate::link_checks::LinkChecker>,
     /// The change log's checkpoint signer.
     pub checkpoints: crate::checkpoints::Checkpoints,
+    /// Sign-in through an OpenID Provider, when configured (`--oidc-issuer`).
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
+    /// The rate tiers of developer keys.
+    pub key_tiers: Arc<key_tiers::KeyTiers>,
 }
 
 impl AppState {

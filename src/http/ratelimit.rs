@@ -142,6 +142,8 @@ pub fn parse_trusted_proxy(s: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{s:?} is neither an address nor a CIDR"))
 }
 
+pub use super::key_tiers::{DEFAULT_TIER, Tier, parse_tier};
+
 /// Rate-limit settings.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
@@ -164,6 +166,10 @@ pub struct RateLimits {
     pub nodes: u32,
     /// The most keys one bucket tracks before the idlest are forgotten.
     pub max_tracked_keys: usize,
+    /// Developer-key tiers admins may place keys in.
+    pub tiers: Vec<Tier>,
+    /// Calls a day of a developer key in no tier (whose rate is the consumer role's).
+    pub key_daily: u64,
 }
 
 impl Default for RateLimits {
@@ -178,6 +184,8 @@ impl Default for RateLimits {
             trusted_proxies: Vec::new(),
             nodes: 1,
             max_tracked_keys: 100_000,
+            tiers: Vec::new(),
+            key_daily: 10_000,
         }
     }
 }
@@ -190,6 +198,17 @@ impl RateLimits {
             .rev()
             .find(|(r, _)| *r == role)
             .map_or(self.keyed, |(_, rate)| *rate)
+    }
+
+    /// The tier named `name`, or the default tier when none is (or no longer is) configured by that name.
+    pub fn tier(&self, name: Option<&str>) -> Tier {
+        name.and_then(|n| self.tiers.iter().find(|t| t.name == n))
+            .cloned()
+            .unwrap_or_else(|| Tier {
+                name: DEFAULT_TIER.to_owned(),
+                rate: self.for_role(Role::Consumer),
+                daily: self.key_daily,
+            })
     }
 }
 
@@ -406,6 +425,9 @@ pub struct Limiter {
     roles: Vec<(Role, Bucket<i64>)>,
     expensive_anonymous: Bucket<IpAddr>,
     expensive_keyed: Bucket<i64>,
+    /// Per developer key, one bucket per tier (the default tier first), each with its daily quota.
+    tiers: Vec<(Tier, Bucket<i64>)>,
+    nodes: u32,
     over_cap: Arc<Notify>,
 }
 
@@ -444,14 +466,38 @@ impl Limiter {
                 settings,
                 &over_cap,
             ),
+            tiers: std::iter::once(settings.tier(None))
+                .chain(settings.tiers.iter().cloned())
+                .map(|tier| {
+                    // Bucket names are static (metrics label them); tiers are few and fixed at start.
+                    let name: &'static str =
+                        Box::leak(format!("key-{}", tier.name).into_boxed_str());
+                    let bucket = Bucket::new(name, tier.rate, settings, &over_cap);
+                    (tier, bucket)
+                })
+                .collect(),
+            nodes: settings.nodes.max(1),
             over_cap,
         })
+    }
+
+    fn tier(&self, name: Option<&str>) -> &(Tier, Bucket<i64>) {
+        name.and_then(|n| self.tiers.iter().find(|(t, _)| t.name == n))
+            .unwrap_or(&self.tiers[0])
+    }
+
+    /// This node's share of a tier's daily quota.
+    fn daily_share(&self, tier: Option<&str>) -> u64 {
+        self.tier(tier).0.daily.div_ceil(u64::from(self.nodes))
     }
 
     /// `None` for admins, who are never limited.
     fn check_account(&self, principal: &Principal, expensive: bool) -> Option<Verdict> {
         if expensive && principal.role != Role::Admin {
             return Some(self.expensive_keyed.check(&principal.id));
+        }
+        if let Some(key) = &principal.key {
+            return Some(self.tier(key.tier.as_deref()).1.check(&key.id));
         }
         self.roles
             .iter()
@@ -476,6 +522,9 @@ impl Limiter {
         for (_, bucket) in &self.roles {
             bucket.sweep();
         }
+        for (_, bucket) in &self.tiers {
+            bucket.sweep();
+        }
     }
 
     /// How many keys each bucket tracks.
@@ -492,6 +541,7 @@ impl Limiter {
             ),
         ];
         all.extend(self.roles.iter().map(|(_, b)| (b.name, b.keys.map.len())));
+        all.extend(self.tiers.iter().map(|(_, b)| (b.name, b.keys.map.len())));
         all
     }
 }
@@ -595,11 +645,15 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The middleware: finds the caller's bucket, refuses with `429` when it is empty, and adds the `RateLimit-*`
 /// headers to whatever is answered. A token that is not valid is limited by address like no token at all.
 pub async fn limit(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(limiter) = state.rate_limits.clone() else {
-        return next.run(req).await;
-    };
     let path = req.uri().path();
     if is_exempt(path) {
+        return next.run(req).await;
+    }
+    let limiter = state.rate_limits.clone();
+    // Developer keys' calls are counted (and held to their daily quota) even when rates are off.
+    let keyed =
+        bearer(req.headers()).is_some_and(|t| t.starts_with(crate::accounts::keys::KEY_PREFIX));
+    if limiter.is_none() && !keyed {
         return next.run(req).await;
     }
     let expensive = is_expensive(path);
@@ -612,6 +666,29 @@ pub async fn limit(State(state): State<AppState>, mut req: Request, next: Next) 
                 None
             }
         },
+    };
+    if let Some(key) = principal.as_ref().and_then(|p| p.key.as_ref()) {
+        if let Some(limiter) = &limiter
+            && state.accounts.key_calls_today(key.id) >= limiter.daily_share(key.tier.as_deref())
+        {
+            state.metrics.rejected("key-daily");
+            let now = chrono::Utc::now();
+            let midnight = (now.date_naive() + chrono::Days::new(1))
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc();
+            return ApiError::TooManyRequests {
+                retry_after_secs: (midnight - now).num_seconds().max(1) as u64,
+            }
+            .into_response();
+        }
+        state.accounts.count_key_call(key.id);
+    }
+    let Some(limiter) = limiter else {
+        if let Some(p) = principal {
+            req.extensions_mut().insert(Authenticated(p));
+        }
+        return next.run(req).await;
     };
     let verdict = match &principal {
         Some(p) => limiter.check_account(p, expensive),
@@ -645,126 +722,5 @@ pub async fn limit(State(state): State<AppState>, mut req: Request, next: Next) 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rates_parse_and_print() {
-        assert_eq!("20/s".parse(), Ok(Rate::per_second(20, 40)));
-        assert_eq!("2/s:5".parse(), Ok(Rate::per_second(2, 5)));
-        let per_minute: Rate = "600/min:50".parse().unwrap();
-        assert_eq!(per_minute.per, Duration::from_secs(60));
-        assert_eq!(per_minute.to_string(), "600/min:50");
-        for bad in ["", "20", "0/s", "20/s:0", "20/week", "x/s", "2000000/s"] {
-            assert!(bad.parse::<Rate>().is_err(), "{bad:?}");
-        }
-        assert_eq!(
-            parse_role_rate("Steward=5/s:9"),
-            Ok((Role::Steward, Rate::per_second(5, 9)))
-        );
-        assert!(parse_role_rate("admin=5/s").is_err());
-    }
-
-    #[test]
-    fn nodes_share_a_quota() {
-        let quota = Rate::per_second(20, 40).quota(4);
-        assert_eq!(quota.replenish_interval(), Duration::from_millis(200));
-        assert_eq!(quota.burst_size().get(), 10);
-        assert_eq!(Rate::per_second(2, 5).quota(3).burst_size().get(), 2);
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let trusted = vec![
-            parse_trusted_proxy("10.0.0.0/8").unwrap(),
-            parse_trusted_proxy("192.0.2.7").unwrap(),
-        ];
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("1.1.1.1, 203.0.113.9, 10.1.2.3"),
-        );
-        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        // A stranger's header is ignored.
-        assert_eq!(
-            client_address(ip("198.51.100.1"), &headers, &trusted),
-            ip("198.51.100.1")
-        );
-        // Through two trusted proxies: the nearest untrusted hop, not the spoofable leftmost one.
-        assert_eq!(
-            client_address(ip("192.0.2.7"), &headers, &trusted),
-            ip("203.0.113.9")
-        );
-        assert_eq!(
-            client_address(ip("::ffff:10.0.0.1"), &HeaderMap::new(), &trusted),
-            ip("10.0.0.1")
-        );
-        headers.insert(
-            "x-forwarded-for",
-            HeaderValue::from_static("junk, 10.9.9.9"),
-        );
-        assert_eq!(
-            client_address(ip("10.0.0.1"), &headers, &trusted),
-            ip("10.9.9.9")
-        );
-    }
-
-    #[test]
-    fn ipv6_clients_share_their_slash_64() {
-        let a = bucket_key("2001:db8:1:2:aaaa::1".parse().unwrap());
-        let b = bucket_key("2001:db8:1:2:bbbb::2".parse().unwrap());
-        assert_eq!(a, b);
-        assert_eq!(a, "2001:db8:1:2::".parse::<IpAddr>().unwrap());
-    }
-
-    #[test]
-    fn a_bucket_refuses_past_its_burst_and_says_when() {
-        let settings = RateLimits::default();
-        let bucket: Bucket<i64> = Bucket::new(
-            "t",
-            Rate::per_second(1, 3),
-            &settings,
-            &Arc::new(Notify::new()),
-        );
-        let remaining: Vec<u32> = (0..3).map(|_| bucket.check(&7).remaining).collect();
-        assert_eq!(remaining, [2, 1, 0]);
-        let refused = bucket.check(&7);
-        assert!(
-            refused
-                .retry_after
-                .is_some_and(|w| w <= Duration::from_secs(1))
-        );
-        assert_eq!(whole_seconds(refused.reset), 3);
-        assert!(
-            bucket.check(&8).retry_after.is_none(),
-            "keys are independent"
-        );
-    }
-
-    #[test]
-    fn the_idlest_keys_go_past_the_cap() {
-        let settings = RateLimits {
-            max_tracked_keys: 10,
-            ..RateLimits::default()
-        };
-        let over_cap = Arc::new(Notify::new());
-        let bucket: Bucket<i64> = Bucket::new("t", Rate::per_second(1, 100), &settings, &over_cap);
-        for key in 0..20 {
-            bucket.check(&key);
-        }
-        // The busiest key has the latest arrival time: it must survive.
-        for _ in 0..50 {
-            bucket.check(&0);
-        }
-        assert_eq!(bucket.keys.map.len(), 20);
-        assert_eq!(bucket.keys.evict_idle(), 11);
-        assert_eq!(bucket.keys.map.len(), 9);
-        assert!(bucket.keys.map.contains_key(&0));
-        // Keys whose bucket has refilled are forgotten by the periodic sweep.
-        let quick: Bucket<i64> = Bucket::new("q", Rate::per_second(1000, 1), &settings, &over_cap);
-        quick.check(&1);
-        std::thread::sleep(Duration::from_millis(5));
-        quick.sweep();
-        assert_eq!(quick.keys.map.len(), 0);
-    }
-}
+#[path = "ratelimit_tests.rs"]
+mod tests;

@@ -63,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::feedback::router())
         .merge(manage::router())
         .merge(manage::feedback::router())
+        .merge(oidc::router())
+        .merge(developers::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             REQUEST_BODY_LIMIT,
         ))

@@ -93,4 +93,72 @@ for get_only in (False, True):
     except ckanapi.ValidationError as e:
         assert "fq" in str(e), e
 
+# The keys CKAN 2.10 always returns, written from CKAN's own code and documentation, not from our output:
+# `package_dictize`, `resource_dictize`, `group_dictize` and `group_list_dictize` in ckan/lib/dictization/model_dictize.py
+# and the columns of the `package`, `resource`, `tag` and `group` tables (ckan/model/*.py); `license_url` only when
+# the licence has a URL, `datastore_active` from the datastore plugin. Each value has CKAN's type (None where a
+# portal has no value, as CKAN gives it).
+STR, INT, BOOL, LIST, DICT, NONE = str, int, bool, list, dict, type(None)
+PACKAGE = {
+    "author": (STR, NONE), "author_email": (STR, NONE), "creator_user_id": (STR, NONE), "extras": (LIST,),
+    "groups": (LIST,), "id": (STR,), "isopen": (BOOL,), "license_id": (STR, NONE), "license_title": (STR, NONE),
+    "maintainer": (STR, NONE), "maintainer_email": (STR, NONE), "metadata_created": (STR,),
+    "metadata_modified": (STR,), "name": (STR,), "notes": (STR, NONE), "num_resources": (INT,), "num_tags": (INT,),
+    "organization": (DICT, NONE), "owner_org": (STR, NONE), "private": (BOOL,), "relationships_as_object": (LIST,),
+    "relationships_as_subject": (LIST,), "resources": (LIST,), "state": (STR,), "tags": (LIST,), "title": (STR,),
+    "type": (STR,), "url": (STR, NONE), "version": (STR, NONE),
+}
+RESOURCE = {
+    "cache_last_updated": (STR, NONE), "cache_url": (STR, NONE), "created": (STR,), "datastore_active": (BOOL,),
+    "description": (STR, NONE), "format": (STR, NONE), "hash": (STR, NONE), "id": (STR,),
+    "last_modified": (STR, NONE), "metadata_modified": (STR, NONE), "mimetype": (STR, NONE),
+    "mimetype_inner": (STR, NONE), "name": (STR, NONE), "package_id": (STR,), "position": (INT,),
+    "resource_type": (STR, NONE), "size": (INT, NONE), "state": (STR,), "url": (STR,), "url_type": (STR, NONE),
+}
+TAG = {"display_name": (STR,), "id": (STR,), "name": (STR,), "state": (STR,), "vocabulary_id": (STR, NONE)}
+PACKAGE_GROUP = {
+    "description": (STR,), "display_name": (STR,), "id": (STR,), "image_display_url": (STR,), "name": (STR,),
+    "title": (STR,),
+}
+PACKAGE_ORGANIZATION = {
+    "approval_status": (STR,), "created": (STR, NONE), "description": (STR,), "id": (STR,), "image_url": (STR, NONE),
+    "is_organization": (BOOL,), "name": (STR,), "state": (STR,), "title": (STR,), "type": (STR,),
+}
+GROUP_LISTED = {
+    "approval_status": (STR,), "created": (STR, NONE), "description": (STR,), "display_name": (STR,), "id": (STR,),
+    "image_display_url": (STR,), "image_url": (STR, NONE), "is_organization": (BOOL,), "name": (STR,),
+    "num_followers": (INT,), "package_count": (INT,), "state": (STR,), "title": (STR,), "type": (STR,),
+}
+GROUP_SHOWN = dict(GROUP_LISTED, extras=(LIST,), groups=(LIST,), tags=(LIST,), users=(LIST,))
+
+
+def has_shape(what, d, shape, optional=()):
+    missing = sorted(set(shape) - set(d))
+    assert not missing, f"{what} lacks CKAN 2.10 keys {missing}: {sorted(d)}"
+    for key, types in shape.items():
+        assert isinstance(d[key], types) and not (BOOL not in types and isinstance(d[key], bool)), (
+            f"{what}[{key!r}] is {d[key]!r}, CKAN gives {[t.__name__ for t in types]}"
+        )
+
+
+ckan = ckanapi.RemoteCKAN(base, user_agent="opendata-tests")
+for pkg in ckan.action.package_search(rows=1000)["results"] + [ckan.action.package_show(id="public-holidays")]:
+    has_shape(f"package {pkg['name']}", pkg, PACKAGE)
+    has_shape(f"organization of {pkg['name']}", pkg["organization"], PACKAGE_ORGANIZATION)
+    for res in pkg["resources"]:
+        has_shape(f"resource {res['id']}", res, RESOURCE)
+    for tag in pkg["tags"]:
+        has_shape(f"tag {tag['name']!r} of {pkg['name']}", tag, TAG)
+    for group in pkg["groups"]:
+        has_shape(f"group {group['name']} of {pkg['name']}", group, PACKAGE_GROUP)
+    if pkg["license_id"] == "CC-BY-4.0":
+        assert pkg["isopen"] is True and pkg["license_url"].startswith("https://creativecommons.org/"), pkg
+holidays = ckan.action.package_show(id="public-holidays")
+assert holidays["tags"] and len({t["id"] for t in holidays["tags"]}) == len(holidays["tags"]), holidays["tags"]
+for org in ckan.action.organization_list(all_fields=True):
+    has_shape(f"organization {org['name']} (organization_list)", org, GROUP_LISTED)
+has_shape("organization g12 (organization_show)", ckan.action.organization_show(id="g12"), GROUP_SHOWN)
+for group in ckan.action.group_list(all_fields=True):
+    has_shape(f"group {group['name']} (group_list)", group, GROUP_LISTED)
+
 print("ckanapi: all checks passed")

@@ -23,6 +23,8 @@ mod manage;
 mod manage_workflows;
 mod multinode;
 mod notify;
+mod oidc;
+mod oidc_accounts;
 mod openapi;
 mod pages;
 mod quality;

@@ -68,18 +68,54 @@ async fn a_write_on_one_node_reaches_the_other_within_two_seconds() {
         "visible on node B after {} ms",
         started.elapsed().as_millis()
     );
-    // And the other way round, for the registry: a code-list change through B is served by A.
-    let change = json!({"reason": "r", "changes": [{"op": "modify", "code": "health", "set": {"labels": {"vi": "Sức khỏe"}}}]});
+    // And the other way round, for the registry: a code-list change through B is served by A. Node A has rendered
+    // the item (and the labels of the CKAN package) before the change; it keeps renderings only while the change
+    // log shows no code-list change, so the new label reaches it too (issue 15: the rendered-item cache).
+    let path = "/api/v1/registry/lists/themes/items/health";
+    let before = a.get_json(path).await["labels"]["vi"].clone();
+    let package = "/api/3/action/package_show?id=shared-write";
+    assert_eq!(
+        a.get_json(package).await["result"]["groups"][0]["title"],
+        before
+    );
+    let change = json!({"reason": "r", "changes": [{"op": "modify", "code": "health", "set": {"labels": {"vi": "Sức khỏe cộng đồng"}}}]});
+    let steward = b
+        .token(json!({"name": "alice", "role": "steward", "lists": ["*"]}))
+        .await;
     let r = b
         .post_json(
             "/api/v1/registry/lists/themes/change-requests",
-            Some(ADMIN_TOKEN),
+            Some(&steward),
             &change,
         )
         .await;
     assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["id"].clone();
     let item = a
         .get_json("/api/v1/registry/lists/themes/change-requests")
         .await;
     assert_eq!(item["items"].as_array().unwrap().len(), 1);
+    let r = b
+        .post_json(
+            &format!("/api/v1/registry/lists/themes/change-requests/{id}/approve"),
+            Some(ADMIN_TOKEN),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // Node B made the change: it serves the new label at once.
+    assert_eq!(b.get_json(path).await["labels"]["vi"], "Sức khỏe cộng đồng");
+    let started = std::time::Instant::now();
+    loop {
+        let label = a.get_json(path).await["labels"]["vi"].clone();
+        let group = a.get_json(package).await["result"]["groups"][0]["title"].clone();
+        if label == "Sức khỏe cộng đồng" && group == "Sức khỏe cộng đồng" {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "node A still serves {label} / {group} for the changed theme"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -72,6 +72,9 @@ pub struct Catalog {
     counts: Arc<HeadMemo<String, i64>>,
     /// Registry items exports have looked up (`None`: no such item).
     codes: Arc<HeadMemo<(String, String), Option<registry::model::ItemData>>>,
+    /// Totals of data-API queries, by table and condition: an ingested table never changes (it is named after its
+    /// file's hash), so a total holds for good; kept at the head 0, up to a bound.
+    pub(crate) table_totals: Arc<HeadMemo<String, i64>>,
 }
 
 /// A dataset as read: its state and the content of one revision.
@@ -249,6 +252,7 @@ impl Catalog {
             counts: Arc::new(HeadMemo::new(256)),
             // The largest list, the administrative units, has about 11,000 items.
             codes: Arc::new(HeadMemo::new(50_000)),
+            table_totals: Arc::new(HeadMemo::new(10_000)),
         }
     }
 
@@ -534,6 +538,32 @@ impl Catalog {
             }
         }
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    /// The published revision and publication time of each of `ids` that is published (withdrawn and unknown ids are
+    /// left out): what a rendering of a published dataset must match to still hold. One indexed read per 500 ids,
+    /// without the content.
+    pub async fn published_versions(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, (i64, Option<String>)>, CatalogError> {
+        let mut out = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, published_revision, published_at FROM catalog_datasets \
+                 WHERE status <> 'withdrawn' AND published_revision IS NOT NULL AND id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.as_str());
+            }
+            for row in q.fetch_all(self.db.pool()).await? {
+                out.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        Ok(out)
     }
 
     /// Every revision of a dataset, oldest first.

@@ -172,7 +172,7 @@ impl Registry {
         actor: &str,
         reason: &str,
     ) -> Result<Plan, RegistryError> {
-        let mut w = self.db.write().await?;
+        let mut w = self.db.write_registry().await?;
         let mut log = Appender::start(&mut w.tx).await?;
         let plan = self
             .apply_in(

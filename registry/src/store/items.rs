@@ -240,6 +240,51 @@ impl Registry {
             .collect()
     }
 
+    /// An item as the registry holds it now, by code or any alternative notation (`None` when there is no such item),
+    /// kept until the registry's generation moves: for the labels other answers show beside codes, looked up many
+    /// times per answer.
+    pub async fn current_item(
+        &self,
+        list: &str,
+        notation: &str,
+    ) -> Result<Option<std::sync::Arc<ItemData>>, RegistryError> {
+        let generation = self.db.registry_generation() as i64;
+        let key = (list.to_owned(), notation.to_owned());
+        if let Some(item) = self.current_items.get(generation, &key) {
+            return Ok(item);
+        }
+        let item = match self.item(list, notation, None, None).await {
+            Ok(view) => Some(std::sync::Arc::new(view.data)),
+            Err(RegistryError::ItemNotFound { .. } | RegistryError::ListNotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        self.current_items.put(generation, key, item.clone());
+        Ok(item)
+    }
+
+    /// One item as the API's JSON ([`ItemView`] serialized), by code or any alternative notation, as the registry
+    /// holds it now. Rendered once and kept until the registry's generation moves (a code-list commit on this node, or
+    /// one another node made, seen in the change log): a lookup that hits costs no SQL and no serialization.
+    pub async fn item_json(
+        &self,
+        list: &str,
+        notation: &str,
+        valid_at: Option<NaiveDate>,
+    ) -> Result<std::sync::Arc<str>, RegistryError> {
+        // The generation is read before the rows: a commit after this point moves it, and what was read is dropped.
+        let generation = self.db.registry_generation() as i64;
+        let key = (list.to_owned(), notation.to_owned(), valid_at);
+        if let Some(json) = self.rendered_items.get(generation, &key) {
+            return Ok(json);
+        }
+        let view = self.item(list, notation, valid_at, None).await?;
+        let json: std::sync::Arc<str> = serde_json::to_string(&view)
+            .expect("items serialize")
+            .into();
+        self.rendered_items.put(generation, key, json.clone());
+        Ok(json)
+    }
+
     /// One item by code or any alternative notation, optionally as recorded at `as_of`.
     pub async fn item(
         &self,

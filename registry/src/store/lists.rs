@@ -42,7 +42,7 @@ impl Registry {
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));
         }
-        let mut w = self.db.write().await?;
+        let mut w = self.db.write_registry().await?;
         let exists = sqlx::query("SELECT 1 FROM registry_lists WHERE id = $1")
             .bind(meta.id.as_str())
             .fetch_optional(&mut *w.tx)

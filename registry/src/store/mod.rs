@@ -4,11 +4,13 @@
 //! This module is the shared core (the handle, URIs, row decoding); the rest is split along the registry's seams:
 //! [`lists`], [`items`], [`requests`] (change requests and how they are applied), [`releases`] and [`validation`].
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sqlx::Row;
 
 use crate::db::Database;
 use crate::error::RegistryError;
+use crate::memo::HeadMemo;
 use crate::model::ItemData;
 use crate::text::fold;
 
@@ -29,7 +31,22 @@ pub use validation::{CodeCheck, CodeCheckResult, ValidationReport};
 pub struct Registry {
     db: Database,
     base_uri: String,
+    /// Items rendered as the API's JSON, by list, notation and legal date, kept while the registry's generation
+    /// holds (see [`Registry::item_json`]).
+    rendered_items: Arc<HeadMemo<RenderedKey, Arc<str>>>,
+    /// Items as they are now, by list and code, kept while the registry's generation holds (see
+    /// [`Registry::current_item`]).
+    current_items: Arc<HeadMemo<(String, String), CurrentItem>>,
 }
+
+/// An item as it is now, or `None` when there is no such item.
+type CurrentItem = Option<Arc<ItemData>>;
+
+/// A rendered item's key: list, notation as asked, legal date.
+type RenderedKey = (String, String, Option<chrono::NaiveDate>);
+
+/// Rendered items kept at most (the administrative units, about 11,000, on three or four legal dates).
+const RENDERED_ITEMS: usize = 50_000;
 
 fn parse_item(content: &str) -> Result<ItemData, RegistryError> {
     serde_json::from_str(content)
@@ -68,6 +85,8 @@ impl Registry {
         Self {
             db,
             base_uri: base_uri.trim_end_matches('/').to_owned(),
+            rendered_items: Arc::new(HeadMemo::new(RENDERED_ITEMS)),
+            current_items: Arc::new(HeadMemo::new(RENDERED_ITEMS)),
         }
     }
 

@@ -62,7 +62,7 @@ impl Registry {
     ) -> Result<Release, RegistryError> {
         steward.authorize(list)?;
         let actor = steward.name;
-        let mut w = self.db.write().await?;
+        let mut w = self.db.write_registry().await?;
         let meta = Self::meta_in(&mut w.tx, list).await?;
         let mut log = Appender::start(&mut w.tx).await?;
         let number = sqlx::query(

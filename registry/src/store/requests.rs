@@ -68,7 +68,7 @@ impl Registry {
                 "the changes alter nothing",
             )));
         }
-        let mut w = self.db.write().await?;
+        let mut w = self.db.write_registry().await?;
         let mut log = Appender::start(&mut w.tx).await?;
         let id = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 FROM registry_change_requests")
             .fetch_one(&mut *w.tx)
@@ -250,7 +250,7 @@ impl Registry {
                 "a reason is required to reject",
             )));
         }
-        let mut w = self.db.write().await?;
+        let mut w = self.db.write_registry().await?;
         let mut log = Appender::start(&mut w.tx).await?;
         // Re-read inside the transaction: another decision may have landed since.
         let status: String =

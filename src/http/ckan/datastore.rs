@@ -82,6 +82,7 @@ pub(super) async fn datastore_search(
             _ => column,
         });
     }
+    query.distinct = ckan::bool_param(p, "distinct")?;
     query.offset = Some(offset as i64);
     let page = state
         .catalog

@@ -3,13 +3,18 @@
 //! field names. DCAT fields CKAN has no place for go to `extras`. GET with query parameters and POST with a JSON body
 //! are both accepted. `package_search` runs on the same search engine as `/api/v1/search`.
 mod datastore;
+mod dicts;
 mod envelope;
 mod organizations;
 mod packages;
 mod params;
+mod rendered;
 mod search;
 
+pub use rendered::RenderedPackages;
+
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -75,6 +80,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "q",
             "fields",
             "sort",
+            "distinct",
         ],
     ),
     ("status_show", &[]),
@@ -103,55 +109,79 @@ async fn action(
             return Err(CkanError::validation(unknown, "Unknown parameter"));
         }
         match action.as_str() {
-            "package_search" => search::package_search(&state, &p).await,
+            "package_search" => search::package_search(&state, &p).await.map(Answer::Raw),
             "package_show" => {
                 let id = required(&p, "id")?;
                 let record = state.catalog.get(&id, None, true).await?;
                 state
                     .usage
                     .record(&record.id, catalog::usage::UsageKind::ApiCall);
-                Ok(packages::package(&state, &record, &mut Labels::default()).await?)
+                let json = rendered::packages(&state, std::slice::from_ref(&record.id)).await?;
+                match json.into_iter().next() {
+                    Some(json) => Ok(Answer::Raw(json.to_string())),
+                    // Withdrawn between the two reads.
+                    None => Err(CkanError::not_found(format!("Not found: {id}"))),
+                }
             }
-            "package_list" => packages::package_list(&state, &p).await,
-            "organization_list" => organizations::organization_list(&state, &p).await,
-            "organization_show" => organizations::organization_show(&state, &p).await,
-            "group_list" => organizations::group_list(&state, &p).await,
-            "tag_list" => packages::tag_list(&state).await,
-            "license_list" => packages::license_list(&state).await,
-            "datastore_search" => datastore::datastore_search(&state, &p).await,
-            "status_show" => Ok(json!({
-                "site_title": state.catalog_info.title.vi,
-                "site_description": state.catalog_info.description.vi,
-                "site_url": base,
-                "ckan_version": "2.10.0",
-                "extensions": ["dcat"],
-                "locale_default": "vi",
-            })),
-            "help_show" => Ok(json!(format!(
-                "{} — see {base}/openapi.json",
-                required(&p, "name")?
-            ))),
-            _ => unreachable!("every allowed action is handled"),
+            other => answer_value(&state, other, &p, &base)
+                .await
+                .map(Answer::Value),
         }
     }
     .await;
-    answer(&base, &action, outcome)
+    match outcome {
+        Ok(Answer::Raw(json)) => ckan::answer_raw(&base, &action, Ok(json)),
+        Ok(Answer::Value(value)) => answer(&base, &action, Ok(value)),
+        Err(e) => answer(&base, &action, Err(e)),
+    }
 }
 
-/// Registry labels, loaded once per request.
+/// A result rendered as JSON already, or a value to serialize.
+enum Answer {
+    Raw(String),
+    Value(serde_json::Value),
+}
+
+/// The actions whose result is built as a [`serde_json::Value`].
+async fn answer_value(
+    state: &AppState,
+    action: &str,
+    p: &serde_json::Map<String, serde_json::Value>,
+    base: &str,
+) -> Result<serde_json::Value, CkanError> {
+    match action {
+        "package_list" => packages::package_list(state, p).await,
+        "organization_list" => organizations::organization_list(state, p).await,
+        "organization_show" => organizations::organization_show(state, p).await,
+        "group_list" => organizations::group_list(state, p).await,
+        "tag_list" => packages::tag_list(state).await,
+        "license_list" => packages::license_list(state).await,
+        "datastore_search" => datastore::datastore_search(state, p).await,
+        "status_show" => Ok(json!({
+            "site_title": state.catalog_info.title.vi,
+            "site_description": state.catalog_info.description.vi,
+            "site_url": base,
+            "ckan_version": "2.10.0",
+            "extensions": ["dcat"],
+            "locale_default": "vi",
+        })),
+        "help_show" => Ok(json!(format!(
+            "{} — see {base}/openapi.json",
+            required(p, "name")?
+        ))),
+        _ => unreachable!("every allowed action is handled"),
+    }
+}
+
+/// Registry labels, looked up once per request (the registry keeps them between requests too).
 #[derive(Default)]
-struct Labels(BTreeMap<(String, String), Option<ItemData>>);
+struct Labels(BTreeMap<(String, String), Option<Arc<ItemData>>>);
 
 impl Labels {
-    async fn get(&mut self, state: &AppState, list: &str, code: &str) -> Option<ItemData> {
+    async fn get(&mut self, state: &AppState, list: &str, code: &str) -> Option<Arc<ItemData>> {
         let key = (list.to_owned(), code.to_owned());
         if !self.0.contains_key(&key) {
-            let item = state
-                .registry
-                .item(list, code, None, None)
-                .await
-                .ok()
-                .map(|v| v.data);
+            let item = state.registry.current_item(list, code).await.ok().flatten();
             self.0.insert(key.clone(), item);
         }
         self.0.get(&key).cloned().flatten()
@@ -160,7 +190,7 @@ impl Labels {
     async fn title(&mut self, state: &AppState, list: &str, code: &str) -> String {
         self.get(state, list, code)
             .await
-            .and_then(|i| i.labels.vi)
+            .and_then(|i| i.labels.vi.clone())
             .unwrap_or_else(|| code.to_owned())
     }
 }
@@ -287,7 +317,7 @@ pub(crate) fn license_list_doc() {}
     path = "/api/3/action/datastore_search",
     tag = "ckan",
     operation_id = "ckan_datastore_search",
-    params(("resource_id" = String, Query, description = "the resource id (`{dataset}.{distribution}`, as `package_show` gives it)"), ("limit" = Option<u32>, Query, description = "rows (default 100)", minimum = 0, maximum = 32000), ("offset" = Option<u32>, Query, description = "skip this many rows", minimum = 0), ("filters" = Option<String>, Query, description = "a JSON object of column → value"), ("q" = Option<String>, Query, description = "words in any text column"), ("fields" = Option<String>, Query, description = "columns, comma-separated"), ("sort" = Option<String>, Query, description = "`column asc|desc`")),
+    params(("resource_id" = String, Query, description = "the resource id (`{dataset}.{distribution}`, as `package_show` gives it)"), ("limit" = Option<u32>, Query, description = "rows (default 100)", minimum = 0, maximum = 32000), ("offset" = Option<u32>, Query, description = "skip this many rows", minimum = 0), ("filters" = Option<String>, Query, description = "a JSON object of column → value"), ("q" = Option<String>, Query, description = "words in any text column"), ("fields" = Option<String>, Query, description = "columns, comma-separated"), ("sort" = Option<String>, Query, description = "`column asc|desc`"), ("distinct" = Option<bool>, Query, description = "only distinct rows of the fields")),
     responses(
         (status = 200, description = "`fields`, `records`, `total`, `_links`", body = CkanSuccess),
         (status = 404, description = "not found (CKAN's `Not Found Error`)", body = CkanFailure),

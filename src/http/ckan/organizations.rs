@@ -6,8 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::Labels;
 use super::envelope::CkanError;
-use super::packages::{all_published, package};
+use super::packages::all_published;
 use super::params::window;
+use super::{dicts, rendered};
 use crate::http::AppState;
 use ckan::{bool_param, required};
 
@@ -16,21 +17,24 @@ pub(super) fn org_name(code: &str) -> String {
     code.to_lowercase()
 }
 
-/// An agency as a CKAN organization dict.
+/// An agency as a CKAN organization dict, with the keys `organization_list` (with `all_fields`) and
+/// `organization_show` add to the package's organization (`display_name`, `image_display_url`, `num_followers`).
 pub(super) async fn organization(state: &AppState, code: &str, labels: &mut Labels) -> Value {
     let item = labels.get(state, "agencies", code).await;
-    json!({
-        "id": code,
-        "name": org_name(code),
-        "title": item.as_ref().and_then(|i| i.labels.vi.clone()).unwrap_or_else(|| code.to_owned()),
-        "display_name": item.as_ref().and_then(|i| i.labels.vi.clone()).unwrap_or_else(|| code.to_owned()),
-        "description": item.as_ref().and_then(|i| i.labels.en.clone()).unwrap_or_default(),
-        "type": "organization",
-        "is_organization": true,
-        "state": "active",
-        "image_url": "",
-        "approval_status": "approved",
-    })
+    let title = item
+        .as_ref()
+        .and_then(|i| i.labels.vi.as_deref())
+        .unwrap_or(code);
+    let description = item
+        .as_ref()
+        .and_then(|i| i.labels.en.as_deref())
+        .unwrap_or_default();
+    let mut org = serde_json::to_value(dicts::organization(code, (title, description)))
+        .expect("an organization serializes");
+    org["display_name"] = json!(title);
+    org["image_display_url"] = json!("");
+    org["num_followers"] = json!(0);
+    org
 }
 
 pub(super) async fn organization_list(
@@ -75,10 +79,16 @@ pub(super) async fn organization_show(
         .filter(|r| r.content.publisher == code)
         .collect();
     org["package_count"] = json!(records.len());
+    // CKAN 2.10's `group_dictize`: the members of the organization besides its packages. We keep none of these.
+    org["extras"] = json!([]);
+    org["tags"] = json!([]);
+    org["groups"] = json!([]);
+    org["users"] = json!([]);
     if bool_param(p, "include_datasets")? {
-        let mut packages = Vec::new();
-        for r in &records {
-            packages.push(package(state, r, &mut labels).await?);
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        let mut packages = Vec::with_capacity(ids.len());
+        for json in rendered::packages(state, &ids).await? {
+            packages.push(serde_json::from_str::<Value>(&json).map_err(CkanError::internal)?);
         }
         org["packages"] = json!(packages);
     }
@@ -102,10 +112,11 @@ pub(super) async fn group_list(
             .filter(|r| r.content.themes.contains(&item.code))
             .count();
         out.push(json!({
-            "id": item.code, "name": item.code,
-            "title": item.labels.vi, "display_name": item.labels.vi,
+            "approval_status": "approved", "created": null,
             "description": item.labels.en.unwrap_or_default(),
-            "type": "group", "is_organization": false, "state": "active", "package_count": count,
+            "display_name": item.labels.vi, "id": item.code, "image_display_url": "", "image_url": "",
+            "is_organization": false, "name": item.code, "num_followers": 0, "package_count": count,
+            "state": "active", "title": item.labels.vi, "type": "group",
         }));
     }
     Ok(json!(window(&out, p)?))

@@ -5,8 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::envelope::CkanError;
 use super::organizations::org_name;
-use super::packages::package;
-use super::{Labels, MAX_ROWS};
+use super::{Labels, MAX_ROWS, rendered};
 use crate::http::AppState;
 use ckan::{int_param, string_param};
 
@@ -80,7 +79,7 @@ fn parse_fq(fq: &str) -> Result<Vec<(String, String)>, CkanError> {
 pub(super) async fn package_search(
     state: &AppState,
     p: &Map<String, Value>,
-) -> Result<Value, CkanError> {
+) -> Result<String, CkanError> {
     let rows = int_param(p, "rows", 10, MAX_ROWS)?;
     let start = int_param(p, "start", 0, 1_000_000)?;
     let q = string_param(p, "q")?.filter(|q| !q.trim().is_empty() && q.trim() != "*:*");
@@ -135,13 +134,12 @@ pub(super) async fn package_search(
         .await
         .map_err(|e| CkanError::internal(format!("{e:?}")))?;
     let mut labels = Labels::default();
-    let mut packages = Vec::new();
-    if rows > 0 {
+    let packages = if rows > 0 {
         let ids: Vec<String> = results.items.iter().map(|h| h.id.clone()).collect();
-        for record in state.catalog.get_published_many(&ids).await? {
-            packages.push(package(state, &record, &mut labels).await?);
-        }
-    }
+        rendered::packages(state, &ids).await?
+    } else {
+        Vec::new()
+    };
     let mut facets = Map::new();
     let mut search_facets = Map::new();
     for field in &facet_fields {
@@ -167,11 +165,20 @@ pub(super) async fn package_search(
         facets.insert(field.clone(), Value::Object(plain));
         search_facets.insert(field.clone(), json!({ "title": field, "items": items }));
     }
-    Ok(json!({
+    let rest = json!({
         "count": results.total,
-        "results": packages,
         "facets": facets,
         "search_facets": search_facets,
         "sort": string_param(p, "sort")?.unwrap_or_else(|| "score desc, metadata_modified desc".into()),
-    }))
+    });
+    // The packages are rendered JSON already: spliced in as `results`, not parsed again.
+    let rest = serde_json::to_string(&rest).map_err(CkanError::internal)?;
+    let mut out = String::with_capacity(
+        rest.len() + packages.iter().map(|p| p.len() + 1).sum::<usize>() + 16,
+    );
+    out.push_str("{\"results\":");
+    out.push_str(&rendered::json_array(&packages));
+    out.push(',');
+    out.push_str(&rest[1..]);
+    Ok(out)
 }

@@ -15,6 +15,8 @@ use catalog::model::WorkflowStatus;
 use super::AppState;
 use super::pages::{Chrome, Ctx};
 
+pub mod account_texts;
+pub mod accounts;
 pub mod approver;
 pub mod conflict;
 pub mod dashboard;
@@ -97,6 +99,20 @@ pub fn router() -> Router<AppState> {
         .route("/manage/queue", get(approver::queue))
         .route("/manage/sources", get(sources::list).post(sources::add))
         .route("/manage/sources/runs/{id}", get(sources::run))
+        .route("/manage/accounts", get(accounts::list))
+        .route("/manage/accounts/{id}", get(accounts::account))
+        .route("/manage/accounts/{id}/grant", post(accounts::grant))
+        .route(
+            "/manage/accounts/{id}/revoke-role",
+            post(accounts::revoke_role),
+        )
+        .route("/manage/accounts/{id}/disable", post(accounts::disable))
+        .route("/manage/accounts/{id}/enable", post(accounts::enable))
+        .route("/manage/accounts/keys/{key}/tier", post(accounts::set_tier))
+        .route(
+            "/manage/accounts/keys/{key}/revoke",
+            post(accounts::revoke_key),
+        )
         .route("/manage/agency", get(approver::agency))
         .route("/manage/agency/open-data-lists", post(approver::issue_list))
         .route("/manage/agency/plan", post(approver::put_plan_item))
@@ -152,6 +168,7 @@ impl Frame {
         }
         if me.principal.is_admin() {
             nav.push(("sources", m.sources, "/manage/sources"));
+            nav.push(("accounts", m.accounts, "/manage/accounts"));
         }
         if !matches!(curator.role, catalog::CuratorRole::Harvester) {
             nav.push(("feedback", m.feedback, "/manage/feedback"));

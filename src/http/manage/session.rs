@@ -1,7 +1,9 @@
 //! Signing in to the curation pages: `/login` takes an API token (or an account name and password, for accounts that
 //! have one) and opens a server-side session (a random id in an HttpOnly, SameSite=Lax cookie, stored only as its
 //! sha256, with an expiry); `/logout` deletes it. Every form post
-//! carries a CSRF token derived from the session id, and is refused with 403 without it.
+//! carries a CSRF token derived from the session id, and is refused with 403 without it. Sessions opened through the
+//! OpenID Provider (`crate::http::oidc`) are the same sessions; signing out of one also signs out at the provider
+//! (RP-initiated logout). Developer accounts (consumers) have sessions for the developer portal, not for `/manage`.
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
@@ -19,15 +21,15 @@ pub const SESSION_COOKIE: &str = "od_session";
 /// The cookie that pairs the sign-in form with its post (there is no session yet to derive a CSRF token from).
 const LOGIN_COOKIE: &str = "od_login";
 /// How long a session lasts.
-const SESSION_HOURS: i64 = 8;
+pub(crate) const SESSION_HOURS: i64 = 8;
 
 /// The CSRF token of a session: the session id cannot be read back from it, and another site cannot know it.
-fn csrf_for(session_id: &str) -> String {
+pub(crate) fn csrf_for(session_id: &str) -> String {
     sha256_hex(format!("csrf:{session_id}").as_bytes())
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing about a token.
-pub(super) fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -41,7 +43,7 @@ pub struct SignedIn {
     pub principal: Principal,
     /// The token every form of the page must post back.
     pub csrf: String,
-    session_id: String,
+    pub(crate) session_id: String,
 }
 
 impl SignedIn {
@@ -81,6 +83,15 @@ impl FromRequestParts<AppState> for SignedIn {
             return Err(signed_out(parts));
         };
         match state.accounts.session(&id).await {
+            Ok(Some(principal))
+                if !principal.curates() && parts.uri.path().starts_with("/manage") =>
+            {
+                Err(
+                    Ctx::new(&parts.uri, &parts.headers).error(ApiError::Forbidden(
+                        "this account has a developer key, not a curation role".into(),
+                    )),
+                )
+            }
             Ok(Some(principal)) => Ok(Self {
                 principal,
                 csrf: csrf_for(&id),
@@ -124,7 +135,7 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
-fn set_cookie(response: &mut Response, cookie: &str) {
+pub(crate) fn set_cookie(response: &mut Response, cookie: &str) {
     response.headers_mut().append(
         header::SET_COOKIE,
         HeaderValue::from_str(cookie).expect("ascii cookie"),
@@ -132,7 +143,7 @@ fn set_cookie(response: &mut Response, cookie: &str) {
 }
 
 /// Only addresses of the curation pages are places to come back to (no open redirect).
-fn next_or_dashboard(next: Option<&str>) -> String {
+pub(crate) fn next_or_dashboard(next: Option<&str>) -> String {
     next.filter(|n| {
         (*n == "/manage" || n.starts_with("/manage/") || n.starts_with("/manage?"))
             && !n.contains("//")
@@ -151,6 +162,10 @@ struct LoginPage {
     error: Option<String>,
     /// Some account has a password: offer that way in too.
     passwords: bool,
+    /// An OpenID Provider is configured: offer it first.
+    oidc: bool,
+    oidc_href: String,
+    a: &'static super::account_texts::AccountText,
 }
 
 async fn login_page(
@@ -170,6 +185,9 @@ async fn login_page(
         next: next.to_owned(),
         error,
         passwords,
+        oidc: state.oidc.is_some(),
+        oidc_href: crate::http::pages::href("/login/oidc", [("next", next)]),
+        a: super::account_texts::of(ctx.lang),
     };
     let mut response = super::no_store(ctx.html(status, &page));
     set_cookie(
@@ -182,7 +200,7 @@ async fn login_page(
     response
 }
 
-fn secure(state: &AppState) -> &'static str {
+pub(crate) fn secure(state: &AppState) -> &'static str {
     // Behind TLS (the deployment says so by asking for HSTS) the cookies never travel in clear.
     if state.hsts { "; Secure" } else { "" }
 }
@@ -191,7 +209,7 @@ fn secure(state: &AppState) -> &'static str {
 pub async fn login_form(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
     let next = next_or_dashboard(ctx.param("next"));
     if let Some(id) = cookie(&headers, SESSION_COOKIE)
-        && matches!(state.accounts.session(&id).await, Ok(Some(_)))
+        && matches!(state.accounts.session(&id).await, Ok(Some(p)) if p.curates())
     {
         return Redirect::to(&next).into_response();
     }
@@ -322,12 +340,21 @@ pub async fn login(
     response
 }
 
-/// `POST /logout`: the session row is deleted, so the cookie is dead wherever it was copied.
+/// `POST /logout`: the session row is deleted, so the cookie is dead wherever it was copied; a session opened through
+/// the OpenID Provider then goes on to the provider's logout (with the ID token as the hint), which comes back to
+/// `/login`.
 pub async fn logout(State(state): State<AppState>, ctx: Ctx, posted: Posted) -> Response {
-    if let Err(e) = state.accounts.close_session(&posted.me.session_id).await {
-        return ctx.error(e.into());
+    let id_token = match state.accounts.close_session(&posted.me.session_id).await {
+        Ok(t) => t,
+        Err(e) => return ctx.error(e.into()),
+    };
+    let mut to = "/login".to_owned();
+    if let (Some(token), Some(oidc)) = (id_token, &state.oidc)
+        && let Some(url) = oidc.logout_url(&token).await
+    {
+        to = url;
     }
-    let mut response = Redirect::to("/login").into_response();
+    let mut response = Redirect::to(&to).into_response();
     set_cookie(
         &mut response,
         &format!(

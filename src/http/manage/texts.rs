@@ -175,6 +175,7 @@ pub struct ManageText {
     pub sources: &'static str,
     /// The feedback and data-request queue (issue 19).
     pub feedback: &'static str,
+    pub accounts: &'static str,
     pub history: &'static str,
     pub revision: &'static str,
     pub author: &'static str,
@@ -386,6 +387,7 @@ pub static VI: ManageText = ManageText {
     returned_because: "Bị trả lại vì",
     sources: "Nguồn thu thập",
     feedback: "Góp ý và yêu cầu",
+    accounts: "Tài khoản",
     harvested_read_only: "Bộ dữ liệu này được thu thập tự động: ở đây chỉ xem, hãy sửa tại nguồn",
     history: "Lịch sử sửa đổi",
     revision: "Phiên bản",
@@ -598,6 +600,7 @@ pub static EN: ManageText = ManageText {
     returned_because: "Returned because",
     sources: "Harvest sources",
     feedback: "Feedback and requests",
+    accounts: "Accounts",
     harvested_read_only: "This dataset is harvested: read-only here, edit it at its source",
     history: "Revision history",
     revision: "Revision",

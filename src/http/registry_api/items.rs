@@ -131,6 +131,18 @@ pub(crate) async fn item(
     ApiQuery(q): ApiQuery<ItemQueryParams>,
 ) -> Result<Response, ApiError> {
     let as_of = as_of(q.as_of.as_deref())?;
+    if as_of.is_none() {
+        // The registry as it is now: rendered once per registry generation.
+        let json = state.registry.item_json(&list, &code, q.valid_at).await?;
+        return Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            json.to_string(),
+        )
+            .into_response());
+    }
     let view = state
         .registry
         .item(&list, &code, q.valid_at, as_of.as_ref())

@@ -2,6 +2,10 @@
 //! code lists (steward) or to one agency (publisher, approver). Web sessions of the curation pages: a random id in
 //! the cookie, stored as its sha256 with an expiry, so that signing out really revokes; an optional password per
 //! account for them, stored as an argon2id hash.
+//!
+//! Beside this module: [`federated`] (accounts signed in through an OpenID Provider, and the sign-ins under way),
+//! [`directory`] (what admins see and change: roles, agencies, disabling) and [`keys`] (developers' consumer keys and
+//! their calls per day).
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -10,32 +14,44 @@ use registry::changelog::{Appender, NewEntry, now, sha256_hex};
 use registry::db::Migrations;
 use registry::{Database, InputProblem, RegistryError};
 
+pub mod directory;
+pub mod federated;
+pub mod keys;
+
+pub use keys::{ApiKeyRef, KeyCounter};
+
 /// The migrations of this module.
 pub const ACCOUNT_MIGRATIONS: Migrations = Migrations {
     steps: &[
         (
             9001,
             "accounts",
-            include_str!("../migrations/sqlite/9001_accounts.sql"),
-            include_str!("../migrations/postgres/9001_accounts.sql"),
+            include_str!("../../migrations/sqlite/9001_accounts.sql"),
+            include_str!("../../migrations/postgres/9001_accounts.sql"),
         ),
         (
             9003,
             "sessions",
-            include_str!("../migrations/sqlite/9003_sessions.sql"),
-            include_str!("../migrations/postgres/9003_sessions.sql"),
+            include_str!("../../migrations/sqlite/9003_sessions.sql"),
+            include_str!("../../migrations/postgres/9003_sessions.sql"),
         ),
         (
             9004,
             "passwords",
-            include_str!("../migrations/sqlite/9004_passwords.sql"),
-            include_str!("../migrations/postgres/9004_passwords.sql"),
+            include_str!("../../migrations/sqlite/9004_passwords.sql"),
+            include_str!("../../migrations/postgres/9004_passwords.sql"),
         ),
         (
             9102,
             "sign-in failures",
-            include_str!("../migrations/sqlite/9102_sign_in_failures.sql"),
-            include_str!("../migrations/postgres/9102_sign_in_failures.sql"),
+            include_str!("../../migrations/sqlite/9102_sign_in_failures.sql"),
+            include_str!("../../migrations/postgres/9102_sign_in_failures.sql"),
+        ),
+        (
+            9301,
+            "federated accounts and developer keys",
+            include_str!("../../migrations/sqlite/9301_federated_accounts.sql"),
+            include_str!("../../migrations/postgres/9301_federated_accounts.sql"),
         ),
     ],
 };
@@ -62,7 +78,18 @@ pub enum Role {
 }
 
 impl Role {
-    fn as_str(self) -> &'static str {
+    /// Every role, in the order the account pages offer them.
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::Steward,
+        Role::Publisher,
+        Role::Approver,
+        Role::Consumer,
+        Role::Harvester,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Admin => "admin",
             Self::Steward => "steward",
@@ -73,7 +100,8 @@ impl Role {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    /// From the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "admin" => Self::Admin,
             "steward" => Self::Steward,
@@ -102,6 +130,10 @@ pub struct Principal {
     /// The agency of a publisher or approver.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
+    /// The developer key this caller used, when it used one (the account is then a consumer, whatever its role).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub key: Option<ApiKeyRef>,
 }
 
 impl Principal {
@@ -196,6 +228,8 @@ pub struct Accounts {
     /// Principals of this process's own tasks (the harvest scheduler), by their token's sha256: held in memory only,
     /// so each node has its own, nothing is stored, and a restart forgets them.
     services: std::sync::Arc<std::sync::RwLock<Vec<(String, Principal)>>>,
+    /// Calls per developer key and day, counted in memory and flushed to the store.
+    key_calls: std::sync::Arc<KeyCounter>,
 }
 
 impl Accounts {
@@ -204,6 +238,7 @@ impl Accounts {
         Self {
             db,
             services: Default::default(),
+            key_calls: Default::default(),
         }
     }
 
@@ -217,6 +252,7 @@ impl Accounts {
             role,
             lists: vec![],
             agency: None,
+            key: None,
         };
         self.services
             .write()
@@ -300,6 +336,7 @@ impl Accounts {
             role: new.role,
             lists: new.lists,
             agency: new.agency,
+            key: None,
         };
         Ok(IssuedToken { principal, token })
     }
@@ -362,10 +399,14 @@ impl Accounts {
         {
             return Ok(Some(p.clone()));
         }
+        if token.starts_with(keys::KEY_PREFIX) {
+            return self.authenticate_key(&hash).await;
+        }
         let row = sqlx::query(
-            "SELECT id, name, role, lists, agency FROM accounts WHERE token_sha256 = $1 AND revoked_at IS NULL",
+            "SELECT id, name, role, lists, agency FROM accounts \
+             WHERE token_sha256 = $1 AND revoked_at IS NULL AND role <> 'none'",
         )
-        .bind(sha256_hex(token.as_bytes()))
+        .bind(hash)
         .fetch_optional(self.db.pool())
         .await?;
         row.as_ref().map(principal_from_row).transpose()
@@ -377,6 +418,17 @@ impl Accounts {
         &self,
         principal: &Principal,
         ttl: chrono::Duration,
+    ) -> Result<String, RegistryError> {
+        self.open_session_with(principal, ttl, None).await
+    }
+
+    /// Opens a web session like [`Self::open_session`], remembering the ID token it was signed in with (sent back to
+    /// the provider when signing out).
+    pub async fn open_session_with(
+        &self,
+        principal: &Principal,
+        ttl: chrono::Duration,
+        id_token: Option<&str>,
     ) -> Result<String, RegistryError> {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
@@ -390,13 +442,14 @@ impl Accounts {
             .execute(self.db.pool())
             .await?;
         sqlx::query(
-            "INSERT INTO account_sessions (session_sha256, account_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO account_sessions (session_sha256, account_id, created_at, expires_at, id_token) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(sha256_hex(id.as_bytes()))
         .bind(principal.id)
         .bind(created)
         .bind(expires)
+        .bind(id_token)
         .execute(self.db.pool())
         .await?;
         Ok(id)
@@ -407,7 +460,7 @@ impl Accounts {
         let row = sqlx::query(
             "SELECT a.id, a.name, a.role, a.lists, a.agency FROM account_sessions s \
              JOIN accounts a ON a.id = s.account_id \
-             WHERE s.session_sha256 = $1 AND s.expires_at > $2 AND a.revoked_at IS NULL",
+             WHERE s.session_sha256 = $1 AND s.expires_at > $2 AND a.revoked_at IS NULL AND a.role <> 'none'",
         )
         .bind(sha256_hex(id.as_bytes()))
         .bind(now())
@@ -416,13 +469,23 @@ impl Accounts {
         row.as_ref().map(principal_from_row).transpose()
     }
 
-    /// Ends a session (signing out): the cookie stops working at once, wherever it was copied.
-    pub async fn close_session(&self, id: &str) -> Result<(), RegistryError> {
+    /// Ends a session (signing out): the cookie stops working at once, wherever it was copied. Returns the ID token
+    /// the session was opened with, when it came from an OpenID Provider.
+    pub async fn close_session(&self, id: &str) -> Result<Option<String>, RegistryError> {
+        let hash = sha256_hex(id.as_bytes());
+        let id_token =
+            sqlx::query("SELECT id_token FROM account_sessions WHERE session_sha256 = $1")
+                .bind(&hash)
+                .fetch_optional(self.db.pool())
+                .await?
+                .map(|r| r.try_get::<Option<String>, _>(0))
+                .transpose()?
+                .flatten();
         sqlx::query("DELETE FROM account_sessions WHERE session_sha256 = $1")
-            .bind(sha256_hex(id.as_bytes()))
+            .bind(&hash)
             .execute(self.db.pool())
             .await?;
-        Ok(())
+        Ok(id_token)
     }
 }
 
@@ -478,7 +541,7 @@ impl Accounts {
     ) -> Result<Option<Principal>, RegistryError> {
         let row = sqlx::query(
             "SELECT id, name, role, lists, agency, password_hash FROM accounts \
-             WHERE name = $1 AND revoked_at IS NULL",
+             WHERE name = $1 AND revoked_at IS NULL AND role <> 'none'",
         )
         .bind(name)
         .fetch_optional(self.db.pool())
@@ -537,8 +600,8 @@ pub fn account_subject(id: i64) -> String {
     format!("urn:opendata:account:{id}")
 }
 
-const ACCOUNT_COLUMNS: &str =
-    "id, name, role, lists, agency, token_sha256, password_hash, created_at, revoked_at";
+const ACCOUNT_COLUMNS: &str = "id, name, role, lists, agency, token_sha256, password_hash, created_at, revoked_at, \
+     oidc_subject, email";
 
 /// The hash of an account row as the change log records it: sha256 of the canonical JSON of every column (the token
 /// and password only as the hashes stored).
@@ -554,11 +617,18 @@ fn account_hash(row: &sqlx::any::AnyRow) -> Result<String, RegistryError> {
         "createdAt": row.try_get::<String, _>(7)?,
         "revokedAt": row.try_get::<Option<String>, _>(8)?,
     });
+    // The columns of federated accounts count only when set, so the hashes recorded before them still hold.
+    let mut doc = doc;
+    for (i, key) in [(9, "oidcSubject"), (10, "email")] {
+        if let Some(v) = row.try_get::<Option<String>, _>(i)? {
+            doc[key] = serde_json::Value::String(v);
+        }
+    }
     Ok(sha256_hex(doc.to_string().as_bytes()))
 }
 
 /// Appends a change-log entry recording account `id` as it now is in the transaction.
-async fn log_account(
+pub(crate) async fn log_account(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: i64,
     actor: &str,
@@ -592,11 +662,19 @@ pub async fn verify_accounts(
     pool: &sqlx::AnyPool,
     log: &registry::verify::LogIndex,
 ) -> Result<Vec<registry::verify::Finding>, RegistryError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
-    ))
-    .fetch_all(pool)
-    .await?;
+    // A store from before migration 9301 (a backup being verified) has no federated columns: they hash as absent.
+    let federated = sqlx::query("SELECT oidc_subject, email FROM accounts LIMIT 1")
+        .fetch_optional(pool)
+        .await
+        .is_ok();
+    let columns = if federated {
+        ACCOUNT_COLUMNS.to_owned()
+    } else {
+        ACCOUNT_COLUMNS.replace(", oidc_subject, email", ", NULL, NULL")
+    };
+    let rows = sqlx::query(&format!("SELECT {columns} FROM accounts ORDER BY id"))
+        .fetch_all(pool)
+        .await?;
     let mut findings = Vec::new();
     for row in &rows {
         let id: i64 = row.try_get(0)?;
@@ -641,7 +719,7 @@ fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 /// A principal from `id, name, role, lists, agency`.
-fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal, RegistryError> {
+pub(crate) fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal, RegistryError> {
     let role: String = row.try_get(2)?;
     let lists: String = row.try_get(3)?;
     Ok(Principal {
@@ -655,6 +733,7 @@ fn principal_from_row(row: &sqlx::any::AnyRow) -> Result<Principal, RegistryErro
             .map(str::to_owned)
             .collect(),
         agency: row.try_get(4)?,
+        key: None,
     })
 }
 
