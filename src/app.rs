@@ -55,6 +55,8 @@ pub struct Config {
     pub harvest_private_sources: bool,
     /// How the links of distributions held elsewhere are checked.
     pub link_checks: crate::link_checks::LinkCheckConfig,
+    /// Feedback, data requests, e-mail and webhooks (issue 19).
+    pub feedback: crate::feedback::FeedbackConfig,
     /// Sign-in through an OpenID Provider (`--oidc-issuer`).
     pub oidc: Option<crate::oidc::OidcConfig>,
 }
@@ -98,6 +100,7 @@ impl Config {
             harvest_tick: std::time::Duration::from_secs(30),
             harvest_private_sources: false,
             link_checks: Default::default(),
+            feedback: Default::default(),
             oidc: None,
         }
     }
@@ -128,6 +131,7 @@ pub async fn open_database(config: &Config) -> Result<Database, registry::Regist
         .await?;
     db.migrate(crate::checkpoints::CHECKPOINT_MIGRATIONS)
         .await?;
+    db.migrate(crate::feedback::FEEDBACK_MIGRATIONS).await?;
     Ok(db)
 }
 
@@ -138,6 +142,7 @@ pub struct Application {
     state: AppState,
     audit: crate::audit::AuditSchedule,
     harvests: crate::harvest_sources::Scheduler,
+    notify: crate::feedback::FeedbackConfig,
     /// A token generated for the bootstrap admin on this start, to show once.
     pub generated_admin_token: Option<String>,
 }
@@ -211,7 +216,14 @@ impl Application {
         )?;
         let search = catalog::search::SearchIndex::open(&config.data_dir.join("index"))?;
         let dump = catalog::dump::Dump::open(&config.data_dir.join("dump"), &config.base_uri)?;
+        let feedback = crate::feedback::Feedback::new(
+            catalog.clone(),
+            config.feedback.burst,
+            &config.base_uri,
+        )
+        .allow_private_webhooks(config.feedback.webhooks.allow_private);
         let state = AppState {
+            feedback,
             registry,
             accounts,
             harvest_runs: crate::harvest_runs::HarvestRuns::new(db.clone()),
@@ -272,6 +284,7 @@ impl Application {
             },
             state,
             audit: config.audit,
+            notify: config.feedback.clone(),
             generated_admin_token,
         })
     }
@@ -317,6 +330,14 @@ impl Application {
             self.state.catalog.clone(),
             self.state.link_checker.clone(),
         ));
+        let mailer = tokio::spawn(crate::feedback::mail::keep_mailing(
+            self.state.feedback.clone(),
+            self.notify.mail.clone(),
+        ));
+        let webhooks = tokio::spawn(crate::feedback::webhooks::keep_delivering(
+            self.state.feedback.clone(),
+            self.notify.webhooks.clone(),
+        ));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -337,6 +358,8 @@ impl Application {
         auditor.abort();
         harvests.abort();
         link_checker.abort();
+        mailer.abort();
+        webhooks.abort();
         if let Err(e) = usage.flush().await {
             tracing::warn!(error = %e, "flushing usage counts at shutdown failed");
         }

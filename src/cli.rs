@@ -135,6 +135,49 @@ impl OidcArgs {
     }
 }
 
+/// Feedback, data requests, e-mail and webhooks (issue 19).
+#[derive(Args, Clone)]
+#[command(next_help_heading = "Feedback, e-mail and webhooks")]
+pub struct FeedbackArgs {
+    /// The SMTP relay for answers and change notices: `smtp://host:25` (in the clear, for a loopback relay),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://host` (TLS). Without it, mails stay queued.
+    #[arg(long, value_name = "URL", env = "OPENDATA_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of every mail.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        env = "OPENDATA_MAIL_FROM",
+        default_value = "Dữ liệu mở <no-reply@opendata.gov.vn>"
+    )]
+    pub mail_from: String,
+    /// How often the outbox, the change notices and the webhooks are looked at.
+    #[arg(long, default_value = "15s", env = "OPENDATA_NOTIFY_TICK", value_parser = harvester::parse_duration)]
+    pub notify_tick: std::time::Duration,
+    /// The first retry delay of a failed mail or webhook delivery (doubled on each attempt).
+    #[arg(long, default_value = "30s", env = "OPENDATA_NOTIFY_BACKOFF", value_parser = harvester::parse_duration)]
+    pub notify_backoff: std::time::Duration,
+    /// Anonymous submissions (feedback, data requests, subscriptions) one client address may make per 10 minutes.
+    #[arg(long, default_value_t = 5, env = "OPENDATA_FEEDBACK_BURST")]
+    pub feedback_burst: u32,
+    /// Let webhooks name loopback and private addresses (closed networks, tests).
+    #[arg(long, env = "OPENDATA_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+}
+
+impl FeedbackArgs {
+    pub fn apply(self, config: &mut opendata::feedback::FeedbackConfig) {
+        config.burst.count = self.feedback_burst.max(1);
+        config.mail.smtp_url = self.smtp_url.filter(|u| !u.is_empty());
+        config.mail.from = self.mail_from;
+        config.mail.tick = self.notify_tick;
+        config.mail.backoff = self.notify_backoff;
+        config.webhooks.tick = self.notify_tick;
+        config.webhooks.backoff = self.notify_backoff;
+        config.webhooks.allow_private = self.webhook_allow_private;
+    }
+}
+
 impl RateLimitArgs {
     pub fn apply(self, limits: &mut RateLimits) {
         *limits = RateLimits {
@@ -257,6 +300,8 @@ pub enum Command {
         limits: Box<RateLimitArgs>,
         #[command(flatten)]
         backups: BackupScheduleArgs,
+        #[command(flatten)]
+        feedback: Box<FeedbackArgs>,
         #[command(flatten)]
         oidc: Box<OidcArgs>,
     },

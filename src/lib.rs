@@ -6,6 +6,7 @@ pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod checkpoints;
+pub mod feedback;
 pub mod generate;
 pub mod harvest_runs;
 pub mod harvest_sources;

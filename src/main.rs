@@ -226,6 +226,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             link_check_allow_private,
             limits,
             backups,
+            feedback,
             oidc,
         } => {
             init_logs(log_json);
@@ -248,6 +249,7 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
             config.harvest_private_sources = harvest_private_sources;
             config.link_checks.every = (!link_check_every.is_zero()).then_some(link_check_every);
             config.link_checks.allow_private = link_check_allow_private;
+            (*feedback).apply(&mut config.feedback);
             (*limits).apply(&mut config.rate_limits);
             config.oidc = (*oidc).config(&config.base_uri);
             config.backups = backups.backup_dir.map(|dir| opendata::backup::Schedule {

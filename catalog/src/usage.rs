@@ -219,6 +219,39 @@ impl Usage {
             totals,
         })
     }
+
+    /// Every dataset's counts (stored plus pending) summed per month (`YYYY-MM`), from the month of `from` on, oldest
+    /// first (the public statistics page).
+    pub async fn monthly(&self, from: NaiveDate) -> Result<Vec<(String, DayCounts)>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT SUBSTR(day, 1, 7) AS month, CAST(SUM(views) AS BIGINT), CAST(SUM(downloads) AS BIGINT), \
+             CAST(SUM(api_calls) AS BIGINT) FROM catalog_usage WHERE day >= $1 GROUP BY SUBSTR(day, 1, 7) \
+             ORDER BY month",
+        )
+        .bind(from.format("%Y-%m-01").to_string())
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut months: std::collections::BTreeMap<String, DayCounts> = Default::default();
+        for r in &rows {
+            let count = |i: usize| r.try_get::<i64, _>(i).map(|n| n.max(0) as u64);
+            months
+                .entry(r.try_get::<String, _>(0)?)
+                .or_default()
+                .add(DayCounts {
+                    views: count(1)?,
+                    downloads: count(2)?,
+                    api_calls: count(3)?,
+                });
+        }
+        let first = from.format("%Y-%m").to_string();
+        for ((_, day), counts) in self.pending.lock().expect("usage map").iter() {
+            let month = day.format("%Y-%m").to_string();
+            if month >= first {
+                months.entry(month).or_default().add(*counts);
+            }
+        }
+        Ok(months.into_iter().collect())
+    }
 }
 
 #[cfg(test)]

@@ -221,6 +221,12 @@ struct FormatQuery {
     /// The web page's language (`pages` reads it from the URI).
     #[serde(rename = "lang")]
     _lang: Option<String>,
+    /// Set by the redirect after a feedback form post (`pages::feedback` reads it from the URI).
+    #[serde(rename = "feedback")]
+    _feedback: Option<String>,
+    /// Set by the redirect after a subscription form post.
+    #[serde(rename = "subscribed")]
+    _subscribed: Option<String>,
 }
 
 async fn dataset(

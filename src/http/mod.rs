@@ -18,6 +18,7 @@ pub mod ckan;
 pub mod data;
 pub mod datasets;
 pub mod dcat;
+pub mod feedback;
 pub mod developers;
 pub mod health;
 pub mod key_tiers;
@@ -33,11 +34,14 @@ pub mod registry_api;
 pub mod search;
 pub mod security;
 pub mod sparql;
+pub mod stats;
 pub mod usage;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
+    /// Feedback, data requests, subscriptions and webhooks.
+    pub feedback: crate::feedback::Feedback,
     /// The code-list registry.
     pub registry: Registry,
     /// Accounts and tokens.

@@ -319,7 +319,15 @@ pub struct ApiDoc;
 
 /// The document as pretty-printed JSON (what `/openapi.json` serves and `openapi/openapi.json` holds).
 pub fn document() -> String {
-    let mut text = ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    // Issue 19's routes describe themselves apart; the shared answers are added to them too.
+    let mut more = super::feedback::FeedbackApi::openapi();
+    SharedResponses.modify(&mut more);
+    doc.merge(more);
+    let mut more = super::stats::StatsApi::openapi();
+    SharedResponses.modify(&mut more);
+    doc.merge(more);
+    let mut text = doc
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     text.push('\n');

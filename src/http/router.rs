@@ -15,6 +15,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1/search", search::router())
         .nest("/api/v1/data", data::router())
         .nest("/api/v1/changes", changes::router())
+        .merge(feedback::router())
+        .merge(stats::router())
         .merge(lgsp::router())
         .merge(dcat::router())
         .layer(middleware::from_fn_with_state(
@@ -30,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             Method::POST,
             Method::PATCH,
             Method::PUT,
+            Method::DELETE,
         ])
         .allow_headers([
             header::AUTHORIZATION,
@@ -57,7 +60,9 @@ pub fn router(state: AppState) -> Router {
         .merge(ckan::router())
         .merge(sparql::router())
         .merge(pages::router())
+        .merge(pages::feedback::router())
         .merge(manage::router())
+        .merge(manage::feedback::router())
         .merge(oidc::router())
         .merge(developers::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(

@@ -21,12 +21,14 @@ pub mod approver;
 pub mod conflict;
 pub mod dashboard;
 pub mod edits;
+pub mod feedback;
 pub mod form;
 pub mod publisher;
 pub mod session;
 pub mod sources;
 pub mod steward;
 pub mod texts;
+pub mod webhooks;
 
 use session::SignedIn;
 use texts::ManageText;
@@ -167,6 +169,9 @@ impl Frame {
         if me.principal.is_admin() {
             nav.push(("sources", m.sources, "/manage/sources"));
             nav.push(("accounts", m.accounts, "/manage/accounts"));
+        }
+        if !matches!(curator.role, catalog::CuratorRole::Harvester) {
+            nav.push(("feedback", m.feedback, "/manage/feedback"));
         }
         Self {
             me: me.label(m),

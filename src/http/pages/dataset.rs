@@ -42,6 +42,8 @@ struct DatasetPage {
     usage_from: String,
     usage_to: String,
     quality: Option<super::quality::ScoreView>,
+    /// The feedback threads and forms (none on a withdrawn dataset).
+    voice: Option<super::feedback::Voice>,
 }
 
 struct Fact {
@@ -366,6 +368,12 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
     } else {
         Some(super::quality::score_of(state, lang, c).await?)
     };
+    let voice = if withdrawn {
+        None
+    } else {
+        let target = crate::feedback::Target::Dataset(record.id.clone());
+        Some(super::feedback::voice(state, ctx, target).await?)
+    };
     let title = Txt::pick(lang, &c.title, &record.id);
     let description = Txt::pick(lang, &c.description, "");
     let mut chrome = ctx.chrome(title.text.clone(), "search");
@@ -392,6 +400,7 @@ async fn build(state: &AppState, ctx: &Ctx, id: &str) -> Result<Response, ApiErr
         usage_from: lang.date(report.from),
         usage_to: lang.date(report.to),
         quality,
+        voice,
     };
     let status = if withdrawn {
         StatusCode::GONE

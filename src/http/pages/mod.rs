@@ -25,12 +25,15 @@ use super::{ApiError, AppState};
 pub mod agency;
 pub mod assets;
 pub mod dataset;
+pub mod feedback;
+pub mod feedback_texts;
 pub mod home;
 pub mod i18n;
 pub mod quality;
 pub mod registry_pages;
 pub mod search;
 pub mod sitemap;
+pub mod stats;
 
 pub use i18n::{Lang, Text};
 

@@ -132,6 +132,8 @@ struct ListPage {
     next: Option<String>,
     first: Option<String>,
     releases: Vec<ReleaseRow>,
+    /// The feedback threads and forms.
+    voice: super::feedback::Voice,
 }
 
 struct ItemRow {
@@ -405,7 +407,10 @@ async fn build_list(state: &AppState, ctx: &Ctx, list: &str) -> Result<Response,
     if !description.text.is_empty() {
         chrome.description = description.text.chars().take(160).collect();
     }
+    let target = crate::feedback::Target::CodeList(meta.id.as_str().to_owned());
+    let voice = super::feedback::voice(state, ctx, target).await?;
     let page = ListPage {
+        voice,
         c: chrome,
         id: meta.id.as_str().to_owned(),
         title,
