@@ -543,4 +543,42 @@ mod tests {
             );
         }
     }
+
+    /// Writes a second with 1 writer (each commit holds one write: what the store did before group commit) and with
+    /// 16 concurrent writers. `cargo test -p portal --release --lib -- --ignored --nocapture writes_a_second`
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a measurement, not a check"]
+    async fn writes_a_second() {
+        for writers in [1usize, 16] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Arc::new(Store::open(dir.path()).await.unwrap());
+            store
+                .create_organization(&map(json!({"name": "g12"})))
+                .await
+                .unwrap();
+            let n = 2000;
+            let started = std::time::Instant::now();
+            let tasks: Vec<_> = (0..writers)
+                .map(|w| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        for i in (w..n).step_by(writers) {
+                            let input = json!({"name": format!("p-{i}"), "owner_org": "g12",
+                                "title": "Tiêu đề", "tags": [{"name": "y tế"}],
+                                "resources": [{"url": "https://x/f.csv", "format": "CSV"}]});
+                            store.create_package(&map(input)).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{writers} writer(s): {n} package_create in {secs:.2} s = {:.0} writes/s",
+                n as f64 / secs
+            );
+        }
+    }
 }
