@@ -1,7 +1,9 @@
 //! The state of one (source, target) pair, in its own SQLite file under the state folder: for each source record the
 //! target package it became and the sha256 of the canonical JSON last written there, a `pending` mark set before a
 //! create is sent (so that a run killed before the answer arrived looks the name up instead of creating again), and
-//! the source cursor. Every row is written right after the target write it records.
+//! the source cursor. Every row is written right after the target write it records: concurrent workers' rows go to
+//! one writer task that commits whatever is queued in one transaction (group commit), and each worker goes on only
+//! once its row is committed.
 use std::path::Path;
 use std::str::FromStr;
 
@@ -32,6 +34,89 @@ pub struct Mapping {
 pub struct StateStore {
     pool: SqlitePool,
     path: std::path::PathBuf,
+    writes: tokio::sync::mpsc::UnboundedSender<Job>,
+}
+
+/// A row write.
+enum RowWrite {
+    /// `mark_pending`.
+    Pending { source_id: String, name: String },
+    /// `put`.
+    Put {
+        source_id: String,
+        target_id: String,
+        name: String,
+        sha256: String,
+    },
+}
+
+struct Job {
+    write: RowWrite,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// The most rows one transaction writes.
+const MAX_BATCH: usize = 1000;
+
+/// The writer task: whatever is queued, in one transaction; each job hears back after the commit.
+async fn write_rows(pool: SqlitePool, mut jobs: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+    let mut batch = Vec::new();
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let outcomes = commit_rows(&pool, &batch).await;
+        for (job, outcome) in batch.drain(..).zip(outcomes) {
+            let _ = job.done.send(outcome);
+        }
+    }
+}
+
+async fn commit_rows(pool: &SqlitePool, batch: &[Job]) -> Vec<Result<(), String>> {
+    let mut tx = match pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return batch.iter().map(|_| Err(e.to_string())).collect(),
+    };
+    let written_at = now();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        // A failed statement undoes only itself (SQLite statements are atomic); the others still commit.
+        let outcome = match &job.write {
+            RowWrite::Pending { source_id, name } => sqlx::query(
+                "INSERT INTO records (source_id, target_name, pending, written_at) VALUES ($1, $2, 1, $3)
+                 ON CONFLICT (source_id) DO UPDATE SET pending = 1, target_name = excluded.target_name",
+            )
+            .bind(source_id)
+            .bind(name)
+            .bind(&written_at)
+            .execute(&mut *tx)
+            .await,
+            RowWrite::Put {
+                source_id,
+                target_id,
+                name,
+                sha256,
+            } => sqlx::query(
+                "INSERT INTO records (source_id, target_id, target_name, sha256, pending, written_at)
+                 VALUES ($1, $2, $3, $4, 0, $5)
+                 ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id,
+                   target_name = excluded.target_name, sha256 = excluded.sha256, pending = 0,
+                   written_at = excluded.written_at",
+            )
+            .bind(source_id)
+            .bind(target_id)
+            .bind(name)
+            .bind(sha256)
+            .bind(&written_at)
+            .execute(&mut *tx)
+            .await,
+        };
+        outcomes.push(outcome.map(|_| ()).map_err(|e| e.to_string()));
+    }
+    match tx.commit().await {
+        Ok(()) => outcomes,
+        Err(e) => batch
+            .iter()
+            .map(|_| Err(format!("the commit failed: {e}")))
+            .collect(),
+    }
 }
 
 const SCHEMA: &[&str] = &[
@@ -69,15 +154,17 @@ impl StateStore {
             // BENCHMARKS.md), which capped a full sync far below the portal's own pace.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(std::time::Duration::from_secs(30));
-        // One connection: the harvester is the only writer, and SQLite serializes writers anyway.
+        // Two connections: the writer task's (the harvester is the only writer) and one for reads.
         let pool = SqlitePoolOptions::new()
-            .max_connections(1)
+            .max_connections(2)
             .connect_with(options)
             .await?;
         for statement in SCHEMA {
             sqlx::query(statement).execute(&pool).await?;
         }
-        let store = Self { pool, path };
+        let (writes, jobs) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(write_rows(pool.clone(), jobs));
+        let store = Self { pool, path, writes };
         for (k, v) in [("source", source), ("target", target)] {
             sqlx::query(
                 "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
@@ -128,16 +215,11 @@ impl StateStore {
 
     /// Records that a create of `name` for `source_id` is about to be sent.
     pub async fn mark_pending(&self, source_id: &str, name: &str) -> Result<(), HarvestError> {
-        sqlx::query(
-            "INSERT INTO records (source_id, target_name, pending, written_at) VALUES ($1, $2, 1, $3)
-             ON CONFLICT (source_id) DO UPDATE SET pending = 1, target_name = excluded.target_name",
-        )
-        .bind(source_id)
-        .bind(name)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.write(RowWrite::Pending {
+            source_id: source_id.to_owned(),
+            name: name.to_owned(),
+        })
+        .await
     }
 
     /// Records a successful write.
@@ -148,21 +230,26 @@ impl StateStore {
         name: &str,
         sha256: &str,
     ) -> Result<(), HarvestError> {
-        sqlx::query(
-            "INSERT INTO records (source_id, target_id, target_name, sha256, pending, written_at)
-             VALUES ($1, $2, $3, $4, 0, $5)
-             ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id,
-               target_name = excluded.target_name, sha256 = excluded.sha256, pending = 0,
-               written_at = excluded.written_at",
-        )
-        .bind(source_id)
-        .bind(target_id)
-        .bind(name)
-        .bind(sha256)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        self.write(RowWrite::Put {
+            source_id: source_id.to_owned(),
+            target_id: target_id.to_owned(),
+            name: name.to_owned(),
+            sha256: sha256.to_owned(),
+        })
+        .await
+    }
+
+    /// Queues a row write for the writer task and waits for its commit.
+    async fn write(&self, write: RowWrite) -> Result<(), HarvestError> {
+        let (done, outcome) = tokio::sync::oneshot::channel();
+        let stopped = || HarvestError::State(sqlx::Error::PoolClosed);
+        self.writes
+            .send(Job { write, done })
+            .map_err(|_| stopped())?;
+        outcome
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|e| HarvestError::State(sqlx::Error::Protocol(e)))
     }
 
     /// Forgets a record (after its package was deleted on the target).
@@ -237,5 +324,32 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(other.cursor().await.unwrap(), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_rows_are_each_committed_before_their_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(
+            StateStore::open(dir.path(), "http://src", "http://dst")
+                .await
+                .unwrap(),
+        );
+        let tasks: Vec<_> = (0..500)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let id = format!("r{i}");
+                    store.mark_pending(&id, &id).await.unwrap();
+                    assert!(store.get(&id).await.unwrap().unwrap().pending);
+                    store.put(&id, &format!("t{i}"), &id, "ab").await.unwrap();
+                    let m = store.get(&id).await.unwrap().unwrap();
+                    assert_eq!((m.pending, m.target_id), (false, Some(format!("t{i}"))));
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(store.source_ids().await.unwrap().len(), 500);
     }
 }

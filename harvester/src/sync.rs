@@ -163,7 +163,10 @@ pub async fn run<S: Source, T: Target>(
             "{} created, {} updated, {} deleted, {} skipped, {} failed",
             report.created, report.updated, report.deleted, report.skipped, report.failed
         ));
-        if !blocked && let Some(c) = &batch.cursor {
+        if !blocked
+            && !batch.transient_cursor
+            && let Some(c) = &batch.cursor
+        {
             match state.set_cursor(c).await {
                 Ok(()) => report.cursor_after = Some(c.clone()),
                 Err(e) => {

@@ -131,7 +131,7 @@ impl CkanTarget {
                 HarvestError::Transient(r) => ActionError::Transient(r),
                 other => ActionError::Rejected(other.to_string()),
             })?;
-        let envelope: Value = match serde_json::from_slice(&answer.body) {
+        let mut envelope: Value = match serde_json::from_slice(&answer.body) {
             Ok(v) => v,
             // A 2xx whose body is not JSON is most likely cut short: the action may have been applied.
             Err(_) if answer.status.is_success() => {
@@ -152,7 +152,7 @@ impl CkanTarget {
             }
         };
         if answer.status.is_success() && envelope["success"] == json!(true) {
-            return Ok(envelope["result"].clone());
+            return Ok(envelope["result"].take());
         }
         let error = envelope
             .get("error")

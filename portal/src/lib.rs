@@ -2,6 +2,7 @@
 
 pub mod faults;
 pub mod store;
+mod writes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

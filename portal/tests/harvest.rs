@@ -37,6 +37,7 @@ impl Source for Memory {
             records,
             complete: true,
             cursor: None,
+            transient_cursor: false,
             more: false,
             warnings: Vec::new(),
         })

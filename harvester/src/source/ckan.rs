@@ -44,6 +44,7 @@ impl Source for CkanSource {
         Ok(Batch {
             warnings: Vec::new(),
             records,
+            transient_cursor: false,
             complete: true,
             cursor: None,
             more: false,

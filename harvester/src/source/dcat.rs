@@ -128,6 +128,7 @@ impl Source for DcatSource {
         );
         Ok(Batch {
             records,
+            transient_cursor: false,
             complete: !lossy,
             cursor: None,
             more: false,

@@ -72,6 +72,8 @@ pub struct Batch {
     pub complete: bool,
     /// The cursor to store once every record of this batch (and of every earlier one) is done.
     pub cursor: Option<String>,
+    /// The cursor only leads to the next batch of this run and is never stored (a source reading a snapshot).
+    pub transient_cursor: bool,
     /// Another batch follows (ask again with `cursor`).
     pub more: bool,
     /// What the source skipped while reading this batch (a malformed statement, a page read in part), for the
