@@ -112,8 +112,7 @@ impl Registry {
                 current_successors: Vec::new(),
             };
             if let Some(Some(list)) = loaded.get(&check.list)
-                && let (items, notations) = &**list
-                && let Some(item) = notations.get(&check.code).and_then(|c| items.get(c))
+                && let Some(item) = list.1.get(&check.code).and_then(|c| list.0.get(c))
             {
                 let status = item.status_at(date);
                 result.result = serde_json::to_value(status)
@@ -128,7 +127,7 @@ impl Registry {
                 result.label = Some(item.labels.clone());
                 if matches!(status, StatusAt::Superseded) {
                     result.successors = item.successors.clone();
-                    result.current_successors = current_successors(items, item, date);
+                    result.current_successors = current_successors(&list.0, item, date);
                 }
             }
             out.push(result);

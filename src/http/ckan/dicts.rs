@@ -285,7 +285,7 @@ fn extras(record: &DatasetRecord) -> Vec<Extra<'_>> {
     use std::borrow::Cow::{Borrowed, Owned};
     let c = &record.content;
     let joined = |v: &[String]| Some(v.join(",")).filter(|s| !s.is_empty()).map(Owned);
-    let mut out: Vec<(&'static str, Option<std::borrow::Cow<'_, str>>)> = vec![
+    let out: Vec<(&'static str, Option<std::borrow::Cow<'_, str>>)> = vec![
         ("access_rights", c.access_right.as_deref().map(Borrowed)),
         ("conforms_to", joined(&c.conforms_to)),
         (
@@ -325,7 +325,6 @@ fn extras(record: &DatasetRecord) -> Vec<Extra<'_>> {
         ("title_en", c.title.en.as_deref().map(Borrowed)),
         ("uri", Some(Borrowed(record.uri.as_str()))),
     ];
-    out.retain(|(_, v)| v.is_some());
     out.into_iter()
         .filter_map(|(key, value)| value.map(|value| Extra { key, value }))
         .collect()
