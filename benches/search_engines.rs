@@ -69,7 +69,9 @@ async fn load_docs(data: &std::path::Path) -> Vec<Doc> {
         .expect("open the generated store");
     let registry = registry::Registry::new(db.clone(), &config.base_uri);
     let catalog = catalog::Catalog::new(db, registry);
-    let mut cache = BTreeMap::new();
+    let mut cache = catalog::indexer::ExtrasCache::for_many(&catalog)
+        .await
+        .expect("link states");
     let mut cursor = None;
     let mut docs = Vec::new();
     loop {

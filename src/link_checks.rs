@@ -100,7 +100,8 @@ impl LinkChecker {
         let due = catalog.links_due(&before.to_rfc3339(), PER_RUN).await?;
         let mut last_at: HashMap<String, Instant> = HashMap::new();
         let mut run = LinkRun::default();
-        for url in due {
+        for link in due {
+            let url = link.url;
             let host = reqwest::Url::parse(&url)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_owned))
@@ -113,7 +114,8 @@ impl LinkChecker {
             }
             let check = self.check(&url).await;
             last_at.insert(host, Instant::now());
-            catalog.record_link_check(&check).await?;
+            let used_by: Vec<String> = link.used_by.into_iter().map(|(id, _, _)| id).collect();
+            catalog.record_link_check(&check, &used_by).await?;
             run.checked += 1;
             run.broken += usize::from(!check.ok);
             run.checks.push(check);
@@ -183,6 +185,13 @@ impl LinkChecker {
 
 /// Runs the checks every `every` until the task is aborted, and records the day's quality totals after each run.
 pub async fn keep_checking(catalog: Catalog, checker: std::sync::Arc<LinkChecker>) {
+    // Reports of CSV files stored before reports existed, or stored without an upload (seeds): computed once at start,
+    // so every file has its report before anyone asks (uploads compute theirs as they arrive).
+    match catalog.backfill_csv_reports().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "CSV validation reports computed"),
+        Err(e) => tracing::warn!(error = %e, "computing missing CSV validation reports failed"),
+    }
     let Some(every) = checker.every() else {
         return;
     };

@@ -105,9 +105,10 @@ fn search_query_inputs_do_not_panic() {
         let query = SearchQuery {
             q,
             filters,
-            sort: match b % 3 {
+            sort: match b % 4 {
                 0 => Sort::Relevance,
                 1 => Sort::Modified,
+                2 => Sort::Quality,
                 _ => Sort::Title,
             },
             offset: usize::from(b) * 1000,

@@ -7,6 +7,7 @@ use registry::model::{ItemData, StatusAt};
 
 use crate::changes::{Applying, Batch, Projector};
 use crate::error::CatalogError;
+use crate::quality::store::QualityInputs;
 use crate::search::codes::SEARCHED_LISTS;
 use crate::search::synonyms::SYNONYMS_LIST;
 use crate::search::{CodeEntry, CodeHit, CodeRef, Extras, SearchIndex};
@@ -16,13 +17,38 @@ fn failed(e: impl std::fmt::Display) -> CatalogError {
     CatalogError::Registry(registry::RegistryError::Storage(e.to_string()))
 }
 
-/// The provinces a dataset covers: its spatial codes, each taken up to its top-level ancestor (`cache` remembers
-/// the answers across calls).
-pub async fn extras(
-    catalog: &Catalog,
-    record: &DatasetRecord,
-    cache: &mut BTreeMap<String, Option<String>>,
-) -> Extras {
+/// What computing [`Extras`] reads, kept across the datasets of a batch: the provinces of spatial codes, and the
+/// registry items and link states the quality score needs.
+#[derive(Debug, Default)]
+pub struct ExtrasCache {
+    provinces: BTreeMap<String, Option<String>>,
+    quality: QualityInputs,
+    /// True when every link state is loaded (else a dataset's own are read as it comes).
+    all_links: bool,
+}
+
+impl ExtrasCache {
+    /// A cache for many datasets: every link state is read once, now.
+    pub async fn for_many(catalog: &Catalog) -> Result<Self, CatalogError> {
+        Ok(Self {
+            quality: QualityInputs::load(catalog, &[]).await?,
+            all_links: true,
+            ..Self::default()
+        })
+    }
+}
+
+/// The provinces a dataset covers (its spatial codes, each taken up to its top-level ancestor) and its quality
+/// score; `cache` remembers what was read across calls.
+pub async fn extras(catalog: &Catalog, record: &DatasetRecord, cache: &mut ExtrasCache) -> Extras {
+    let quality = match quality_points(catalog, record, cache).await {
+        Ok(points) => Some(points),
+        Err(e) => {
+            tracing::warn!(dataset = %record.id, "quality score not indexed: {e}");
+            None
+        }
+    };
+    let cache = &mut cache.provinces;
     let mut provinces = BTreeSet::new();
     for code in &record.content.spatial {
         if !cache.contains_key(code) {
@@ -46,7 +72,20 @@ pub async fn extras(
     }
     Extras {
         provinces: provinces.into_iter().collect(),
+        quality,
     }
+}
+
+async fn quality_points(
+    catalog: &Catalog,
+    record: &DatasetRecord,
+    cache: &mut ExtrasCache,
+) -> Result<u32, CatalogError> {
+    if !cache.all_links {
+        cache.quality.add_links(catalog, &record.content).await?;
+    }
+    cache.quality.add(catalog, &record.content).await?;
+    Ok(cache.quality.score(&record.content).points)
 }
 
 fn status_text(status: StatusAt) -> &'static str {
@@ -171,7 +210,12 @@ impl Projector for Indexer<'_> {
 /// Re-indexes the datasets a batch names (removing those no longer published) and records the batch as applied,
 /// in one commit of the index.
 async fn apply(catalog: &Catalog, index: &SearchIndex, batch: &Batch) -> Result<(), CatalogError> {
-    let mut cache = BTreeMap::new();
+    // A large batch (a catch-up) reads every link state at once; a few edits read their own.
+    let mut cache = if batch.datasets.len() > 200 {
+        ExtrasCache::for_many(catalog).await?
+    } else {
+        ExtrasCache::default()
+    };
     let ids: Vec<String> = batch.datasets.iter().cloned().collect();
     let mut found: BTreeMap<String, DatasetRecord> = catalog
         .get_published_many(&ids)
@@ -217,7 +261,7 @@ pub async fn rebuild(catalog: &Catalog, index: &SearchIndex) -> Result<usize, Ca
     .await
     .map_err(failed)?
     .map_err(failed)?;
-    let mut cache = BTreeMap::new();
+    let mut cache = ExtrasCache::for_many(catalog).await?;
     let mut cursor = None;
     let mut count = 0;
     loop {

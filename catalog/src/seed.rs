@@ -1,6 +1,7 @@
 //! Loading the seed open datasets shipped in `datasets/catalog/`: one folder per dataset with `dataset.json` (the
 //! content plus `id`; a distribution may name a local `file`, uploaded like any other) and the data files, then
-//! `open-data-lists.json`. Everything goes through the same store calls as the API, as the `seed` actor.
+//! `open-data-lists.json`. Everything goes through the same store calls as the API, as the `seed` actor; the CSV
+//! files' validation reports are computed before the load returns.
 use std::path::Path;
 
 use serde_json::Value;
@@ -94,5 +95,7 @@ pub async fn load_dir(
                 .map_err(|e| bad(&lists_path, e))?;
         }
     }
+    // The seed files' validation reports, before anyone asks (an upload computes its own as it arrives).
+    catalog.backfill_csv_reports().await?;
     Ok(folders.len())
 }

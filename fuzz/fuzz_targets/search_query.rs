@@ -30,9 +30,10 @@ fuzz_target!(|data: &[u8]| {
     let query = SearchQuery {
         q,
         filters,
-        sort: match b % 3 {
+        sort: match b % 4 {
             0 => Sort::Relevance,
             1 => Sort::Modified,
+            2 => Sort::Quality,
             _ => Sort::Title,
         },
         offset: usize::from(b) * 1000,

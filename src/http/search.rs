@@ -1,5 +1,5 @@
 //! `/api/v1/search`: full-text search over published datasets with facets (theme, publisher, format, licence, province,
-//! access right, year), combinable filters, sorting and paging, with the code-list items (provinces, communes,
+//! access right, year, source, quality rating), combinable filters, sorting and paging, with the code-list items (provinces, communes,
 //! agencies) matching the same words beside them; `/api/v1/search/suggest`: completions as one types. One engine
 //! (catalog::search) serves this API, the search page and CKAN's `package_search`.
 use std::collections::BTreeMap;
@@ -69,10 +69,11 @@ pub fn parse_query(query: &str) -> Result<SearchQuery, ApiError> {
                     "relevance" => Sort::Relevance,
                     "modified" => Sort::Modified,
                     "title" => Sort::Title,
+                    "quality" => Sort::Quality,
                     other => {
                         return Err(bad(
                             "sort",
-                            format!("{other:?} is not one of relevance, modified, title"),
+                            format!("{other:?} is not one of relevance, modified, title, quality"),
                         ));
                     }
                 }
@@ -167,7 +168,7 @@ pub async fn suggestions(
     path = "/api/v1/search",
     summary = "Search datasets with facets",
     tag = "search",
-    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant, widened by the steward-curated synonyms", max_length = 500), ("sort" = Option<String>, Query, description = "relevance (default), modified or title", pattern = "^(relevance|modified|title)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)"), ("source" = Option<String>, Query, description = "filter on the `source` facet, the catalogue a harvested dataset came from (repeatable; values combine)")),
+    params(("q" = Option<String>, Query, description = "words, diacritics-insensitive, typo-tolerant, widened by the steward-curated synonyms", max_length = 500), ("sort" = Option<String>, Query, description = "relevance (default), modified, title, or quality (best metadata quality score first)", pattern = "^(relevance|modified|title|quality)$"), ("cursor" = Option<u32>, Query, description = "the `next` of a previous page", maximum = 10000), ("limit" = Option<u32>, Query, description = "results per page (default 20)", minimum = 1, maximum = 100), ("theme" = Option<String>, Query, description = "filter on the `theme` facet (repeatable; values combine)"), ("publisher" = Option<String>, Query, description = "filter on the `publisher` facet (repeatable; values combine)"), ("format" = Option<String>, Query, description = "filter on the `format` facet (repeatable; values combine)"), ("licence" = Option<String>, Query, description = "filter on the `licence` facet (repeatable; values combine)"), ("province" = Option<String>, Query, description = "filter on the `province` facet (repeatable; values combine)"), ("accessRight" = Option<String>, Query, description = "filter on the `accessRight` facet (repeatable; values combine)"), ("year" = Option<String>, Query, description = "filter on the `year` facet (repeatable; values combine)"), ("source" = Option<String>, Query, description = "filter on the `source` facet, the catalogue a harvested dataset came from (repeatable; values combine)"), ("quality" = Option<String>, Query, description = "filter on the `quality` facet, the rating band of the metadata quality score: excellent, good, sufficient or bad (repeatable; values combine)")),
     responses(
         (status = 200, description = "Matching datasets with facet counts, and the code items matching the same words", body = SearchPage),
     ),

@@ -1,6 +1,8 @@
 //! Quality (issue 18) on both backends: the metadata score (a missing licence costs exactly its indicators' points, an
 //! edit changes the score at once, hints on the dataset page in both languages, the catalog-wide page), the CSV
-//! validation report checked against Python's `frictionless` on the same file, and a dead link flagged after a check.
+//! validation report checked against Python's `frictionless` on the same file (computed ahead of time, at upload and
+//! when seeding), a dead link flagged after a check, and search's quality facet and sort (kept in step with the
+//! link checks).
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
@@ -13,6 +15,8 @@ on_both_backends!(
     csv_report_agrees_with_frictionless,
     a_dead_link_is_flagged_after_a_check,
     dcat_carries_the_score_in_dqv_and_conforms,
+    search_facets_and_sorts_by_quality,
+    csv_reports_are_computed_before_anyone_asks,
 );
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -592,13 +596,11 @@ async fn dcat_carries_the_score_in_dqv_and_conforms(backend: Backend) {
             l.starts_with(dataset) && l.contains("<http://www.w3.org/ns/dqv#hasQualityMeasurement>")
         })
         .count();
-    let decided = quality(&app, "dqv").await["score"]["indicators"]
+    let indicators = quality(&app, "dqv").await["score"]["indicators"]
         .as_array()
         .unwrap()
-        .iter()
-        .filter(|i| i["observed"] == false)
-        .count();
-    assert_eq!(measurements, decided, "{nt}");
+        .len();
+    assert_eq!(measurements, indicators, "{nt}");
     assert!(nt.contains("<http://www.w3.org/ns/dqv#QualityMeasurement>"));
     // The licence's measurement says 0: find the measurement node of its metric, then its value.
     let metric = "<https://data.example.gov.vn/quality#metric-licence>";
@@ -643,4 +645,271 @@ async fn dcat_carries_the_score_in_dqv_and_conforms(backend: Backend) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The `dqv:value` of indicator `id`'s measurement in an N-Triples description.
+fn dqv_value(nt: &str, id: &str) -> u64 {
+    let metric = format!("<https://data.example.gov.vn/quality#metric-{id}>");
+    let node = nt
+        .lines()
+        .find(|l| {
+            l.ends_with(&format!(
+                "<http://www.w3.org/ns/dqv#isMeasurementOf> {metric} ."
+            ))
+        })
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no measurement of {id}: {nt}"))
+        .to_owned();
+    let line = nt
+        .lines()
+        .find(|l| l.starts_with(&format!("{node} <http://www.w3.org/ns/dqv#value> ")))
+        .unwrap();
+    line.split('"').nth(1).unwrap().parse().unwrap()
+}
+
+/// The search API's quality of each hit, by id, in the order given.
+fn hit_points(page: &Value) -> Vec<(String, u64)> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["id"].as_str().unwrap().to_owned(),
+                h["quality"]["points"].as_u64().expect("a quality score"),
+            )
+        })
+        .collect()
+}
+
+async fn search_facets_and_sorts_by_quality(backend: Backend) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server =
+        axum::Router::new().route("/live.csv", axum::routing::get(|| async { "a,b\n1,2\n" }));
+    let served = tokio::spawn(async move { axum::serve(listener, server).await });
+
+    let app = app(backend).await;
+    create(&app, &complete("best")).await;
+    let mut less = complete("less");
+    less.as_object_mut().unwrap().remove("licence");
+    create(&app, &less).await;
+    create(
+        &app,
+        &json!({
+            "id": "bare",
+            "title": {"vi": "Tối thiểu"},
+            "description": {"vi": "Ít siêu dữ liệu."},
+            "publisher": "G12",
+            "themes": ["environment"]
+        }),
+    )
+    .await;
+    let mut linked = complete("linked");
+    linked["distributions"] =
+        json!([{"id": "live", "format": "CSV", "downloadUrl": format!("http://{addr}/live.csv")}]);
+    create(&app, &linked).await;
+    let ids = ["best", "less", "bare", "linked"];
+    for id in ids {
+        publish(&app, id).await;
+    }
+    let mut expected: Vec<(String, u64, String)> = Vec::new();
+    for id in ids {
+        let q = quality(&app, id).await;
+        expected.push((
+            id.to_owned(),
+            points(&q),
+            q["score"]["rating"].as_str().unwrap().to_owned(),
+        ));
+    }
+
+    // Sorted by score, best first; each hit carries the score the quality API gives.
+    let started = std::time::Instant::now();
+    let sorted = loop {
+        let found = app.get_json("/api/v1/search?sort=quality&limit=10").await;
+        if found["total"] == 4 {
+            break found;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{found:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    };
+    let hits = hit_points(&sorted);
+    for (id, p, _) in &expected {
+        assert!(hits.contains(&(id.clone(), *p)), "{id} {p}: {hits:?}");
+    }
+    assert!(
+        hits.windows(2).all(|w| w[0].1 >= w[1].1),
+        "best first: {hits:?}"
+    );
+    assert_eq!(hits.last().unwrap().0, "bare", "{hits:?}");
+    assert!(
+        expected[0].1 > expected[1].1 && expected[1].1 > expected[2].1,
+        "{expected:?}"
+    );
+
+    // The facet counts the rating bands, and filters on them.
+    let facet = sorted["facets"]["quality"].as_array().unwrap().clone();
+    let counted: u64 = facet.iter().map(|f| f["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 4, "{facet:?}");
+    for f in &facet {
+        let rating = f["value"].as_str().unwrap();
+        let with: BTreeSet<&str> = expected
+            .iter()
+            .filter(|e| e.2 == rating)
+            .map(|e| e.0.as_str())
+            .collect();
+        assert_eq!(f["count"].as_u64().unwrap(), with.len() as u64, "{rating}");
+        let filtered = app
+            .get_json(&format!("/api/v1/search?quality={rating}"))
+            .await;
+        let found: BTreeSet<String> = hit_points(&filtered).into_iter().map(|h| h.0).collect();
+        assert_eq!(
+            found,
+            with.iter()
+                .map(|s| (*s).to_owned())
+                .collect::<BTreeSet<_>>(),
+            "{rating}"
+        );
+    }
+    let r = app.get("/api/v1/search?sort=score").await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("quality"));
+
+    // A link check that finds the link answering raises the score; the index and the DCAT description (its DQV
+    // measurement and its ETag) follow through the change log.
+    let before = expected[3].1;
+    let dcat = app.get("/dataset/linked?format=nt").await;
+    let etag = dcat.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(
+        dqv_value(&dcat.text().await.unwrap(), "downloadUrlAnswers"),
+        0
+    );
+    let r = app
+        .post_json("/api/v1/admin/link-checks", Some(ADMIN_TOKEN), &json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let now = points(&quality(&app, "linked").await);
+    assert!(now > before, "{before} -> {now}");
+    let started = std::time::Instant::now();
+    loop {
+        let found = app.get_json("/api/v1/search?sort=quality&limit=10").await;
+        if hit_points(&found).contains(&("linked".to_owned(), now)) {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the index still has the old score: {found:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let dcat = app
+        .client
+        .get(app.url("/dataset/linked?format=nt"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dcat.status(), 200, "not a stale 304");
+    assert_eq!(
+        dqv_value(&dcat.text().await.unwrap(), "downloadUrlAnswers"),
+        30
+    );
+    let feed = app.get_json("/api/v1/changes?limit=10000").await;
+    let moved: Vec<&Value> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "dataset.link-state")
+        .collect();
+    // One entry for `linked` (its URL now answers), and one for each of `best` and `less`, whose shared URL on
+    // example.org was unchecked and is now broken (no route out of the test machine): each dataset once per move.
+    let subjects: Vec<&str> = moved
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(
+        subjects.iter().filter(|s| **s == "linked").count(),
+        1,
+        "{subjects:?}"
+    );
+    assert!(!subjects.contains(&"bare"), "{subjects:?}");
+    // A check that sees the same again logs nothing.
+    let r = app
+        .post_json(
+            "/api/v1/admin/link-checks?force=true",
+            Some(ADMIN_TOKEN),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let feed = app.get_json("/api/v1/changes?limit=10000").await;
+    let again = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "dataset.link-state")
+        .count();
+    assert_eq!(again, moved.len());
+
+    // The search page: the facet, the sort and each result's rating, in both languages.
+    let vi = page(&app, "/search?sort=quality").await;
+    assert!(vi.contains("Chất lượng siêu dữ liệu"), "{vi}");
+    assert!(vi.contains("<option value=\"quality\" selected>"), "{vi}");
+    assert!(vi.contains("class=\"quality-badge\">Chất lượng:"), "{vi}");
+    let en = page(&app, "/search?sort=quality&lang=en").await;
+    assert!(en.contains("Metadata quality"));
+    assert!(en.contains("class=\"quality-badge\">Quality:"));
+    served.abort();
+}
+
+/// Removes every stored file (the catalog's content-addressed store under the data directory).
+fn remove_stored_files(dir: &std::path::Path) -> usize {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "sha256") {
+                removed += std::fs::read_dir(&path)
+                    .unwrap()
+                    .flatten()
+                    .map(|d| std::fs::read_dir(d.path()).map_or(0, |f| f.count()))
+                    .sum::<usize>();
+                std::fs::remove_dir_all(&path).unwrap();
+            } else {
+                removed += remove_stored_files(&path);
+            }
+        }
+    }
+    removed
+}
+
+async fn csv_reports_are_computed_before_anyone_asks(backend: Backend) {
+    let app = spawn_app_with(backend, &[], |c| {
+        c.seed = opendata::app::Seed::All;
+        c.link_checks.every = None;
+    })
+    .await;
+    create(&app, &complete("uploaded")).await;
+    upload(&app, "uploaded", "csv", &broken_csv(false)).await;
+    // With the files gone, only a report computed before this request can answer.
+    assert!(remove_stored_files(&app.data_dir) > 1);
+    let uploaded = quality(&app, "uploaded").await;
+    let files = uploaded["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{uploaded:#}");
+    assert_eq!(files[0]["report"]["valid"], false);
+    assert!(files[0]["report"]["rows"].as_u64().unwrap() > 100);
+    // The seed datasets' files, reported while seeding.
+    for id in ["ethnic-groups", "administrative-units-2025-07-01"] {
+        let seeded = app
+            .get_json(&format!("/api/v1/datasets/{id}/quality"))
+            .await;
+        let files = seeded["files"].as_array().unwrap();
+        assert!(!files.is_empty(), "{id}: {seeded:#}");
+        for f in files {
+            assert!(f["report"]["rows"].as_u64().unwrap() > 0, "{id}: {f:#}");
+        }
+    }
 }

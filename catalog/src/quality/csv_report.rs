@@ -1,7 +1,9 @@
 //! The validation report of a CSV file: encoding, delimiter, header problems (blank or duplicate column names), rows
 //! of the wrong length, values that break their column's type, missing values per column and duplicate rows, each
 //! problem with its row, line and column. Computed once per stored file (by content hash) and kept in
-//! `catalog_csv_reports`.
+//! `catalog_csv_reports`: ahead of time, when the file is uploaded (so the publisher sees it before submitting) and,
+//! for files stored otherwise (seeds, files from before reports existed), by [`Catalog::backfill_csv_reports`] when
+//! the server starts; a report still missing is computed on first request.
 //!
 //! The problem kinds and their numbering follow the Frictionless Framework's validation (`blank-label`,
 //! `duplicate-label`, `extra-cell`, `missing-cell`, `type-error`, `blank-row`; rows counted from the header as row 1,
@@ -522,7 +524,55 @@ pub fn validate_file(sha256: &str, path: &Path) -> Result<CsvReport, CatalogErro
 }
 
 impl Catalog {
-    /// The validation report of the stored CSV file `sha256`: computed on first request, then read back.
+    /// Computes the report of every stored CSV file that a current revision names and that has none yet, one file
+    /// at a time; returns how many were computed. Nothing to do for a catalog without a file store.
+    pub async fn backfill_csv_reports(&self) -> Result<usize, CatalogError> {
+        if self.files().is_err() {
+            return Ok(0);
+        }
+        let mut known: std::collections::HashSet<String> =
+            sqlx::query("SELECT sha256 FROM catalog_csv_reports")
+                .fetch_all(self.database().pool())
+                .await?
+                .iter()
+                .map(|row| row.try_get::<String, _>(0))
+                .collect::<Result<_, _>>()?;
+        let mut computed = 0;
+        let mut cursor = None;
+        loop {
+            let page = self
+                .list(&crate::store::DatasetQuery {
+                    cursor: cursor.take(),
+                    limit: 1000,
+                    skip_total: true,
+                    ..Default::default()
+                })
+                .await?;
+            for record in &page.items {
+                for d in record
+                    .content
+                    .distributions
+                    .iter()
+                    .filter(|d| d.is_csv_file())
+                {
+                    let Some(sha) = d.file_sha256.as_deref() else {
+                        continue;
+                    };
+                    if known.insert(sha.to_owned()) {
+                        self.csv_report(sha).await?;
+                        computed += 1;
+                    }
+                }
+            }
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(computed)
+    }
+
+    /// The validation report of the stored CSV file `sha256`: read back when computed before, else computed and kept.
     pub async fn csv_report(&self, sha256: &str) -> Result<CsvReport, CatalogError> {
         let stored = sqlx::query("SELECT report FROM catalog_csv_reports WHERE sha256 = $1")
             .bind(sha256)

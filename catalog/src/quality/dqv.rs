@@ -2,9 +2,10 @@
 //! `dqv:QualityMeasurement` per indicator (its points as `dqv:value`), each `dqv:isMeasurementOf` a `dqv:Metric` that
 //! is `dqv:inDimension` one of the MQA's five `dqv:Dimension`s, metric and dimension named in both languages.
 //!
-//! Only the indicators a revision decides are described: those that depend on the link checks change without a
-//! change-log entry, while DCAT answers are tagged by the change log's head (a 304 would then keep a stale value);
-//! the JSON API gives those. The metrics are anchors of the `/quality` page, where every indicator is listed.
+//! Every indicator is described, those that depend on the link checks too: DCAT answers are tagged by the change
+//! log's head, and a link check that changes what a URL's datasets score writes a change-log entry for each of them
+//! ([`super::links`]), so a cached answer never keeps a stale value. The metrics are anchors of the `/quality` page,
+//! where every indicator is listed.
 use oxrdf::{BlankNode, Literal, NamedNode, Triple};
 use vocab::{dqv, rdf, skos, xsd};
 
@@ -26,7 +27,7 @@ pub fn triples(base_uri: &str, dataset: &str, report: &QualityReport) -> Vec<Tri
     let dataset = NamedNode::new_unchecked(dataset);
     let mut out = Vec::new();
     let mut dimensions = Vec::new();
-    for i in report.indicators.iter().filter(|i| !i.observed) {
+    for i in &report.indicators {
         let metric = NamedNode::new_unchecked(format!("{base}/quality#metric-{}", i.id));
         let dimension =
             NamedNode::new_unchecked(format!("{base}/quality#{}", i.dimension.as_str()));

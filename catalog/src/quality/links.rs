@@ -2,9 +2,11 @@
 //! history, `catalog_link_checks`), the latest state of each URL (`catalog_links`) and the broken links of an agency.
 //!
 //! This module only keeps the record; the requests themselves are made by the binary (`src/link_checks.rs`) with the
-//! harvester's SSRF-guarded client, within polite limits. Checks are observations, not curated content: they are
-//! written without a change-log entry, like usage counts, and a check only changes the score's accessibility
-//! indicators.
+//! harvester's SSRF-guarded client, within polite limits. Checks are observations, not curated content: a check that
+//! confirms what the previous one saw is written without a change-log entry, like usage counts. A check that changes
+//! a URL's state (first answer, newly broken, mended) changes the score of every dataset using it, so it appends a
+//! `dataset.link-state` entry per dataset (content hashes unchanged): the search index re-reads those datasets on
+//! every node (its quality facet and sort), and the audit trail says when and why a score moved.
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
@@ -117,31 +119,37 @@ impl Catalog {
     }
 
     /// The URLs held elsewhere that were never checked or whose latest check is older than `checked_before`
-    /// (RFC 3339), never-checked first, then the oldest; at most `limit`.
+    /// (RFC 3339), never-checked first, then the oldest; at most `limit`, each with the datasets using it.
     pub async fn links_due(
         &self,
         checked_before: &str,
         limit: usize,
-    ) -> Result<Vec<String>, CatalogError> {
+    ) -> Result<Vec<ExternalLink>, CatalogError> {
         let last = self.latest_checks().await?;
-        let mut due: Vec<(Option<String>, String)> = self
+        let mut due: Vec<(Option<String>, ExternalLink)> = self
             .external_links()
             .await?
             .into_iter()
             .filter_map(|l| match last.get(&l.url) {
-                None => Some((None, l.url)),
+                None => Some((None, l)),
                 Some((c, _)) if c.checked_at.as_str() < checked_before => {
-                    Some((Some(c.checked_at.clone()), l.url))
+                    Some((Some(c.checked_at.clone()), l))
                 }
                 Some(_) => None,
             })
             .collect();
-        due.sort();
-        Ok(due.into_iter().take(limit).map(|(_, url)| url).collect())
+        due.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.url.cmp(&b.1.url)));
+        Ok(due.into_iter().take(limit).map(|(_, link)| link).collect())
     }
 
-    /// Records one check: appended to the history, and the URL's latest state replaced.
-    pub async fn record_link_check(&self, check: &LinkCheck) -> Result<(), CatalogError> {
+    /// Records one check: appended to the history, and the URL's latest state replaced. When the state changed (or
+    /// the URL was never checked), each dataset in `used_by` gets a `dataset.link-state` change-log entry in the same
+    /// transaction, since its score moved. Returns whether the state changed.
+    pub async fn record_link_check(
+        &self,
+        check: &LinkCheck,
+        used_by: &[String],
+    ) -> Result<bool, CatalogError> {
         let mut tx = self.database().write().await?;
         sqlx::query(
             "INSERT INTO catalog_link_checks (url, checked_at, ok, status, error) VALUES ($1, $2, $3, $4, $5)",
@@ -157,6 +165,10 @@ impl Catalog {
             .bind(check.url.as_str())
             .fetch_optional(&mut *tx.tx)
             .await?;
+        let was_ok = match &previous {
+            Some(row) => Some(row.try_get::<i64, _>(0)? != 0),
+            None => None,
+        };
         let broken_since: Option<String> = if check.ok {
             None
         } else {
@@ -180,8 +192,33 @@ impl Catalog {
         .bind(broken_since.as_deref())
         .execute(&mut *tx.tx)
         .await?;
+        let moved = was_ok != Some(check.ok);
+        if moved && !used_by.is_empty() {
+            let mut log = registry::changelog::Appender::start(&mut tx.tx).await?;
+            let detail = serde_json::json!({
+                "url": check.url,
+                "ok": check.ok,
+                "status": check.status,
+                "error": check.error,
+            });
+            let mut ids: Vec<&String> = used_by.iter().collect();
+            ids.sort();
+            ids.dedup();
+            for id in ids {
+                let uri = self.dataset_uri(id);
+                log.stage(&registry::changelog::NewEntry {
+                    actor: "link-check",
+                    action: "dataset.link-state",
+                    subject: &uri,
+                    before: None,
+                    after: None,
+                    detail: detail.clone(),
+                });
+            }
+            log.flush(&mut tx.tx).await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(moved)
     }
 
     async fn latest_checks(

@@ -60,6 +60,28 @@ impl QualityInputs {
         Ok(inputs)
     }
 
+    /// Loads the latest checks of `content`'s own links that are not loaded yet (a link never checked stays
+    /// unchecked).
+    pub async fn add_links(
+        &mut self,
+        catalog: &Catalog,
+        content: &DatasetContent,
+    ) -> Result<(), CatalogError> {
+        let urls: Vec<&str> = super::links::external_urls(content)
+            .into_iter()
+            .map(|(url, _)| url)
+            .filter(|url| !self.links.contains_key(*url))
+            .collect();
+        if !urls.is_empty() {
+            let found = catalog.link_states_of(&urls).await?;
+            for url in urls {
+                let state = found.get(url).copied().unwrap_or(LinkState::Unchecked);
+                self.links.insert(url.to_owned(), state);
+            }
+        }
+        Ok(())
+    }
+
     /// Loads the registry items `content` names that are not loaded yet.
     pub async fn add(
         &mut self,

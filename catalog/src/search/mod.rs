@@ -36,6 +36,7 @@ use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term,
 };
 
+use crate::quality::{Rating, max_points};
 use crate::store::DatasetRecord;
 use registry::model::LangText;
 
@@ -52,6 +53,7 @@ pub const FACETS: &[&str] = &[
     "accessRight",
     "year",
     "source",
+    "quality",
 ];
 
 /// What went wrong in the index.
@@ -76,6 +78,8 @@ pub enum Sort {
     Modified,
     /// By title (folded, A to Z).
     Title,
+    /// Best metadata quality score first, then the most recently modified.
+    Quality,
 }
 
 /// A search.
@@ -112,6 +116,37 @@ pub struct SearchHit {
     pub modified: String,
     /// Relevance score (0 when sorted otherwise).
     pub score: f32,
+    /// The metadata quality score of the published revision, as the index last computed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality: Option<QualityBadge>,
+}
+
+/// A dataset's metadata quality score in brief (the full report is at `/api/v1/datasets/{id}/quality`).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct QualityBadge {
+    /// Points earned.
+    pub points: u32,
+    /// The most a dataset can score.
+    pub max_points: u32,
+    /// Points as a whole percentage of the maximum (rounded down).
+    pub percent: u32,
+    /// The rating band (the facet value).
+    pub rating: Rating,
+}
+
+impl QualityBadge {
+    /// The badge of `points`.
+    pub fn of(points: u32) -> Self {
+        let max_points = max_points();
+        Self {
+            points,
+            max_points,
+            percent: points * 100 / max_points.max(1),
+            rating: Rating::of(points, max_points),
+        }
+    }
 }
 
 /// A page of results with facet counts over all matches.
@@ -141,11 +176,14 @@ pub struct FacetCount {
     pub count: u64,
 }
 
-/// What the indexer needs of a dataset besides its record: provinces resolved from its spatial codes.
+/// What the indexer needs of a dataset besides its record: provinces resolved from its spatial codes, and its
+/// metadata quality score (which needs the registry and the link checks).
 #[derive(Debug, Clone, Default)]
 pub struct Extras {
     /// Province codes covered.
     pub provinces: Vec<String>,
+    /// The quality score's points, when it could be computed.
+    pub quality: Option<u32>,
 }
 
 /// The facet values of a dataset as the index counts them: `(facet, value)` pairs, each pair once.
@@ -184,6 +222,9 @@ pub fn facet_values(record: &DatasetRecord, extras: &Extras) -> Vec<(&'static st
     // A harvested dataset by the catalogue it came from (issue 20); one described here has no source.
     if let Some(p) = &c.provenance {
         facet("source", &p.source);
+    }
+    if let Some(points) = extras.quality {
+        facet("quality", QualityBadge::of(points).rating.as_str());
     }
     out
 }
@@ -224,6 +265,8 @@ struct Fields {
     modified_text: Field,
     title_sort: Field,
     description: Field,
+    quality: Field,
+    quality_sort: Field,
 }
 
 /// The index, its one writer and its reader.
@@ -274,6 +317,8 @@ fn schema() -> (Schema, Fields) {
         modified_text: b.add_text_field("modified_text", STORED),
         title_sort: b.add_text_field("title_sort", STRING | tantivy::schema::FAST),
         description: b.add_text_field("description", text(FOLD, true)),
+        quality: b.add_u64_field("quality", STORED),
+        quality_sort: b.add_i64_field("quality_sort", tantivy::schema::FAST),
     };
     (b.build(), fields)
 }
@@ -427,6 +472,10 @@ impl SearchIndex {
         doc.add_i64(f.modified, ts);
         doc.add_text(f.modified_text, modified);
         doc.add_text(f.title_sort, registry::text::fold(&title_vi));
+        if let Some(points) = extras.quality {
+            doc.add_u64(f.quality, u64::from(points));
+        }
+        doc.add_i64(f.quality_sort, quality_sort_key(extras.quality, ts));
         for (name, value) in facet_values(record, extras) {
             doc.add_facet(f.facets, Facet::from_path([name, value.as_str()]));
         }
@@ -585,6 +634,21 @@ impl SearchIndex {
                         .search(&query_obj, &(Count, facet_collector, top.order_by_score()))?;
                     (total, facets, docs)
                 }
+                (Sort::Quality, _) => {
+                    let (total, facets, docs) = searcher.search(
+                        &query_obj,
+                        &(
+                            Count,
+                            facet_collector,
+                            top.order_by_fast_field::<i64>("quality_sort", Order::Desc),
+                        ),
+                    )?;
+                    (
+                        total,
+                        facets,
+                        docs.into_iter().map(|(_, d)| (0.0, d)).collect(),
+                    )
+                }
                 (Sort::Title, _) => {
                     let (total, facets, docs) = searcher.search(
                         &query_obj,
@@ -673,6 +737,11 @@ impl SearchIndex {
                     .collect(),
                 modified: text(f.modified_text),
                 score,
+                quality: doc
+                    .get_first(f.quality)
+                    .and_then(|v| v.as_u64())
+                    .and_then(|p| u32::try_from(p).ok())
+                    .map(QualityBadge::of),
             });
         }
         let mut facets = BTreeMap::new();
@@ -689,7 +758,12 @@ impl SearchIndex {
                     count,
                 })
                 .collect();
-            counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            if *name == "quality" {
+                // Bands in their own order, best first, rather than by how many datasets each has.
+                counts.sort_by_key(|c| std::cmp::Reverse(rating_rank(&c.value)));
+            } else {
+                counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            }
             facets.insert((*name).to_owned(), counts);
         }
         Ok(SearchResults {
@@ -717,6 +791,25 @@ pub fn datasets_in(searcher: &tantivy::Searcher) -> u64 {
             )
             .map_or(0, |n| n as u64),
         Err(_) => searcher.num_docs(),
+    }
+}
+
+/// The key the quality sort orders by: the points, then the modification time (newest first among equals). A
+/// dataset whose score could not be computed sorts after every scored one.
+fn quality_sort_key(points: Option<u32>, modified: i64) -> i64 {
+    // 2^34 seconds reach the year 2514; the points (at most a few hundred) sit above them.
+    let modified = modified.clamp(0, (1 << 34) - 1);
+    points.map_or(-1, |p| (i64::from(p) << 34) | modified)
+}
+
+/// The rank of a rating band's facet value (unknown values last).
+fn rating_rank(value: &str) -> u8 {
+    match value {
+        "excellent" => 4,
+        "good" => 3,
+        "sufficient" => 2,
+        "bad" => 1,
+        _ => 0,
     }
 }
 

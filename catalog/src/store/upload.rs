@@ -127,6 +127,8 @@ impl Catalog {
             let path = self.file_path(&file.sha256)?;
             self.ingest_csv(&file.sha256, &path, &distribution.column_types)
                 .await?;
+            // Its validation report now, so the publisher sees it before submitting (kept once per file hash).
+            self.csv_report(&file.sha256).await?;
         }
         let message = format!(
             "file {} uploaded ({} bytes)",

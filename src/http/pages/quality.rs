@@ -302,7 +302,8 @@ struct QualityPage {
     percent: u32,
     rating: &'static str,
     max_points: u32,
-    ratings: Vec<(&'static str, u64)>,
+    /// Each band: its name, its datasets, and the search for them.
+    ratings: Vec<(&'static str, u64, String)>,
     bars: Vec<IndicatorBar>,
     agencies: Vec<AgencyRow>,
 }
@@ -343,6 +344,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
                 .get(r.as_str())
                 .copied()
                 .unwrap_or(0),
+            format!("/search?quality={}&sort=quality", r.as_str()),
         )
     })
     .collect();

@@ -35,6 +35,8 @@ pub struct HitView {
     pub themes: Vec<Link>,
     /// Last publication day.
     pub modified: String,
+    /// The metadata quality score in words ("Quality: good, 72 %"), when indexed.
+    pub quality: Option<String>,
 }
 
 /// A hit with names in the page's language.
@@ -58,6 +60,15 @@ pub fn hit_view(lang: Lang, labels: &Labels, h: &SearchHit) -> HitView {
             })
             .collect(),
         modified: lang.day_of(&h.modified),
+        quality: h.quality.map(|q| {
+            let t = search_text(lang);
+            format!(
+                "{} {} ({} %)",
+                t.quality,
+                q.rating.label().get(lang.code()),
+                q.percent
+            )
+        }),
     }
 }
 
@@ -221,8 +232,9 @@ fn facet_list(facet: &str) -> Option<&'static str> {
     })
 }
 
-fn facet_legend(t: &super::Text, facet: &str) -> &'static str {
+fn facet_legend(t: &super::Text, s: &SearchText, facet: &str) -> &'static str {
     match facet {
+        "quality" => s.facet_quality,
         "theme" => t.facet_theme,
         "publisher" => t.facet_publisher,
         "format" => t.facet_format,
@@ -239,7 +251,25 @@ fn sort_value(sort: Sort) -> &'static str {
         Sort::Relevance => "relevance",
         Sort::Modified => "modified",
         Sort::Title => "title",
+        Sort::Quality => "quality",
     }
+}
+
+/// The name of a quality rating band (the `quality` facet's value) in `lang`.
+fn rating_label(lang: Lang, value: &str) -> String {
+    use catalog::quality::Rating;
+    [
+        Rating::Excellent,
+        Rating::Good,
+        Rating::Sufficient,
+        Rating::Bad,
+    ]
+    .into_iter()
+    .find(|r| r.as_str() == value)
+    .map_or_else(
+        || value.to_owned(),
+        |r| r.label().get(lang.code()).to_owned(),
+    )
 }
 
 /// `GET /search`.
@@ -250,6 +280,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx) -> Response {
 async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     let lang = ctx.lang;
     let t = ctx.t();
+    let s = search_text(lang);
     let query = crate::http::search::parse_query(&ctx.query_string())?;
     let mut query = SearchQuery {
         limit: PAGE_SIZE,
@@ -332,6 +363,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         .await;
     let name_of = |facet: &str, value: &str| match facet_list(facet) {
         Some(list) => labels.name(list, value),
+        None if facet == "quality" => rating_label(lang, value),
         None => value.to_owned(),
     };
 
@@ -395,7 +427,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
             vec![]
         };
         facet_views.push(FacetView {
-            legend: facet_legend(t, name),
+            legend: facet_legend(t, s, name),
             shown: values,
             more,
         });
@@ -405,7 +437,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         .filters
         .iter()
         .map(|(f, v)| {
-            let label = format!("{}: {}", facet_legend(t, f), name_of(f, v));
+            let label = format!("{}: {}", facet_legend(t, s, f), name_of(f, v));
             let rest: Vec<(String, String)> = query
                 .filters
                 .iter()
@@ -440,6 +472,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
         (Sort::Relevance, t.sort_relevance),
         (Sort::Modified, t.sort_modified),
         (Sort::Title, t.sort_title),
+        (Sort::Quality, s.sort_quality),
     ]
     .into_iter()
     .map(|(s, label)| SortOption {
@@ -460,7 +493,7 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
     });
     let page = SearchPage {
         c: ctx.chrome(title, "search"),
-        s: search_text(lang),
+        s,
         codes: codes.iter().map(|h| code_view(lang, h)).collect(),
         relaxed: results.relaxed,
         did_you_mean,

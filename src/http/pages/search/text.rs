@@ -32,6 +32,12 @@ pub struct SearchText {
     pub dataset: &'static str,
     /// Status message when suggestions are shown (`{n}` is their number).
     pub suggestions_shown: &'static str,
+    /// Legend of the quality rating facet.
+    pub facet_quality: &'static str,
+    /// The sort by quality score.
+    pub sort_quality: &'static str,
+    /// Before a result's quality rating.
+    pub quality: &'static str,
     /// Levels by `(list, level)`.
     pub levels: &'static [(&'static str, &'static str, &'static str)],
 }
@@ -51,6 +57,9 @@ const VI: SearchText = SearchText {
     suggestions: "Gợi ý",
     dataset: "Tập dữ liệu",
     suggestions_shown: "{n} gợi ý",
+    facet_quality: "Chất lượng siêu dữ liệu",
+    sort_quality: "Chất lượng (cao trước)",
+    quality: "Chất lượng:",
     levels: &[
         ("administrative-units", "province", "Tỉnh, thành phố"),
         ("administrative-units", "district", "Huyện (cũ)"),
@@ -74,6 +83,9 @@ const EN: SearchText = SearchText {
     suggestions: "Suggestions",
     dataset: "Dataset",
     suggestions_shown: "{n} suggestions",
+    facet_quality: "Metadata quality",
+    sort_quality: "Quality (best first)",
+    quality: "Quality:",
     levels: &[
         ("administrative-units", "province", "Province"),
         ("administrative-units", "district", "District (former)"),
