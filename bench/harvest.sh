@@ -20,6 +20,7 @@ work=$(mktemp -d /tmp/opendata-harvest-bench.XXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 OPENDATA_ADMIN_TOKEN=bench "$bin" serve --data-dir "$data" --bind "127.0.0.1:$port" --no-rate-limits --seed-lists none \
+  --base-uri http://data.bench.test \
   >"$work/server.log" 2>&1 &
 server=$!
 "$bin" mock-portal --bind 127.0.0.1:0 --data-dir "$work/portal" --token portal >"$work/portal.out" 2>"$work/portal.log" &

@@ -113,6 +113,7 @@ fn search_query_inputs_do_not_panic() {
             },
             offset: usize::from(b) * 1000,
             limit: usize::from(b),
+            skip_facets: b % 2 == 1,
         };
         let _ = index.search(&query);
     }

@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
         },
         offset: usize::from(b) * 1000,
         limit: usize::from(b),
+        skip_facets: b % 2 == 1,
     };
     let _ = index().search(&query);
 });

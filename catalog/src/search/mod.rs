@@ -12,6 +12,7 @@
 //! is read, not when documents are indexed, so changing them needs no reindex ([`synonyms`]); a query whose words are
 //! never all found falls back to any of them, ranked by how many each result has; misspelt words get a
 //! "did you mean" from the index's own terms, and titles complete as one types ([`suggest`]).
+mod by_title;
 pub mod codes;
 mod query;
 pub mod suggest;
@@ -38,6 +39,7 @@ use tantivy::{
 
 use crate::quality::{Rating, max_points};
 use crate::store::DatasetRecord;
+use by_title::ByTitle;
 use registry::model::LangText;
 
 pub use codes::{CodeEntry, CodeHit, CodeRef};
@@ -95,6 +97,8 @@ pub struct SearchQuery {
     pub offset: usize,
     /// Page size.
     pub limit: usize,
+    /// Leave the facet counts out (a caller that shows none: counting them is most of a large page's cost).
+    pub skip_facets: bool,
 }
 
 /// One result.
@@ -621,10 +625,13 @@ impl SearchIndex {
         }
         let query_obj: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
 
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for name in FACETS {
-            facet_collector.add_facet(Facet::from_path([*name]));
-        }
+        let facet_collector = (!query.skip_facets).then(|| {
+            let mut collector = FacetCollector::for_field("facets");
+            for name in FACETS {
+                collector.add_facet(Facet::from_path([*name]));
+            }
+            collector
+        });
         let limit = query.limit.clamp(1, 1000);
         let top = TopDocs::with_limit(limit).and_offset(query.offset);
         let (total, facet_counts, hits): (usize, _, Vec<(f32, DocAddress)>) =
@@ -655,14 +662,10 @@ impl SearchIndex {
                         &(
                             Count,
                             facet_collector,
-                            top.order_by_string_fast_field("title_sort", Order::Asc),
+                            ByTitle::new("title_sort", query.offset, limit),
                         ),
                     )?;
-                    (
-                        total,
-                        facets,
-                        docs.into_iter().map(|(_, d)| (0.0, d)).collect(),
-                    )
+                    (total, facets, docs.into_iter().map(|d| (0.0, d)).collect())
                 }
                 _ => {
                     let (total, facets, docs) = searcher.search(
@@ -745,26 +748,29 @@ impl SearchIndex {
             });
         }
         let mut facets = BTreeMap::new();
-        for name in FACETS {
-            let root = Facet::from_path([*name]);
-            let mut counts: Vec<FacetCount> = facet_counts
-                .get(root.to_path_string().as_str())
-                .map(|(facet, count)| FacetCount {
-                    value: facet
-                        .to_path()
-                        .last()
-                        .map(|s| (*s).to_owned())
-                        .unwrap_or_default(),
-                    count,
-                })
-                .collect();
-            if *name == "quality" {
-                // Bands in their own order, best first, rather than by how many datasets each has.
-                counts.sort_by_key(|c| std::cmp::Reverse(rating_rank(&c.value)));
-            } else {
-                counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        // Without facet counts (`skip_facets`), the map stays empty.
+        if let Some(facet_counts) = &facet_counts {
+            for name in FACETS {
+                let root = Facet::from_path([*name]);
+                let mut counts: Vec<FacetCount> = facet_counts
+                    .get(root.to_path_string().as_str())
+                    .map(|(facet, count)| FacetCount {
+                        value: facet
+                            .to_path()
+                            .last()
+                            .map(|s| (*s).to_owned())
+                            .unwrap_or_default(),
+                        count,
+                    })
+                    .collect();
+                if *name == "quality" {
+                    // Bands in their own order, best first, rather than by how many datasets each has.
+                    counts.sort_by_key(|c| std::cmp::Reverse(rating_rank(&c.value)));
+                } else {
+                    counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+                }
+                facets.insert((*name).to_owned(), counts);
             }
-            facets.insert((*name).to_owned(), counts);
         }
         Ok(SearchResults {
             items,

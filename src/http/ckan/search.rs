@@ -129,6 +129,8 @@ pub(super) async fn package_search(
         sort,
         offset: start,
         limit: rows.max(1),
+        // Counted only when asked for, as CKAN does: a harvester paging through everything asks for none.
+        skip_facets: facet_fields.is_empty(),
     };
     let results = crate::http::search::run(state, query)
         .await
