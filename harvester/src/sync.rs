@@ -139,8 +139,11 @@ pub async fn run<S: Source, T: Target>(
     let mut listed: HashSet<String> = HashSet::new();
     let mut counted: HashSet<String> = HashSet::new();
     let mut complete = false;
+    // The next batch is read while this one's records are written (one read ahead, in order), so the workers do
+    // not stand idle while the source renders a page.
+    let mut fetched = Some(source.batch(cursor.as_deref()).await);
     loop {
-        let batch = match source.batch(cursor.as_deref()).await {
+        let batch = match fetched.take().expect("a batch is read ahead") {
             Ok(b) => b,
             Err(e) => {
                 // Nothing after this point is known: no cursor move, and no deletions from a partial listing.
@@ -152,11 +155,20 @@ pub async fn run<S: Source, T: Target>(
         complete |= batch.complete;
         report.warnings.extend(batch.warnings);
         listed.extend(batch.records.iter().map(|(id, _)| id.clone()));
-        let outcomes: Vec<Outcome> = futures_util::stream::iter(batch.records)
+        let advanced = batch.cursor.is_some() && batch.cursor != cursor;
+        let go_on = batch.more && advanced;
+        let writing = futures_util::stream::iter(batch.records)
             .map(|(id, content)| engine.record(id, content))
             .buffer_unordered(concurrency)
-            .collect()
-            .await;
+            .collect::<Vec<Outcome>>();
+        let outcomes = if go_on {
+            let (outcomes, next) =
+                futures_util::future::join(writing, source.batch(batch.cursor.as_deref())).await;
+            fetched = Some(next);
+            outcomes
+        } else {
+            writing.await
+        };
         progress.inc(outcomes.len() as u64);
         blocked |= tally(&mut report, &mut counted, outcomes);
         progress.set_message(format!(
@@ -175,9 +187,8 @@ pub async fn run<S: Source, T: Target>(
                 }
             }
         }
-        let advanced = batch.cursor.is_some() && batch.cursor != cursor;
         cursor = batch.cursor.or(cursor);
-        if !batch.more || !advanced {
+        if !go_on {
             break;
         }
     }
