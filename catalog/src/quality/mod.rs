@@ -471,6 +471,14 @@ pub enum Rating {
 }
 
 impl Rating {
+    /// Every band, best first.
+    pub const BEST_FIRST: [Rating; 4] = [Self::Excellent, Self::Good, Self::Sufficient, Self::Bad];
+
+    /// The band named `value` (as [`Rating::as_str`] writes it).
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::BEST_FIRST.into_iter().find(|r| r.as_str() == value)
+    }
+
     /// The band of `points` out of `max`.
     pub fn of(points: u32, max: u32) -> Self {
         let share = f64::from(points) / f64::from(max.max(1));

@@ -765,7 +765,7 @@ impl SearchIndex {
                     .collect();
                 if *name == "quality" {
                     // Bands in their own order, best first, rather than by how many datasets each has.
-                    counts.sort_by_key(|c| std::cmp::Reverse(rating_rank(&c.value)));
+                    counts.sort_by_key(|c| std::cmp::Reverse(Rating::parse(&c.value)));
                 } else {
                     counts.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
                 }
@@ -806,17 +806,6 @@ fn quality_sort_key(points: Option<u32>, modified: i64) -> i64 {
     // 2^34 seconds reach the year 2514; the points (at most a few hundred) sit above them.
     let modified = modified.clamp(0, (1 << 34) - 1);
     points.map_or(-1, |p| (i64::from(p) << 34) | modified)
-}
-
-/// The rank of a rating band's facet value (unknown values last).
-fn rating_rank(value: &str) -> u8 {
-    match value {
-        "excellent" => 4,
-        "good" => 3,
-        "sufficient" => 2,
-        "bad" => 1,
-        _ => 0,
-    }
 }
 
 fn first_chars(s: &str, n: usize) -> String {

@@ -328,26 +328,21 @@ async fn build(state: &AppState, ctx: &Ctx) -> Result<Response, ApiError> {
             percent: i.met * 100 / i.datasets.max(1),
         })
         .collect();
-    let ratings = [
-        Rating::Excellent,
-        Rating::Good,
-        Rating::Sufficient,
-        Rating::Bad,
-    ]
-    .into_iter()
-    .map(|r| {
-        (
-            pick(lang, r.label()),
-            summary
-                .catalog
-                .ratings
-                .get(r.as_str())
-                .copied()
-                .unwrap_or(0),
-            format!("/search?quality={}&sort=quality", r.as_str()),
-        )
-    })
-    .collect();
+    let ratings = Rating::BEST_FIRST
+        .into_iter()
+        .map(|r| {
+            (
+                pick(lang, r.label()),
+                summary
+                    .catalog
+                    .ratings
+                    .get(r.as_str())
+                    .copied()
+                    .unwrap_or(0),
+                format!("/search?quality={}&sort=quality", r.as_str()),
+            )
+        })
+        .collect();
     let agencies = summary
         .agencies
         .iter()

@@ -257,16 +257,7 @@ fn sort_value(sort: Sort) -> &'static str {
 
 /// The name of a quality rating band (the `quality` facet's value) in `lang`.
 fn rating_label(lang: Lang, value: &str) -> String {
-    use catalog::quality::Rating;
-    [
-        Rating::Excellent,
-        Rating::Good,
-        Rating::Sufficient,
-        Rating::Bad,
-    ]
-    .into_iter()
-    .find(|r| r.as_str() == value)
-    .map_or_else(
+    catalog::quality::Rating::parse(value).map_or_else(
         || value.to_owned(),
         |r| r.label().get(lang.code()).to_owned(),
     )
