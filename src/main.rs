@@ -266,6 +266,8 @@ async fn run(cli: Cli) -> app::anyhow_like::Result<()> {
                 println!("Bootstrap admin token (shown once, store it now): {token}");
             }
             tracing::info!(address = %app.local_addr(), "listening");
+            // On stdout as well, in a form scripts can read: with `--bind 127.0.0.1:0` the system picks the port.
+            println!("listening on http://{}", app.local_addr());
             app.run_until(app::shutdown_signal()).await?;
             Ok(())
         }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{ADMIN_TOKEN, Backend, fresh_pg_database};
+use crate::support::{ADMIN_TOKEN, Backend, fresh_pg_database, spawn_serve};
 
 on_both_backends!(killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_done);
 
@@ -56,34 +56,30 @@ struct Server {
 
 impl Server {
     async fn start(store: &Store) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let log_path = store.dir.join("server.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(store.dir.join("server.log"))
+            .open(&log_path)
             .unwrap();
-        let child = tokio::process::Command::new(BIN)
+        let mut command = tokio::process::Command::new(BIN);
+        command
             .arg("serve")
             .args(store.args())
-            .args(["--bind", &format!("127.0.0.1:{port}"), "--no-rate-limits"])
+            .args(["--bind", "127.0.0.1:0", "--no-rate-limits"])
+            // Fixed, so the stored RDF projection stays valid from one start to the next (it is minted under it).
+            .args(["--base-uri", "http://crash.test"])
             .args([
                 "--seed-lists",
                 "agencies,themes,licences,file-types,administrative-units",
             ])
             .env("OPENDATA_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+            .stderr(log);
+        let (child, base) = spawn_serve(command, &log_path).await;
         let server = Server {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             client: reqwest::Client::new(),
         };
         let started = Instant::now();
@@ -96,7 +92,7 @@ impl Server {
             assert!(
                 started.elapsed() < Duration::from_secs(180),
                 "the server did not become ready: {}",
-                std::fs::read_to_string(store.dir.join("server.log")).unwrap_or_default()
+                std::fs::read_to_string(&log_path).unwrap_or_default()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -214,6 +210,7 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
     backend: Backend,
 ) {
     let tmp = tempfile::tempdir().unwrap();
+    let _log = LogOnPanic(tmp.path().join("server.log"));
     let store = Store {
         dir: tmp.path().to_path_buf(),
         database_url: match backend {
@@ -512,6 +509,23 @@ async fn killed_mid_operation_nothing_acknowledged_is_lost_and_nothing_is_half_d
     }
     assert_all_acked_present(&server, &acked).await;
     server.kill9().await;
+}
+
+/// Prints the end of the servers' log when the test fails, so a failure in CI says what the servers saw.
+struct LogOnPanic(PathBuf);
+
+impl Drop for LogOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.0).unwrap_or_default();
+            let lines: Vec<&str> = log.lines().collect();
+            eprintln!(
+                "the servers' log ({} lines), the last 60:\n{}",
+                lines.len(),
+                lines[lines.len().saturating_sub(60)..].join("\n")
+            );
+        }
+    }
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -9,26 +9,22 @@ const BIN: &str = env!("CARGO_BIN_EXE_opendata");
 #[tokio::test]
 async fn issue_22_first_serve_logs_no_error_and_seed_datasets_carry_their_sources_dates() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut child = tokio::process::Command::new(BIN)
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .unwrap();
+    let mut command = tokio::process::Command::new(BIN);
+    command
         .arg("serve")
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args(["--bind", "127.0.0.1:0"])
         .env_remove("RUST_LOG")
         .env("OPENDATA_ADMIN_TOKEN", "first-run-admin-token-0123456789")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+        .stderr(log);
+    let (mut child, base) = crate::support::spawn_serve(command, &log_path).await;
     let client = reqwest::Client::new();
     let started = Instant::now();
     let mut not_ready_answers = 0;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::on_both_backends;
-use crate::support::{ADMIN_TOKEN, Backend, CATALOG_SEEDS, fresh_pg_database};
+use crate::support::{ADMIN_TOKEN, Backend, CATALOG_SEEDS, fresh_pg_database, spawn_serve};
 
 on_both_backends!(
     projections_resume_from_disk_after_a_kill,
@@ -37,33 +37,27 @@ impl Node {
     /// Starts `opendata serve` (the base URI fixed, so the stored projection stays valid across ports); `wait` for
     /// readiness or not.
     async fn start(dir: &std::path::Path, database_url: &Option<String>, wait: bool) -> Node {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let log_path = dir.join("server.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(dir.join("server.log"))
+            .open(&log_path)
             .unwrap();
-        let child = tokio::process::Command::new(BIN)
+        let mut command = tokio::process::Command::new(BIN);
+        command
             .arg("serve")
             .args(store_args(dir, database_url))
-            .args(["--bind", &format!("127.0.0.1:{port}"), "--no-rate-limits"])
+            .args(["--bind", "127.0.0.1:0", "--no-rate-limits"])
             .args(["--base-uri", BASE])
             .args(["--seed-lists", &CATALOG_SEEDS.join(",")])
             .env("OPENDATA_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+            .stderr(log);
+        let (child, base) = spawn_serve(command, &log_path).await;
         let node = Node {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             client: reqwest::Client::new(),
         };
         let started = Instant::now();

@@ -361,3 +361,55 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// Spawns `opendata serve` (built by the caller, with `--bind 127.0.0.1:0`): the system picks a free port and the
+/// server prints it on stdout, so no other process can take the port between choosing and binding it (as it can when
+/// a test picks a free port first). Everything the server prints on stdout is appended to `log`; returns the child
+/// and the base URL once the server listens (it may not be ready yet).
+pub async fn spawn_serve(
+    mut command: tokio::process::Command,
+    log: &Path,
+) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut child = command
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("opendata serve starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    let log_path = log.to_path_buf();
+    // Drains stdout for the server's whole life (a full pipe would block it) into the log.
+    tokio::spawn(async move {
+        let mut tx = Some(tx);
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .await
+            .ok();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix("listening on ")
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(url.trim().to_owned());
+            }
+            if let Some(f) = file.as_mut() {
+                let _ = f.write_all(format!("{line}\n").as_bytes()).await;
+            }
+        }
+    });
+    match tokio::time::timeout(std::time::Duration::from_secs(300), rx).await {
+        Ok(Ok(base)) => (child, base),
+        outcome => panic!(
+            "the server did not start listening ({}): {}",
+            if outcome.is_err() {
+                "timed out"
+            } else {
+                "it exited"
+            },
+            std::fs::read_to_string(log).unwrap_or_default()
+        ),
+    }
+}

@@ -526,8 +526,20 @@ pub fn validate_file(sha256: &str, path: &Path) -> Result<CsvReport, CatalogErro
 impl Catalog {
     /// Computes the report of every stored CSV file that a current revision names and that has none yet, one file
     /// at a time; returns how many were computed. Nothing to do for a catalog without a file store.
+    ///
+    /// A chore done once per store: uploads and seeding compute their files' reports as they store them, so once a
+    /// pass has run to its end it is recorded and later starts do not scan the catalog again (a pass that failed is
+    /// tried again at the next start).
     pub async fn backfill_csv_reports(&self) -> Result<usize, CatalogError> {
+        const CHORE: &str = "csv-reports";
         if self.files().is_err() {
+            return Ok(0);
+        }
+        let done = sqlx::query("SELECT 1 FROM catalog_chores WHERE name = $1")
+            .bind(CHORE)
+            .fetch_optional(self.database().pool())
+            .await?;
+        if done.is_some() {
             return Ok(0);
         }
         let mut known: std::collections::HashSet<String> =
@@ -569,6 +581,15 @@ impl Catalog {
                 None => break,
             }
         }
+        let mut tx = self.database().write().await?;
+        sqlx::query(
+            "INSERT INTO catalog_chores (name, done_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(CHORE)
+        .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .execute(&mut *tx.tx)
+        .await?;
+        tx.commit().await?;
         Ok(computed)
     }
 

@@ -58,6 +58,12 @@ pub const CATALOG_MIGRATIONS: Migrations = Migrations {
             include_str!("../../migrations/sqlite/2005_key_collation.sql"),
             include_str!("../../migrations/postgres/2005_key_collation.sql"),
         ),
+        (
+            2006,
+            "catalog_chores",
+            include_str!("../../migrations/sqlite/2006_chores.sql"),
+            include_str!("../../migrations/postgres/2006_chores.sql"),
+        ),
     ],
 };
 
