@@ -57,11 +57,6 @@ struct Server {
 impl Server {
     async fn start(store: &Store) -> Server {
         let log_path = store.dir.join("server.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .unwrap();
         let mut command = tokio::process::Command::new(BIN);
         command
             .arg("serve")
@@ -74,8 +69,7 @@ impl Server {
                 "agencies,themes,licences,file-types,administrative-units",
             ])
             .env("OPENDATA_ADMIN_TOKEN", ADMIN_TOKEN)
-            .env("RUST_LOG", "warn")
-            .stderr(log);
+            .env("RUST_LOG", "warn");
         let (child, base) = spawn_serve(command, &log_path).await;
         let server = Server {
             child,

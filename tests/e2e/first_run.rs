@@ -10,11 +10,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_opendata");
 async fn issue_22_first_serve_logs_no_error_and_seed_datasets_carry_their_sources_dates() {
     let dir = tempfile::tempdir().unwrap();
     let log_path = dir.path().join("server.log");
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .unwrap();
     let mut command = tokio::process::Command::new(BIN);
     command
         .arg("serve")
@@ -22,8 +17,7 @@ async fn issue_22_first_serve_logs_no_error_and_seed_datasets_carry_their_source
         .arg(dir.path())
         .args(["--bind", "127.0.0.1:0"])
         .env_remove("RUST_LOG")
-        .env("OPENDATA_ADMIN_TOKEN", "first-run-admin-token-0123456789")
-        .stderr(log);
+        .env("OPENDATA_ADMIN_TOKEN", "first-run-admin-token-0123456789");
     let (mut child, base) = crate::support::spawn_serve(command, &log_path).await;
     let client = reqwest::Client::new();
     let started = Instant::now();

@@ -38,11 +38,6 @@ impl Node {
     /// readiness or not.
     async fn start(dir: &std::path::Path, database_url: &Option<String>, wait: bool) -> Node {
         let log_path = dir.join("server.log");
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .unwrap();
         let mut command = tokio::process::Command::new(BIN);
         command
             .arg("serve")
@@ -52,8 +47,7 @@ impl Node {
             .args(["--seed-lists", &CATALOG_SEEDS.join(",")])
             .env("OPENDATA_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stderr(log);
+            .env("NO_COLOR", "1");
         let (child, base) = spawn_serve(command, &log_path).await;
         let node = Node {
             child,

@@ -364,14 +364,20 @@ macro_rules! on_both_backends {
 
 /// Spawns `opendata serve` (built by the caller, with `--bind 127.0.0.1:0`): the system picks a free port and the
 /// server prints it on stdout, so no other process can take the port between choosing and binding it (as it can when
-/// a test picks a free port first). Everything the server prints on stdout is appended to `log`; returns the child
-/// and the base URL once the server listens (it may not be ready yet).
+/// a test picks a free port first). Everything the server prints, on stdout and stderr, is appended to `log`; returns
+/// the child and the base URL once the server listens (it may not be ready yet).
 pub async fn spawn_serve(
     mut command: tokio::process::Command,
     log: &Path,
 ) -> (tokio::process::Child, String) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("the server's log opens");
     let mut child = command
+        .stderr(stderr)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
