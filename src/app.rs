@@ -472,7 +472,8 @@ async fn project(state: AppState) {
 }
 
 /// Keeps the whole-catalog dump current: polls the change log's head and, once it has moved past the dump and then
-/// held still for one poll (a burst of writes costs one rebuild), or after a minute of constant writes, rebuilds.
+/// held still for one poll (a burst of writes costs one rebuild), or after a minute of constant writes, rebuilds. The
+/// first dump (none on disk) is built as soon as the node is ready.
 async fn keep_dump(state: AppState) {
     const POLL: std::time::Duration = std::time::Duration::from_secs(3);
     const AT_MOST: std::time::Duration = std::time::Duration::from_secs(60);
@@ -494,13 +495,16 @@ async fn keep_dump(state: AppState) {
             stale_since = None;
             continue;
         }
-        let Some((since, seen)) = stale_since else {
-            stale_since = Some((std::time::Instant::now(), head));
-            continue;
-        };
-        if seen != head && since.elapsed() < AT_MOST {
-            stale_since = Some((since, head));
-            continue;
+        // No dump at all: harvesters get 503 until there is one, so the first is built at once.
+        if state.dump.current().is_some() {
+            let Some((since, seen)) = stale_since else {
+                stale_since = Some((std::time::Instant::now(), head));
+                continue;
+            };
+            if seen != head && since.elapsed() < AT_MOST {
+                stale_since = Some((since, head));
+                continue;
+            }
         }
         stale_since = None;
         match state.dump.build(&state.catalog, &state.catalog_info).await {

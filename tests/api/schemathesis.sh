@@ -19,6 +19,13 @@ for _ in $(seq 1 120); do
   kill -0 $server 2>/dev/null || { cat "$data/server.log"; exit 1; }
   sleep 0.5
 done
+# The whole-catalog dump is built in the background after start and answers a documented 503 (Retry-After) until the
+# first one exists; not_a_server_error counts every 5xx, so wait for it rather than race it.
+for _ in $(seq 1 240); do
+  curl -sf "http://127.0.0.1:$port/catalog/dump.json" >/dev/null && break
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$port/catalog/dump.json" >/dev/null || { echo "no catalog dump after 120 s"; tail -50 "$data/server.log"; exit 1; }
 cd "$repo/tests/api"
 run() {
   schemathesis --config-file schemathesis.toml run "http://127.0.0.1:$port/openapi.json" \
