@@ -10,6 +10,11 @@ use opendata::accounts::{Accounts, NewAccount};
 use opendata::app::{self, Application, Config, Seed};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc's malloc: a DCAT export page and a harvest spent about a quarter of their CPU in glibc's
+/// allocator (BENCHMARKS.md, "The allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 async fn mock_portal(args: MockPortalArgs) -> app::anyhow_like::Result<()> {
     use portal::{Portal, PortalConfig};
     init_logs(false);

@@ -211,7 +211,14 @@ async fn catalog_page(
     )
     .await?;
     let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(typed(kind.media_type(), bytes))
+    let mut response = typed(kind.media_type(), bytes);
+    // The page links as a `Link` header too: a harvester pages on without parsing the RDF.
+    if let Ok(link) = axum::http::HeaderValue::from_str(&paging.link_header()) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LINK, link);
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]

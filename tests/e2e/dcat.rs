@@ -352,16 +352,56 @@ async fn seed_catalog_conforms_with_lists_plans_and_attention(backend: Backend) 
             .split_once("/catalog")
             .map(|(_, p)| format!("/catalog{p}"))
             .unwrap();
-        let nt = app
+        let response = app
             .client
             .get(format!("{}{path}", app.base))
             .header("accept", "application/n-triples")
             .send()
             .await
-            .unwrap()
-            .text()
-            .await
             .unwrap();
+        let link_header = response
+            .headers()
+            .get("link")
+            .expect("a catalog page carries a Link header")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let nt = response.text().await.unwrap();
+        // The Link header (RFC 8288) names the same first, last, next and previous pages as hydra:view.
+        let hydra_link = |property: &str| {
+            nt.lines()
+                .find(|l| l.contains(&format!("<http://www.w3.org/ns/hydra/core#{property}> <")))
+                .map(|l| {
+                    l.rsplit_once("> <")
+                        .unwrap()
+                        .1
+                        .trim_end_matches(" .")
+                        .trim_end_matches('>')
+                        .to_owned()
+                })
+        };
+        for (property, rel) in [
+            ("first", "first"),
+            ("last", "last"),
+            ("next", "next"),
+            ("previous", "prev"),
+        ] {
+            let in_header = link_header
+                .split(", ")
+                .find(|l| l.ends_with(&format!("; rel=\"{rel}\"")))
+                .map(|l| {
+                    l.split_once('>')
+                        .unwrap()
+                        .0
+                        .trim_start_matches('<')
+                        .to_owned()
+                });
+            assert_eq!(
+                in_header,
+                hydra_link(property),
+                "rel={rel} in {link_header}"
+            );
+        }
         let numbered = app
             .get(&format!("/catalog?page_size=4&page={pages}&format=nt"))
             .await

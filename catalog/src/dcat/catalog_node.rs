@@ -1,7 +1,6 @@
 //! The catalogue node: the catalogue itself, its data services (the DCAT, SPARQL, CKAN and tabular APIs) and the
 //! Hydra paging of a partial catalogue.
 use oxrdf::NamedNode;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use vocab::{dcat, dct, foaf, hydra, rdfs};
 
 use super::*;
@@ -146,14 +145,7 @@ impl Export<'_, '_> {
     }
 
     fn paging(&mut self, catalog: &NamedNode, paging: &Paging) {
-        let last = paging.total.div_ceil(paging.page_size.max(1)).max(1);
-        let page = paging.page.max(1);
-        let extra = paging.extra_query.trim_start_matches(['?', '&']);
-        let url = |n: u64| {
-            let sep = if extra.is_empty() { "" } else { "&" };
-            minted(format!("{}?page={n}{sep}{extra}", paging.view_base))
-        };
-        let view = url(page);
+        let view = minted(paging.view());
         self.graph.typed(catalog.clone(), hydra::COLLECTION);
         self.graph
             .add(catalog.clone(), hydra::TOTAL_ITEMS, count(paging.total));
@@ -165,25 +157,14 @@ impl Export<'_, '_> {
             .add(view.clone(), hydra::TOTAL_ITEMS, count(paging.total));
         self.graph
             .add(view.clone(), hydra::ITEMS_PER_PAGE, count(paging.page_size));
-        let mut links = vec![
-            (hydra::FIRST, hydra::FIRST_PAGE, 1),
-            (hydra::LAST, hydra::LAST_PAGE, last),
-        ];
-        if page < last {
-            links.push((hydra::NEXT, hydra::NEXT_PAGE, page + 1));
-        }
-        if page > 1 {
-            links.push((hydra::PREVIOUS, hydra::PREVIOUS_PAGE, (page - 1).min(last)));
-        }
-        for (current, deprecated, n) in links {
-            let link = match &paging.next_after {
-                Some(after) if current == hydra::NEXT => minted(format!(
-                    "{}&after={}",
-                    url(n).as_str(),
-                    utf8_percent_encode(after, NON_ALPHANUMERIC)
-                )),
-                _ => url(n),
+        for (rel, url) in paging.links() {
+            let (current, deprecated) = match rel {
+                PageRel::First => (hydra::FIRST, hydra::FIRST_PAGE),
+                PageRel::Last => (hydra::LAST, hydra::LAST_PAGE),
+                PageRel::Next => (hydra::NEXT, hydra::NEXT_PAGE),
+                PageRel::Previous => (hydra::PREVIOUS, hydra::PREVIOUS_PAGE),
             };
+            let link = minted(url);
             self.graph.add(view.clone(), current, link.clone());
             self.graph.add(view.clone(), deprecated, link);
         }

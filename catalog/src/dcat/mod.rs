@@ -98,6 +98,84 @@ pub struct Paging {
     pub next_after: Option<String>,
 }
 
+/// Where a page link points, relative to the page shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageRel {
+    /// The first page.
+    First,
+    /// The last page.
+    Last,
+    /// The page after this one (continuing after its last dataset).
+    Next,
+    /// The page before this one.
+    Previous,
+}
+
+impl PageRel {
+    /// The link relation name (RFC 8288, IANA registry), for an HTTP `Link` header.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::First => "first",
+            Self::Last => "last",
+            Self::Next => "next",
+            Self::Previous => "prev",
+        }
+    }
+}
+
+impl Paging {
+    /// The URL of the page shown.
+    pub fn view(&self) -> String {
+        self.page_url(self.page.max(1))
+    }
+
+    fn page_url(&self, n: u64) -> String {
+        let extra = self.extra_query.trim_start_matches(['?', '&']);
+        let sep = if extra.is_empty() { "" } else { "&" };
+        format!("{}?page={n}{sep}{extra}", self.view_base)
+    }
+
+    /// The first, last, next (when more follow) and previous (past the first) pages' URLs: the same links the Hydra
+    /// view carries, for an HTTP `Link` header too, so a harvester can page without parsing the RDF.
+    pub fn links(&self) -> Vec<(PageRel, String)> {
+        let last = self.total.div_ceil(self.page_size.max(1)).max(1);
+        let page = self.page.max(1);
+        let mut links = vec![
+            (PageRel::First, self.page_url(1)),
+            (PageRel::Last, self.page_url(last)),
+        ];
+        if page < last {
+            let next = self.page_url(page + 1);
+            links.push((
+                PageRel::Next,
+                match &self.next_after {
+                    Some(after) => format!(
+                        "{next}&after={}",
+                        percent_encoding::utf8_percent_encode(
+                            after,
+                            percent_encoding::NON_ALPHANUMERIC
+                        )
+                    ),
+                    None => next,
+                },
+            ));
+        }
+        if page > 1 {
+            links.push((PageRel::Previous, self.page_url((page - 1).min(last))));
+        }
+        links
+    }
+
+    /// The `Link` header value (RFC 8288) of [`Paging::links`].
+    pub fn link_header(&self) -> String {
+        self.links()
+            .iter()
+            .map(|(rel, url)| format!("<{url}>; rel=\"{}\"", rel.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// The triples of one dataset, its distributions and every node they point to.
 pub fn dataset_triples(ctx: &DcatContext, d: &ExportedDataset) -> Vec<Triple> {
     let mut export = Export::new(ctx);
