@@ -140,8 +140,8 @@ while [[ -n $next ]]; do
   size=$(curl -sf -H "Accept: application/n-triples" -D "$data/page.headers" -o "$data/page.nt" -w '%{size_download}' "$next")
   bytes=$((bytes + size)); pages=$((pages + 1))
   # The next page's URL is under the catalog's base URI; ask this server for the same path.
-  next=$(tr -d '\r' <"$data/page.headers" | sed -n -E 's/.*<([^>]*)>; rel="next".*/\1/p' | sed -E 's#^https?://[^/]+##')
-  [[ -n $next ]] && next="$base$next"
+  next=""
+  [[ $(<"$data/page.headers") =~ \<https?://[^/]+([^>]*)\>\;\ rel=\"next\" ]] && next="$base${BASH_REMATCH[1]}"
 done
 row "full DCAT export ($pages pages of 1000, N-Triples)" "$(since "$t0") s, $((bytes / 1048576)) MB; peak RSS during it $(hwm_mb $server) MB"
 

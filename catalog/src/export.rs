@@ -226,7 +226,9 @@ pub async fn catalog_graph_in(
     paging: Option<&Paging>,
     order: TripleOrder,
 ) -> Result<Vec<Triple>, CatalogError> {
+    let started = std::time::Instant::now();
     let (all_versions, releases) = versions_of(catalog, records).await?;
+    let versioned = started.elapsed();
     let mut refs: Vec<&DatasetRecord> = records.iter().collect();
     refs.extend(
         all_versions
@@ -234,6 +236,7 @@ pub async fn catalog_graph_in(
             .flat_map(|v| v.releases.iter().map(|(_, frozen, _)| frozen)),
     );
     let cache = CodeCache::load(catalog, &refs, Some(info)).await?;
+    let coded = started.elapsed();
     let datasets: Vec<ExportedDataset> = records
         .iter()
         .zip(&releases)
@@ -249,6 +252,12 @@ pub async fn catalog_graph_in(
     for v in &all_versions {
         triples.extend(version_triples(&ctx, v));
     }
+    tracing::debug!(
+        releases_ms = versioned.as_secs_f64() * 1e3,
+        codes_ms = (coded - versioned).as_secs_f64() * 1e3,
+        triples_ms = (started.elapsed() - coded).as_secs_f64() * 1e3,
+        "catalog graph"
+    );
     Ok(triples)
 }
 

@@ -76,6 +76,9 @@ pub fn serialize(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, std::io::
 }
 
 fn serialize_one_thread(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, std::io::Error> {
+    if kind == RdfKind::NTriples {
+        return Ok(ntriples(triples));
+    }
     let mut serializer = RdfSerializer::from_format(kind.format());
     if kind != RdfKind::NTriples {
         for (prefix, ns) in [
@@ -97,6 +100,18 @@ fn serialize_one_thread(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, st
         writer.serialize_triple(t)?;
     }
     writer.finish()
+}
+
+/// N-Triples: each triple as oxrdf displays it (its canonical N-Triples form) and " .", exactly what oxttl's
+/// serializer writes, but formatted into a `String` rather than through an `io::Write` adapter, which cost a call
+/// chain per character (the quoted strings are written a character at a time): twice as fast on a catalogue page.
+fn ntriples(triples: &[Triple]) -> Vec<u8> {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(triples.len() * 160);
+    for t in triples {
+        writeln!(out, "{t} .").expect("writing to a String cannot fail");
+    }
+    out.into_bytes()
 }
 
 struct Graph(Vec<Triple>);
@@ -303,6 +318,59 @@ pub fn list_graph(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ntriples_are_what_oxttl_writes() {
+        use oxrdf::{BlankNode, Literal, NamedNode};
+        let s = NamedNode::new_unchecked("http://example.org/a?b=c&d=%20");
+        let p = NamedNode::new_unchecked("http://example.org/p");
+        let texts = [
+            "plain",
+            "Tiếng Việt: Hà Nội",
+            "quote \" backslash \\ newline \n return \r tab \t",
+            "controls \u{0} \u{7} \u{8} \u{b} \u{c} \u{1f} \u{7f} \u{fffe} end",
+            "",
+        ];
+        let mut triples = Vec::new();
+        for text in texts {
+            triples.push(Triple::new(
+                s.clone(),
+                p.clone(),
+                Literal::new_simple_literal(text),
+            ));
+            triples.push(Triple::new(
+                s.clone(),
+                p.clone(),
+                Literal::new_language_tagged_literal_unchecked(text, "vi"),
+            ));
+            triples.push(Triple::new(
+                BlankNode::new_unchecked("b1"),
+                p.clone(),
+                Literal::new_typed_literal(
+                    text,
+                    NamedNode::new_unchecked("http://www.w3.org/2001/XMLSchema#date"),
+                ),
+            ));
+        }
+        triples.push(Triple::new(
+            s.clone(),
+            p.clone(),
+            BlankNode::new_unchecked("b1"),
+        ));
+        let mut writer = RdfSerializer::from_format(RdfFormat::NTriples).for_writer(Vec::new());
+        for t in &triples {
+            writer.serialize_triple(t).unwrap();
+        }
+        let expected = writer.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(ntriples(&triples)).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+        assert_eq!(
+            serialize(&triples, RdfKind::NTriples).unwrap(),
+            ntriples(&triples)
+        );
+    }
+
     use super::*;
 
     /// A large graph's N-Triples, written in shares on several threads, are byte for byte what one thread writes.

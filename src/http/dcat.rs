@@ -160,6 +160,7 @@ async fn catalog_page(
                 })
         })
         .transpose()?;
+    let started = std::time::Instant::now();
     let result = state
         .catalog
         .list(&DatasetQuery {
@@ -202,6 +203,7 @@ async fn catalog_page(
     } else {
         catalog::dcat::TripleOrder::BySubject
     };
+    let listed = started.elapsed();
     let triples = catalog::export::catalog_graph_in(
         &state.catalog,
         &state.catalog_info,
@@ -210,7 +212,16 @@ async fn catalog_page(
         order,
     )
     .await?;
+    let built = started.elapsed();
     let bytes = serialize(&triples, kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::debug!(
+        datasets = result.items.len(),
+        triples = triples.len(),
+        list_ms = listed.as_secs_f64() * 1e3,
+        graph_ms = (built - listed).as_secs_f64() * 1e3,
+        serialize_ms = (started.elapsed() - built).as_secs_f64() * 1e3,
+        "catalog page"
+    );
     let mut response = typed(kind.media_type(), bytes);
     // The page links as a `Link` header too: a harvester pages on without parsing the RDF.
     if let Ok(link) = axum::http::HeaderValue::from_str(&paging.link_header()) {
