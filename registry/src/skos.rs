@@ -80,20 +80,18 @@ fn serialize_one_thread(triples: &[Triple], kind: RdfKind) -> Result<Vec<u8>, st
         return Ok(ntriples(triples));
     }
     let mut serializer = RdfSerializer::from_format(kind.format());
-    if kind != RdfKind::NTriples {
-        for (prefix, ns) in [
-            ("skos", skos::NAMESPACE),
-            ("dct", dct::NAMESPACE),
-            ("dcat", dcat::NAMESPACE),
-            ("adms", adms::NAMESPACE),
-            ("owl", owl::NAMESPACE),
-            ("xsd", xsd::NAMESPACE),
-            ("reg", reg::NAMESPACE),
-        ] {
-            serializer = serializer
-                .with_prefix(prefix, ns)
-                .expect("static prefixes are valid IRIs");
-        }
+    for (prefix, ns) in [
+        ("skos", skos::NAMESPACE),
+        ("dct", dct::NAMESPACE),
+        ("dcat", dcat::NAMESPACE),
+        ("adms", adms::NAMESPACE),
+        ("owl", owl::NAMESPACE),
+        ("xsd", xsd::NAMESPACE),
+        ("reg", reg::NAMESPACE),
+    ] {
+        serializer = serializer
+            .with_prefix(prefix, ns)
+            .expect("static prefixes are valid IRIs");
     }
     let mut writer = serializer.for_writer(Vec::new());
     for t in triples {

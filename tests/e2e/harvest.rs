@@ -275,7 +275,9 @@ async fn a_run_killed_midway_is_finished_by_the_next() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(
         &dir.path().join("portal"),
-        &["--latency", "15", "--fault-rate", "0.1", "--stall", "3s"],
+        // 40 ms a request keeps the run (200 creates, 4 at a time) going for seconds, so the probe below sees it
+        // part done; at 15 ms a faster harvester could finish between two probes.
+        &["--latency", "40", "--fault-rate", "0.1", "--stall", "3s"],
     )
     .await;
     let state = dir.path().join("state");
@@ -291,8 +293,12 @@ async fn a_run_killed_midway_is_finished_by_the_next() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    // Kill it once a good part, but not all, is on the portal.
-    let client = reqwest::Client::new();
+    // Kill it once a good part, but not all, is on the portal. The probe meets the portal's faults too: a stalled
+    // probe is dropped after half a second and asked again rather than waited on for the stall's 3 s.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         assert!(Instant::now() < deadline, "the harvest made no progress");

@@ -442,7 +442,8 @@ impl Catalog {
         })
     }
 
-    /// The records of many rows, parsed on every core when there are many (a page of 1,000 is mostly JSON parsing).
+    /// The records of many rows (their JSON content parsed) on every core when there are many. On a page of 1,000 the
+    /// gain is small: most of the page's SQL time is sqlx handing over the rows, not the parsing (BENCHMARKS.md).
     fn records(&self, rows: &[sqlx::any::AnyRow]) -> Result<Vec<DatasetRecord>, CatalogError> {
         const PARALLEL_FROM: usize = 200;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
