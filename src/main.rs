@@ -10,8 +10,8 @@ use opendata::accounts::{Accounts, NewAccount};
 use opendata::app::{self, Application, Config, Seed};
 use tracing_subscriber::EnvFilter;
 
-/// mimalloc rather than glibc's malloc: a DCAT export page and a harvest spent about a quarter of their CPU in glibc's
-/// allocator (BENCHMARKS.md, "The allocator").
+/// mimalloc rather than glibc's malloc (and, through its `override` feature, for SQLite and RocksDB too): a DCAT
+/// export page spent about a quarter of its CPU in glibc's allocator (BENCHMARKS.md, national scale, "Fourth look").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -414,17 +414,7 @@ async fn seed_catalog_conforms_with_lists_plans_and_attention(backend: Backend) 
             "page {pages} by cursor ({path}) and by number"
         );
         seen.extend(dataset_iris(&nt));
-        next = nt
-            .lines()
-            .find(|l| l.contains("<http://www.w3.org/ns/hydra/core#next>"))
-            .map(|l| {
-                l.rsplit_once("> <")
-                    .unwrap()
-                    .1
-                    .trim_end_matches(" .")
-                    .trim_end_matches('>')
-                    .to_owned()
-            });
+        next = hydra_link("next");
         if let Some(n) = &next {
             assert!(
                 n.contains("after="),
