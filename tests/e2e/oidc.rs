@@ -49,8 +49,28 @@ pub(crate) struct Provider {
 }
 
 impl Provider {
-    /// Starts `tests/oidc/provider.mjs` on `port` with our client (redirecting to `app_base`) and `env`.
+    /// Starts `tests/oidc/provider.mjs` on `port` with our client (redirecting to `app_base`) and `env`. A start
+    /// normally takes about a second; one CI run once saw a provider that neither said it was ready nor exited for
+    /// 180 s (its stderr held only node's version warning), so a start that hangs is stopped, described on stderr
+    /// and tried again, up to three times, before the test fails.
     pub(crate) async fn start(port: u16, app_base: &str, env: &[(&str, &str)]) -> Self {
+        let mut failures = Vec::new();
+        for attempt in 1..=3 {
+            match Self::try_start(port, app_base, env).await {
+                Ok(provider) => return provider,
+                Err(failure) => {
+                    eprintln!("provider start {attempt} on port {port} failed: {failure}");
+                    failures.push(failure);
+                }
+            }
+        }
+        panic!(
+            "the provider on port {port} did not start in 3 attempts: {}",
+            failures.join(" | ")
+        );
+    }
+
+    async fn try_start(port: u16, app_base: &str, env: &[(&str, &str)]) -> Result<Self, String> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
@@ -76,15 +96,16 @@ impl Provider {
         let mut child = cmd.spawn().expect("node runs (install nodejs)");
         let stdout = child.stdout.take().unwrap();
         let mut stderr = child.stderr.take().unwrap();
-        // What the provider says on stderr (its warnings, a failure) is kept for the panic message.
+        // What the provider says on stderr (its warnings, a failure) is kept for the failure message.
         let said = tokio::spawn(async move {
             let mut text = String::new();
             let _ = tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut text).await;
             text
         });
         let mut lines = BufReader::new(stdout).lines();
-        let ready = tokio::time::timeout(std::time::Duration::from_secs(180), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
+        let started = std::time::Instant::now();
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(45), async {
+            while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(issuer) = line.strip_prefix("ready ") {
                     return Some(issuer.to_owned());
                 }
@@ -92,17 +113,18 @@ impl Provider {
             None
         })
         .await;
-        let ready = match ready {
-            Ok(Some(issuer)) => issuer,
+        match ready {
+            Ok(Some(issuer)) => Ok(Self { child, issuer }),
             other => {
+                let running = matches!(child.try_wait(), Ok(None));
                 let _ = child.kill().await;
                 let said = said.await.unwrap_or_default();
-                panic!("the provider on port {port} did not start ({other:?}): {said}");
+                Err(format!(
+                    "{other:?} after {:.1} s, {}; stderr: {said}",
+                    started.elapsed().as_secs_f64(),
+                    if running { "still running" } else { "exited" }
+                ))
             }
-        };
-        Self {
-            child,
-            issuer: ready,
         }
     }
 
