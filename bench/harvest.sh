@@ -4,7 +4,7 @@
 # republished, and a re-write-everything run (--rewrite-all: what a full re-harvest costs).
 #
 # usage: bench/harvest.sh [DATASETS] [CHANGED_PERCENT] [CONCURRENCY]   (defaults 100000, 1, 16)
-# SKIP_REWRITE_ALL=1 leaves out the last run (the longest).
+# SKIP_REWRITE_ALL=1 leaves out the last run (the longest); FULL_ONLY=1 stops after the full sync.
 # Needs a release build (cargo build --release). Prints a Markdown table; the reports stay in $work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +53,7 @@ PY
 echo "| run | wall time | package writes | skipped | failed | requests | records/s | writes/s |"
 echo "|---|---|---|---|---|---|---|---|"
 run full
+if [[ ${FULL_ONLY:-} == 1 ]]; then echo "reports and logs: $work" >&2; exit 0; fi
 run idle
 # Edit and republish CHANGED_PERCENT % of the datasets through the API (a draft edit, submit, publish).
 changed=$(( n * pct / 100 ))

@@ -4,6 +4,7 @@
 //! the source cursor. Every row is written right after the target write it records: concurrent workers' rows go to
 //! one writer task that commits whatever is queued in one transaction (group commit), and each worker goes on only
 //! once its row is committed.
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -50,6 +51,12 @@ enum RowWrite {
     },
 }
 
+impl RowWrite {
+    fn is_pending(&self) -> bool {
+        matches!(self, RowWrite::Pending { .. })
+    }
+}
+
 struct Job {
     write: RowWrite,
     done: tokio::sync::oneshot::Sender<Result<(), String>>,
@@ -76,39 +83,12 @@ async fn commit_rows(pool: &SqlitePool, batch: &[Job]) -> Vec<Result<(), String>
     };
     let written_at = now();
     let mut outcomes = Vec::with_capacity(batch.len());
-    for job in batch {
-        // A failed statement undoes only itself (SQLite statements are atomic); the others still commit.
-        let outcome = match &job.write {
-            RowWrite::Pending { source_id, name } => sqlx::query(
-                "INSERT INTO records (source_id, target_name, pending, written_at) VALUES ($1, $2, 1, $3)
-                 ON CONFLICT (source_id) DO UPDATE SET pending = 1, target_name = excluded.target_name",
-            )
-            .bind(source_id)
-            .bind(name)
-            .bind(&written_at)
-            .execute(&mut *tx)
-            .await,
-            RowWrite::Put {
-                source_id,
-                target_id,
-                name,
-                sha256,
-            } => sqlx::query(
-                "INSERT INTO records (source_id, target_id, target_name, sha256, pending, written_at)
-                 VALUES ($1, $2, $3, $4, 0, $5)
-                 ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id,
-                   target_name = excluded.target_name, sha256 = excluded.sha256, pending = 0,
-                   written_at = excluded.written_at",
-            )
-            .bind(source_id)
-            .bind(target_id)
-            .bind(name)
-            .bind(sha256)
-            .bind(&written_at)
-            .execute(&mut *tx)
-            .await,
-        };
-        outcomes.push(outcome.map(|_| ()).map_err(|e| e.to_string()));
+    // Each run of rows of one kind is one multi-row statement: a statement per row cost a hand-over to the
+    // connection's thread per row, which made the state the harvester's largest cost (BENCHMARKS.md, harvest).
+    // A failed statement undoes only itself (SQLite statements are atomic): its rows fail, the others still commit.
+    for run in batch.chunk_by(|a, b| a.write.is_pending() == b.write.is_pending()) {
+        let outcome = upsert_rows(&mut tx, run, &written_at).await;
+        outcomes.extend(run.iter().map(|_| outcome.clone()));
     }
     match tx.commit().await {
         Ok(()) => outcomes,
@@ -117,6 +97,63 @@ async fn commit_rows(pool: &SqlitePool, batch: &[Job]) -> Vec<Result<(), String>
             .map(|_| Err(format!("the commit failed: {e}")))
             .collect(),
     }
+}
+
+/// Writes `run` (rows of one kind) in one statement; a source id named twice ends as its last row says.
+async fn upsert_rows(
+    tx: &mut sqlx::SqliteConnection,
+    run: &[Job],
+    written_at: &str,
+) -> Result<(), String> {
+    let pending = matches!(run[0].write, RowWrite::Pending { .. });
+    let mut sql = if pending {
+        String::from("INSERT INTO records (source_id, target_name, pending, written_at) VALUES ")
+    } else {
+        String::from(
+            "INSERT INTO records (source_id, target_id, target_name, sha256, pending, written_at) VALUES ",
+        )
+    };
+    for i in 0..run.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        if pending {
+            sql.push_str("(?, ?, 1, ?)");
+        } else {
+            sql.push_str("(?, ?, ?, ?, 0, ?)");
+        }
+    }
+    sql.push_str(if pending {
+        " ON CONFLICT (source_id) DO UPDATE SET pending = 1, target_name = excluded.target_name"
+    } else {
+        " ON CONFLICT (source_id) DO UPDATE SET target_id = excluded.target_id,
+           target_name = excluded.target_name, sha256 = excluded.sha256, pending = 0,
+           written_at = excluded.written_at"
+    });
+    let mut query = sqlx::query(&sql);
+    for job in run {
+        query = match &job.write {
+            RowWrite::Pending { source_id, name } => {
+                query.bind(source_id).bind(name).bind(written_at)
+            }
+            RowWrite::Put {
+                source_id,
+                target_id,
+                name,
+                sha256,
+            } => query
+                .bind(source_id)
+                .bind(target_id)
+                .bind(name)
+                .bind(sha256)
+                .bind(written_at),
+        };
+    }
+    query
+        .execute(&mut *tx)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 const SCHEMA: &[&str] = &[
@@ -202,6 +239,55 @@ impl StateStore {
             sha256: r.get(3),
             pending: r.get::<i64, _>(4) != 0,
         }))
+    }
+
+    /// What the state knows of each of `source_ids` (one query; ids it does not know are absent).
+    pub async fn mappings(
+        &self,
+        source_ids: &[&str],
+    ) -> Result<HashMap<String, Mapping>, HarvestError> {
+        if source_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = sqlx::query(
+            "SELECT source_id, target_id, target_name, sha256, pending FROM records
+             WHERE source_id IN (SELECT value FROM json_each($1))",
+        )
+        .bind(serde_json::to_string(source_ids).expect("strings serialize"))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let m = Mapping {
+                    source_id: r.get(0),
+                    target_id: r.get(1),
+                    target_name: r.get(2),
+                    sha256: r.get(3),
+                    pending: r.get::<i64, _>(4) != 0,
+                };
+                (m.source_id.clone(), m)
+            })
+            .collect())
+    }
+
+    /// For each of `names` that a record's package has on the target, that record (one query).
+    pub async fn owners(&self, names: &[&str]) -> Result<HashMap<String, String>, HarvestError> {
+        if names.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = sqlx::query(
+            "SELECT target_name, source_id FROM records
+             WHERE target_name IN (SELECT value FROM json_each($1)) ORDER BY target_name, source_id",
+        )
+        .bind(serde_json::to_string(names).expect("strings serialize"))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut owners = HashMap::new();
+        for r in rows {
+            owners.entry(r.get(0)).or_insert_with(|| r.get(1));
+        }
+        Ok(owners)
     }
 
     /// The source record whose package has this name on the target, if any.
@@ -324,6 +410,40 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(other.cursor().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_read_in_one_query_and_rows_of_one_commit_keep_their_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(
+            StateStore::open(dir.path(), "http://src", "http://dst")
+                .await
+                .unwrap(),
+        );
+        // One commit holding a pending mark and then a put of the same record, and a put of another: the last row
+        // of a record is what stands.
+        let (a, b, c) = tokio::join!(
+            store.mark_pending("x", "name-x"),
+            store.put("x", "uuid-x", "name-x2", "aa"),
+            store.put("y", "uuid-y", "name-y", "bb"),
+        );
+        (a.unwrap(), b.unwrap(), c.unwrap());
+        let x = store.get("x").await.unwrap().unwrap();
+        assert_eq!(
+            (x.pending, x.target_id.as_deref(), x.target_name.as_str()),
+            (false, Some("uuid-x"), "name-x2")
+        );
+        let known = store.mappings(&["x", "y", "z"]).await.unwrap();
+        assert_eq!(known.len(), 2);
+        assert_eq!(known["y"].sha256.as_deref(), Some("bb"));
+        assert!(!known.contains_key("z"));
+        let owners = store
+            .owners(&["name-x2", "name-y", "name-z", "it's \"quoted\""])
+            .await
+            .unwrap();
+        assert_eq!(owners.len(), 2);
+        assert_eq!(owners["name-y"], "y");
+        assert!(store.mappings(&[]).await.unwrap().is_empty());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

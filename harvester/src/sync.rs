@@ -25,7 +25,7 @@ use crate::client::Http;
 use crate::package::{Organization, Package, project};
 use crate::report::{Action, Report};
 use crate::source::{Listed, Source};
-use crate::state::StateStore;
+use crate::state::{Mapping, StateStore};
 use crate::target::{ActionError, Target};
 use crate::{HarvestError, Options};
 
@@ -75,6 +75,48 @@ impl Organizations {
         })
         .await
         .map(|_| ())
+    }
+}
+
+/// What the state knew of one batch's records when the batch began: two queries for the batch instead of two for
+/// each record (a query hands the work to the state connection's thread and back, which made the state reads and
+/// writes the harvester's largest cost in a full sync).
+#[derive(Default)]
+struct Known {
+    /// The mapping of each record of the batch the state knows.
+    mappings: HashMap<String, Mapping>,
+    /// Who holds each name the batch's listed packages carry: the state's record, else the first record of the
+    /// batch that carries it (two new records of one batch with one name no longer race for it).
+    owners: HashMap<String, String>,
+    /// The names looked up; a name not here (a record the source is asked for one by one) is asked of the state.
+    names: HashSet<String>,
+}
+
+impl Known {
+    async fn read(state: &StateStore, records: &[(String, Listed)]) -> Result<Self, HarvestError> {
+        let ids: Vec<&str> = records.iter().map(|(id, _)| id.as_str()).collect();
+        let listed: Vec<(&str, &str)> = records
+            .iter()
+            .filter_map(|(id, l)| match l {
+                Listed::Present(p) => Some((id.as_str(), p.name())),
+                _ => None,
+            })
+            .collect();
+        let names: HashSet<&str> = listed.iter().map(|(_, name)| *name).collect();
+        let mappings = state.mappings(&ids).await?;
+        let mut owners = state
+            .owners(&names.iter().copied().collect::<Vec<_>>())
+            .await?;
+        for (id, name) in &listed {
+            owners
+                .entry((*name).to_owned())
+                .or_insert_with(|| (*id).to_owned());
+        }
+        Ok(Self {
+            mappings,
+            owners,
+            names: names.into_iter().map(str::to_owned).collect(),
+        })
     }
 }
 
@@ -157,8 +199,22 @@ pub async fn run<S: Source, T: Target>(
         listed.extend(batch.records.iter().map(|(id, _)| id.clone()));
         let advanced = batch.cursor.is_some() && batch.cursor != cursor;
         let go_on = batch.more && advanced;
+        let known = match Known::read(state, &batch.records).await {
+            Ok(known) => known,
+            Err(e) => {
+                report.fail(
+                    "(state)",
+                    None,
+                    "state",
+                    format!("reading the batch's records: {e}"),
+                );
+                complete = false;
+                break;
+            }
+        };
+        let known = &known;
         let writing = futures_util::stream::iter(batch.records)
-            .map(|(id, content)| engine.record(id, content))
+            .map(|(id, content)| engine.record(id, content, known))
             .buffer_unordered(concurrency)
             .collect::<Vec<Outcome>>();
         let outcomes = if go_on {
@@ -245,7 +301,7 @@ fn tally(report: &mut Report, counted: &mut HashSet<String>, outcomes: Vec<Outco
 }
 
 impl<S: Source, T: Target> Engine<'_, S, T> {
-    async fn record(&self, id: String, listed: Listed) -> Outcome {
+    async fn record(&self, id: String, listed: Listed, known: &Known) -> Outcome {
         let content = match listed {
             Listed::Fetch => self.source.fetch(&id).await,
             Listed::Present(p) => Ok(Some(*p)),
@@ -260,7 +316,7 @@ impl<S: Source, T: Target> Engine<'_, S, T> {
             Ok(None) => self.gone(id).await,
             Ok(Some(package)) => {
                 let name = package.name().to_owned();
-                let result = self.upsert(&id, &package).await;
+                let result = self.upsert(&id, &package, known).await;
                 Outcome {
                     id,
                     name: Some(name),
@@ -270,14 +326,10 @@ impl<S: Source, T: Target> Engine<'_, S, T> {
         }
     }
 
-    async fn upsert(&self, id: &str, package: &Package) -> Result<Action, Failed> {
+    async fn upsert(&self, id: &str, package: &Package, batch: &Known) -> Result<Action, Failed> {
         let sha = package.sha256();
         let name = package.name();
-        let mapping = self
-            .state
-            .get(id)
-            .await
-            .map_err(|e| Failed::new("state", e))?;
+        let mapping = batch.mappings.get(id).cloned();
         let known = mapping
             .as_ref()
             .filter(|m| !m.pending)
@@ -313,7 +365,7 @@ impl<S: Source, T: Target> Engine<'_, S, T> {
             }
         }
         let pending_before = mapping.as_ref().is_some_and(|m| m.pending);
-        self.create(id, package, &sha, pending_before).await
+        self.create(id, package, &sha, pending_before, batch).await
     }
 
     async fn put(&self, id: &str, target_id: &str, name: &str, sha: &str) -> Result<(), Failed> {
@@ -330,9 +382,15 @@ impl<S: Source, T: Target> Engine<'_, S, T> {
         package: &Package,
         sha: &str,
         pending_before: bool,
+        batch: &Known,
     ) -> Result<Action, Failed> {
         let name = package.name();
-        match self.state.owner_of_name(name).await {
+        let owner = if batch.names.contains(name) {
+            Ok(batch.owners.get(name).cloned())
+        } else {
+            self.state.owner_of_name(name).await
+        };
+        match owner {
             Ok(Some(owner)) if owner != id => {
                 return Err(Failed::new(
                     "create",

@@ -225,11 +225,9 @@ impl Store {
 
     /// `package_create`.
     pub async fn create_package(&self, input: &Map<String, Value>) -> Result<Value, StoreError> {
-        let body = self
-            .writer
+        self.writer
             .submit(Write::CreatePackage(input.clone()))
-            .await?;
-        self.shown(object(body)).await
+            .await
     }
 
     /// `package_update` (`patch`: `package_patch`, which keeps what the input does not name).
@@ -238,11 +236,9 @@ impl Store {
         input: &Map<String, Value>,
         patch: bool,
     ) -> Result<Value, StoreError> {
-        let body = self
-            .writer
+        self.writer
             .submit(Write::UpdatePackage(input.clone(), patch))
-            .await?;
-        self.shown(object(body)).await
+            .await
     }
 
     /// `package_delete`: the package stays, in state `deleted` (its name stays taken, as in CKAN).
@@ -374,13 +370,6 @@ pub(crate) fn tag_id(name: &str) -> String {
         &h[16..20],
         &h[20..32]
     )
-}
-
-fn object(v: Value) -> Map<String, Value> {
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    }
 }
 
 pub(crate) fn parse(text: &str) -> Value {

@@ -1,8 +1,15 @@
 //! The write path of the mock portal's store: one writer task owns a connection and applies every write. Writes that
 //! arrive while a commit is under way queue up and are then applied together in ONE transaction (group commit: one
-//! fsync for the lot), each inside its own savepoint, so a write that fails (invalid input, a taken name, a database
-//! error) is rolled back alone and never half-applied, and never poisons the others of its batch. Every caller hears
-//! back only after the commit that holds its write (or with the error that undid it).
+//! fsync for the lot). Every write first reads and validates, and changes the database with exactly one statement,
+//! last: a write refused by validation (invalid input, a taken name) has changed nothing and does not touch the others
+//! of its batch, and since SQLite undoes a failed statement alone, no write is ever half-applied. A database error
+//! (which may have undone the transaction) rolls the whole batch back and fails each of its writes. Every caller
+//! hears back only after the commit that holds its write (or with the error that undid it).
+//!
+//! The writer keeps the organizations it has read (the mock has no organization update or delete, and only this
+//! task creates them), so a package write reads one row (its name's) before its insert or update.
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 use sqlx::sqlite::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
@@ -19,9 +26,9 @@ const MAX_BATCH: usize = 512;
 pub(crate) enum Write {
     /// `organization_create`: answers the organization.
     CreateOrganization(Map<String, Value>),
-    /// `package_create`: answers the stored package (without its organization).
+    /// `package_create`: answers the package as `package_show` does (with its organization).
     CreatePackage(Map<String, Value>),
-    /// `package_update`, or `package_patch` when `true`: answers the stored package.
+    /// `package_update`, or `package_patch` when `true`: answers the package as `package_show` does.
     UpdatePackage(Map<String, Value>, bool),
     /// `package_delete`: answers null.
     DeletePackage(String),
@@ -56,10 +63,40 @@ impl Writer {
     }
 }
 
+/// The organizations the writer has read or made, by id and by name.
+#[derive(Default)]
+struct Organizations(HashMap<String, Value>);
+
+impl Organizations {
+    async fn get(
+        &mut self,
+        conn: &mut SqliteConnection,
+        id_or_name: &str,
+    ) -> Result<Option<Value>, StoreError> {
+        if let Some(org) = self.0.get(id_or_name) {
+            return Ok(Some(org.clone()));
+        }
+        let org = organization_on(conn, id_or_name).await?;
+        if let Some(org) = &org {
+            self.keep(org);
+        }
+        Ok(org)
+    }
+
+    fn keep(&mut self, org: &Value) {
+        for key in ["id", "name"] {
+            if let Some(k) = org[key].as_str() {
+                self.0.insert(k.to_owned(), org.clone());
+            }
+        }
+    }
+}
+
 async fn run(mut conn: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut batch: Vec<Job> = Vec::new();
+    let mut organizations = Organizations::default();
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let outcomes = commit(&mut conn, &mut batch).await;
+        let outcomes = commit(&mut conn, &mut organizations, &mut batch).await;
         for (job, outcome) in batch.drain(..).zip(outcomes) {
             // The caller may have gone (its connection closed): the write stands all the same.
             let _ = job.reply.send(outcome);
@@ -67,8 +104,12 @@ async fn run(mut conn: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Job>)
     }
 }
 
-/// Applies `batch` in one transaction, each write in its own savepoint, and commits: the outcome of each.
-async fn commit(conn: &mut SqliteConnection, batch: &mut [Job]) -> Vec<Result<Value, StoreError>> {
+/// Applies `batch` in one transaction and commits: the outcome of each write.
+async fn commit(
+    conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
+    batch: &mut [Job],
+) -> Vec<Result<Value, StoreError>> {
     if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
         return batch
             .iter()
@@ -76,40 +117,30 @@ async fn commit(conn: &mut SqliteConnection, batch: &mut [Job]) -> Vec<Result<Va
             .collect();
     }
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut failure = None;
     for job in batch.iter() {
-        let outcome = match sqlx::query("SAVEPOINT write").execute(&mut *conn).await {
-            Ok(_) => {
-                let outcome = apply(conn, &job.write).await;
-                let end = if outcome.is_ok() {
-                    "RELEASE write"
-                } else {
-                    "ROLLBACK TO write"
-                };
-                match sqlx::query(end).execute(&mut *conn).await {
-                    Ok(_) if outcome.is_err() => sqlx::query("RELEASE write")
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(StoreError::from)
-                        .and(outcome),
-                    Ok(_) => outcome,
-                    Err(e) => Err(e.into()),
-                }
+        match apply(conn, organizations, &job.write).await {
+            Err(StoreError::Database(e)) => {
+                failure = Some(e);
+                break;
             }
-            Err(e) => Err(e.into()),
-        };
-        outcomes.push(outcome);
-    }
-    match sqlx::query("COMMIT").execute(&mut *conn).await {
-        Ok(_) => outcomes,
-        Err(e) => {
-            // Nothing of the batch stands: every write of it fails.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            outcomes
-                .into_iter()
-                .map(|_| Err(StoreError::Database(copy(&e))))
-                .collect()
+            outcome => outcomes.push(outcome),
         }
     }
+    let failure = match failure {
+        Some(e) => e,
+        None => match sqlx::query("COMMIT").execute(&mut *conn).await {
+            Ok(_) => return outcomes,
+            Err(e) => e,
+        },
+    };
+    // Nothing of the batch stands: every write of it fails, and what the writer learnt in it is forgotten.
+    let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    *organizations = Organizations::default();
+    batch
+        .iter()
+        .map(|_| Err(StoreError::Database(copy(&failure))))
+        .collect()
 }
 
 /// A database error for each of several callers (sqlx errors do not clone).
@@ -117,12 +148,20 @@ fn copy(e: &sqlx::Error) -> sqlx::Error {
     sqlx::Error::Protocol(format!("the commit failed: {e}"))
 }
 
-async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<Value, StoreError> {
+async fn apply(
+    conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
+    write: &Write,
+) -> Result<Value, StoreError> {
     match write {
-        Write::CreateOrganization(input) => create_organization(conn, input).await,
-        Write::CreatePackage(input) => create_package(conn, input).await.map(Value::Object),
+        Write::CreateOrganization(input) => create_organization(conn, organizations, input).await,
+        Write::CreatePackage(input) => {
+            let body = create_package(conn, organizations, input).await?;
+            shown(conn, organizations, body).await
+        }
         Write::UpdatePackage(input, patch) => {
-            update_package(conn, input, *patch).await.map(Value::Object)
+            let body = update_package(conn, organizations, input, *patch).await?;
+            shown(conn, organizations, body).await
         }
         Write::DeletePackage(id_or_name) => {
             delete_package(conn, id_or_name).await.map(|()| Value::Null)
@@ -130,9 +169,24 @@ async fn apply(conn: &mut SqliteConnection, write: &Write) -> Result<Value, Stor
     }
 }
 
+/// A stored package as `package_show` answers it: with its organization.
+async fn shown(
+    conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
+    mut body: Map<String, Value>,
+) -> Result<Value, StoreError> {
+    let org = match body.get("owner_org").and_then(Value::as_str) {
+        Some(id) => organizations.get(conn, id).await?,
+        None => None,
+    };
+    body.insert("organization".into(), org.unwrap_or(Value::Null));
+    Ok(Value::Object(body))
+}
+
 /// `organization_create`.
 async fn create_organization(
     conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
     input: &Map<String, Value>,
 ) -> Result<Value, StoreError> {
     let name = match input.get("name") {
@@ -152,7 +206,7 @@ async fn create_organization(
             .unwrap_or("")
             .to_owned()
     };
-    if organization_on(&mut *conn, &name).await?.is_some() {
+    if organizations.get(conn, &name).await?.is_some() {
         return Err(invalid("name", "Group name already exists in database"));
     }
     let id = new_id();
@@ -176,17 +230,19 @@ async fn create_organization(
         .bind(org.to_string())
         .execute(&mut *conn)
         .await?;
+    organizations.keep(&org);
     Ok(org)
 }
 
 /// `package_create`.
 async fn create_package(
     conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
     input: &Map<String, Value>,
 ) -> Result<Map<String, Value>, StoreError> {
     let now = timestamp();
     let id = new_id();
-    let body = validate(&mut *conn, input, None, &id, &now, &now).await?;
+    let body = validate(conn, organizations, input, None, &id, &now, &now).await?;
     sqlx::query(
         "INSERT INTO packages (id, name, owner_org, state, body) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -203,6 +259,7 @@ async fn create_package(
 /// `package_update` (`patch`: `package_patch`, which keeps what the input does not name).
 async fn update_package(
     conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
     input: &Map<String, Value>,
     patch: bool,
 ) -> Result<Map<String, Value>, StoreError> {
@@ -230,7 +287,8 @@ async fn update_package(
         .unwrap_or_default()
         .to_owned();
     let body = validate(
-        &mut *conn,
+        conn,
+        organizations,
         &merged,
         Some(&existing),
         &existing.id,
@@ -268,10 +326,24 @@ async fn delete_package(conn: &mut SqliteConnection, id_or_name: &str) -> Result
     Ok(())
 }
 
+/// The id of the package with this id or name (a name check reads no body).
+async fn id_on(
+    conn: &mut SqliteConnection,
+    id_or_name: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM packages WHERE id = $1 OR name = $1")
+            .bind(id_or_name)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
 /// Checks `input` against the package schema and builds the stored package (its `organization` is added when
 /// shown). Runs on the writer's connection, inside its transaction.
-pub(crate) async fn validate(
+async fn validate(
     conn: &mut SqliteConnection,
+    organizations: &mut Organizations,
     input: &Map<String, Value>,
     existing: Option<&PackageRow>,
     id: &str,
@@ -294,8 +366,8 @@ pub(crate) async fn validate(
             for problem in name_errors(name) {
                 error("name", problem);
             }
-            if let Some(other) = row_on(&mut *conn, name).await?
-                && other.id != id
+            if let Some(other) = id_on(&mut *conn, name).await?
+                && other != id
             {
                 error("name", "That URL is already in use.".into());
             }
@@ -322,7 +394,7 @@ pub(crate) async fn validate(
     match input.get("owner_org") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s.is_empty() => {}
-        Some(Value::String(s)) => match organization_on(&mut *conn, s).await? {
+        Some(Value::String(s)) => match organizations.get(conn, s).await? {
             Some(org) => organization = Some(org),
             None => error("owner_org", "Organization does not exist".into()),
         },
