@@ -427,7 +427,9 @@ mod tests {
             store.put("x", "uuid-x", "name-x2", "aa"),
             store.put("y", "uuid-y", "name-y", "bb"),
         );
-        (a.unwrap(), b.unwrap(), c.unwrap());
+        a.unwrap();
+        b.unwrap();
+        c.unwrap();
         let x = store.get("x").await.unwrap().unwrap();
         assert_eq!(
             (x.pending, x.target_id.as_deref(), x.target_name.as_str()),
