@@ -1,6 +1,6 @@
 //! DCAT-AP: `/catalog` (Hydra-paged, `modified_since`) and `/dataset/{id}`, in Turtle, JSON-LD, RDF/XML or N-Triples by
 //! `Accept` or `?format=`; and the whole catalog as one download for harvesters, `/catalog/dump.nt.gz`, described by
-//! `/catalog/dump.json`.
+//! `/catalog/dump.json`. All four are in the OpenAPI document.
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -100,18 +100,68 @@ fn rdf_kind(format: Option<&str>, headers: &HeaderMap) -> Result<RdfKind, ApiErr
     }
 }
 
-#[derive(Deserialize)]
+/// The highest `page` (times 1,000 datasets a page, far past any catalog, and far from overflowing an offset: a page
+/// of 2^63 once made the offset overflow).
+const MAX_PAGE: u64 = 1_000_000_000;
+
+/// `?format=`: the RDF syntax, instead of `Accept` (`json` is JSON-LD; `ttl`/`turtle`, `rdfxml`/`rdf` are synonyms).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum RdfFormatName {
+    Ttl,
+    Turtle,
+    Jsonld,
+    Json,
+    Rdfxml,
+    Rdf,
+    Nt,
+}
+
+/// The parameters of a catalog page.
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct CatalogQuery {
+#[into_params(parameter_in = Query)]
+pub(crate) struct CatalogQuery {
+    /// The page, from 1 (default 1); `after` pages faster.
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     page: Option<u64>,
     /// Continue after this dataset id (the `hydra:next` links carry it): deep pages cost what the first one does.
+    #[param(min_length = 1, max_length = 200)]
     after: Option<String>,
+    /// Datasets per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     page_size: Option<u64>,
+    /// Only datasets changed since this date (`2026-01-31`) or RFC 3339 time.
     modified_since: Option<String>,
+    /// The RDF syntax, instead of `Accept`.
+    #[param(value_type = Option<RdfFormatName>)]
     format: Option<String>,
 }
 
-async fn catalog_page(
+#[utoipa::path(
+    get,
+    path = "/catalog",
+    summary = "The catalog in DCAT-AP 3: one page of published datasets with their distributions",
+    description = "A `dcat:Catalog` with one page of its datasets, paged with Hydra (`hydra:next`, `hydra:last`, \
+        `hydra:totalItems`); the same links are in the `Link` header, so a client pages on without parsing the RDF. \
+        The syntax follows `Accept` (`text/turtle`, `application/ld+json`, `application/rdf+xml`, \
+        `application/n-triples`) or `?format=`; Turtle when the client takes anything. The whole catalog at once is \
+        `/catalog/dump.nt.gz`.",
+    tag = "dcat",
+    params(CatalogQuery),
+    responses(
+        (status = 200, description = "the page (`Link`: its first, previous, next and last pages)", content(
+            (String = "text/turtle"),
+            (serde_json::Value = "application/ld+json"),
+            (String = "application/rdf+xml"),
+            (String = "application/n-triples"),
+        )),
+        (status = 400, description = "a parameter is malformed or out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "`format=csv`, or an `Accept` no RDF syntax satisfies", body = Problem, content_type = "application/problem+json"),
+    ),
+)]
+pub(crate) async fn catalog_page(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<CatalogQuery>,
@@ -119,10 +169,10 @@ async fn catalog_page(
     let kind = rdf_kind(q.format.as_deref(), &headers)?;
     let page = q.page.unwrap_or(1);
     let page_size = q.page_size.unwrap_or(100);
-    if page == 0 {
+    if !(1..=MAX_PAGE).contains(&page) {
         return Err(ApiError::BadRequest(vec![InputProblem::field(
             "page",
-            "pages are numbered from 1",
+            format!("pages are numbered from 1 to {MAX_PAGE} (`after` pages on past any page)"),
         )]));
     }
     if q.after
@@ -234,7 +284,7 @@ async fn catalog_page(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct FormatQuery {
+pub(crate) struct FormatQuery {
     format: Option<String>,
     /// The web page's language (`pages` reads it from the URI).
     #[serde(rename = "lang")]
@@ -247,7 +297,38 @@ struct FormatQuery {
     _subscribed: Option<String>,
 }
 
-async fn dataset(
+#[utoipa::path(
+    get,
+    path = "/dataset/{id}",
+    summary = "One published dataset in DCAT-AP 3, with its distributions and its quality score (DQV)",
+    description = "The dataset's description in the syntax `Accept` or `?format=` asks for; a browser (`Accept: \
+        text/html` first) gets the dataset's web page instead. A withdrawn dataset answers 410 with its last \
+        description.",
+    tag = "dcat",
+    params(
+        ("id" = String, Path, description = "The dataset's id"),
+        ("format" = Option<RdfFormatName>, Query, description = "The RDF syntax, instead of `Accept`"),
+    ),
+    responses(
+        (status = 200, description = "the dataset", content(
+            (String = "text/turtle"),
+            (serde_json::Value = "application/ld+json"),
+            (String = "application/rdf+xml"),
+            (String = "application/n-triples"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "a parameter is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "no published dataset has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "`format=csv`, or an `Accept` no RDF syntax satisfies", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "the dataset was withdrawn: its last description", content(
+            (String = "text/turtle"),
+            (serde_json::Value = "application/ld+json"),
+            (String = "application/rdf+xml"),
+            (String = "application/n-triples"),
+        )),
+    ),
+)]
+pub(crate) async fn dataset(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,

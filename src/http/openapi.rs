@@ -5,8 +5,8 @@
 //! The answers every operation shares are added here once, by [`SharedResponses`], instead of on each handler: `429`
 //! (every route is rate limited), `304` (every API GET carries an `ETag`), `400` where an operation takes parameters
 //! or a body. Covered: the registry, catalog, agencies, search, tabular data, change feed, admin, health and the
-//! CKAN-compatible Action API. Not covered: the RDF and SPARQL endpoints (`/catalog`, `/dataset/{id}`, `/sparql`) and
-//! the LGSP convention (`/dmdc/...`), whose contracts are the DCAT-AP, SPARQL protocol and LGSP specifications.
+//! CKAN-compatible Action API, and DCAT-AP's `/catalog` and `/dataset/{id}`. Not covered: `/sparql` and the LGSP
+//! convention (`/dmdc/...`), whose contracts are the SPARQL protocol and LGSP specifications.
 use axum::Router;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -279,6 +279,8 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         super::agencies::needs_attention,
         super::search::search,
         super::search::suggest,
+        super::dcat::catalog_page,
+        super::dcat::dataset,
         super::dcat::dump,
         super::dcat::dump_info,
         super::data::rows,
@@ -299,7 +301,7 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
     ),
     components(schemas(
         Problem, CountedPage, Record, CkanSuccess, CkanListSuccess,
-        CkanFailure
+        CkanFailure, super::dcat::RdfFormatName
     )),
     tags(
         (name = "registry", description = "Shared code lists: items on two time axes, change requests, releases, validation"),
@@ -307,7 +309,7 @@ fn ckan_failure(description: &str) -> RefOr<utoipa::openapi::Response> {
         (name = "agencies", description = "Yearly open-data lists and plans"),
         (name = "quality", description = "Metadata quality scores, CSV validation reports and link checks"),
         (name = "search", description = "Full-text search with facets"),
-        (name = "dcat", description = "DCAT-AP for harvesters: the whole catalog as one download"),
+        (name = "dcat", description = "DCAT-AP 3: the catalog page by page, one dataset, the whole catalog as one download"),
         (name = "data", description = "Rows of CSV distributions"),
         (name = "changes", description = "The change feed"),
         (name = "admin", description = "Tokens and harvest history (admin tokens)"),

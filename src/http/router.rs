@@ -90,8 +90,23 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
+        // A handler that panics answers 500 with a problem document (the connection is not dropped without an
+        // answer), and the panic is logged.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(log_failure))
         .with_state(state)
+}
+
+/// The answer to a request whose handler panicked: `ApiError::Internal`'s, with the panic in the log.
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    axum::response::IntoResponse::into_response(super::ApiError::Internal(format!(
+        "a handler panicked: {what}"
+    )))
 }
 
 /// Logs a failed request. A 503 is an answer, not a fault: `/readyz` gives it while the store or the projections are

@@ -429,6 +429,13 @@ async fn seed_catalog_conforms_with_lists_plans_and_attention(backend: Backend) 
     assert_eq!(seen.len() as i64, total, "every dataset once");
     let r = app.get("/catalog?after=&format=nt").await;
     assert_eq!(r.status(), 400, "an empty after is refused");
+    // Pages out of range are refused by name; 2^63 once overflowed the offset (schemathesis found it).
+    for page in ["0", "1000000001", "9223372036854775808"] {
+        let r = app.get(&format!("/catalog?page={page}&format=nt")).await;
+        assert_eq!(r.status(), 400, "page={page}");
+        let problem: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "page", "{problem}");
+    }
     // Every seed distribution is a file we hold, so every one carries its sha256; every dataset an EU theme.
     let nt = app
         .get("/catalog?page_size=1000&format=nt")
