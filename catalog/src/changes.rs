@@ -4,7 +4,7 @@
 //! as batches of entries whose subjects are already typed ([`Subject`]), and implement [`Projector`] to apply a
 //! batch. [`catch_up`] runs each projector from the sequence it has applied to the head of the log, a batch at a
 //! time; applying an entry twice is harmless, so a crash between applying and recording a batch only repeats it.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -52,6 +52,32 @@ pub struct Batch {
     pub datasets: BTreeSet<String>,
     /// Code lists named by the entries.
     pub lists: BTreeSet<String>,
+    /// What the public saw happen to datasets of the batch (`dataset.publish`, `dataset.withdraw`,
+    /// `dataset.release`), by dataset: draft edits, submissions and returns are not here.
+    pub public_events: BTreeMap<String, BTreeSet<PublicEvent>>,
+}
+
+/// A change to a dataset that the public sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PublicEvent {
+    /// A revision was published.
+    Published,
+    /// The dataset was withdrawn.
+    Withdrawn,
+    /// A release (a named version) was made.
+    Released,
+}
+
+impl PublicEvent {
+    /// The event a change-log action records, if the public sees it.
+    pub fn of_action(action: &str) -> Option<Self> {
+        match action {
+            "dataset.publish" => Some(Self::Published),
+            "dataset.withdraw" => Some(Self::Withdrawn),
+            "dataset.release" => Some(Self::Released),
+            _ => None,
+        }
+    }
 }
 
 /// Entries read per batch.
@@ -72,6 +98,13 @@ impl Catalog {
         for entry in &entries {
             match Subject::parse(&entry.subject) {
                 Subject::Dataset(id) => {
+                    if let Some(event) = PublicEvent::of_action(&entry.action) {
+                        batch
+                            .public_events
+                            .entry(id.clone())
+                            .or_default()
+                            .insert(event);
+                    }
                     batch.datasets.insert(id);
                 }
                 Subject::List(list) => {

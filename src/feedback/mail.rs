@@ -211,6 +211,21 @@ impl Feedback {
                 .fetch_optional(&mut *w.tx)
                 .await?;
         let Some(row) = row else { return Ok(None) };
+        let target = Target::from_parts(&row.try_get::<String, _>(0)?, row.try_get(1)?);
+        // The first notice of a watched dataset tells what changed since the revision public when watching began.
+        if let Target::Dataset(id) = &target
+            && let Ok(record) = self.catalog.get(id, None, true).await
+            && let Some(revision) = record.published_revision
+        {
+            sqlx::query(
+                "INSERT INTO notify_told (dataset_id, revision) VALUES ($1, $2) \
+                 ON CONFLICT (dataset_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(revision)
+            .execute(&mut *w.tx)
+            .await?;
+        }
         sqlx::query(
             "UPDATE notify_subscriptions SET confirmed_at = COALESCE(confirmed_at, $1) WHERE token = $2",
         )
@@ -220,7 +235,7 @@ impl Feedback {
         .await?;
         w.commit().await?;
         Ok(Some(Subscription {
-            target: Target::from_parts(&row.try_get::<String, _>(0)?, row.try_get(1)?),
+            target,
             confirmed: true,
         }))
     }
@@ -235,6 +250,88 @@ impl Feedback {
             .rows_affected();
         w.commit().await?;
         Ok(n > 0)
+    }
+
+    /// The notice's words for what the public saw happen to dataset `id` (its title first), and its publisher; `None`
+    /// when there is nothing to tell (the dataset is gone, or a publication changed no field). A publication adds to
+    /// `told` the revision it tells of.
+    async fn what_changed(
+        &self,
+        id: &str,
+        events: &std::collections::BTreeSet<catalog::changes::PublicEvent>,
+        told: &mut Vec<(String, i64)>,
+    ) -> Result<Option<Change>, RegistryError> {
+        use catalog::changes::PublicEvent;
+        let (record, withdrawn) = match self.catalog.get(id, None, true).await {
+            Ok(r) => (r, false),
+            Err(catalog::CatalogError::Withdrawn(r)) => (*r, true),
+            Err(_) => return Ok(None),
+        };
+        let title = record
+            .content
+            .title
+            .vi
+            .clone()
+            .or(record.content.title.en.clone())
+            .unwrap_or_else(|| id.to_owned());
+        let mut parts = Vec::new();
+        if withdrawn {
+            parts.push(match &record.status_reason {
+                Some(reason) => format!("đã rút khỏi công bố / withdrawn: {reason}"),
+                None => "đã rút khỏi công bố / withdrawn".to_owned(),
+            });
+        } else if events.contains(&PublicEvent::Published)
+            && let Some(now) = record.published_revision
+        {
+            let before: Option<i64> =
+                sqlx::query_scalar("SELECT revision FROM notify_told WHERE dataset_id = $1")
+                    .bind(id)
+                    .fetch_optional(self.db.pool())
+                    .await?;
+            match before {
+                Some(before) if before == now => {}
+                Some(before) => {
+                    let diff = self
+                        .catalog
+                        .diff(id, before, now)
+                        .await
+                        .map_err(|e| RegistryError::Storage(e.to_string()))?;
+                    let fields: Vec<String> =
+                        diff.changes.iter().map(|c| field_words(&c.field)).collect();
+                    if !fields.is_empty() {
+                        parts.push(format!(
+                            "bản sửa đổi {now} được công bố (so với bản {before}) / revision {now} published \
+                             (since revision {before}); đã sửa / changed: {}",
+                            fields.join(", ")
+                        ));
+                    }
+                }
+                None => parts.push(format!(
+                    "bản sửa đổi {now} được công bố / revision {now} published"
+                )),
+            }
+            told.push((id.to_owned(), now));
+        }
+        if !withdrawn && events.contains(&PublicEvent::Released) {
+            let releases = self
+                .catalog
+                .releases(id)
+                .await
+                .map_err(|e| RegistryError::Storage(e.to_string()))?;
+            if let Some(latest) = releases.last() {
+                parts.push(format!(
+                    "phiên bản mới / new release: {} (bản sửa đổi / revision {})",
+                    latest.version, latest.revision
+                ));
+            }
+        }
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Change {
+            text: format!("{title} — {}", parts.join("; ")),
+            publisher: record.content.publisher,
+        }))
     }
 
     /// Reads the change log past the notices' cursor and queues one notice per confirmed subscription whose dataset,
@@ -278,25 +375,21 @@ impl Feedback {
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<_, RegistryError>>()?;
         let agencies_watched = watched.iter().any(|(kind, _)| kind == "agency");
-        // What changed, as lines per watched target.
+        // What the public saw change, as lines per watched target: a publication names the fields changed since the
+        // revision the last notice told of, a withdrawal its reason, a release its version. Draft edits,
+        // submissions and returns tell no one (the public sees none of them).
         let mut changed: Vec<(Target, String)> = Vec::new();
-        for id in &batch.datasets {
+        let mut told: Vec<(String, i64)> = Vec::new();
+        for (id, events) in &batch.public_events {
             if !agencies_watched && !watched.contains(&("dataset".to_owned(), id.clone())) {
                 continue;
             }
-            let Ok(record) = self.catalog.get(id, None, true).await else {
+            let Some(what) = self.what_changed(id, events, &mut told).await? else {
                 continue;
             };
-            let title = record
-                .content
-                .title
-                .vi
-                .clone()
-                .or(record.content.title.en.clone())
-                .unwrap_or_else(|| id.clone());
-            let line = format!("{title}: {}", Target::Dataset(id.clone()).page(&self.site));
+            let line = format!("{what}\n  {}", Target::Dataset(id.clone()).page(&self.site));
             changed.push((Target::Dataset(id.clone()), line.clone()));
-            changed.push((Target::Agency(record.content.publisher.clone()), line));
+            changed.push((Target::Agency(what.publisher), line));
         }
         for list in &batch.lists {
             let line = format!(
@@ -336,14 +429,24 @@ impl Feedback {
             // Another node took this batch.
             return Ok(0);
         }
+        for (dataset, revision) in &told {
+            sqlx::query(
+                "INSERT INTO notify_told (dataset_id, revision) VALUES ($1, $2) \
+                 ON CONFLICT (dataset_id) DO UPDATE SET revision = excluded.revision",
+            )
+            .bind(dataset)
+            .bind(revision)
+            .execute(&mut *w.tx)
+            .await?;
+        }
         for (email, token, lines) in &notices {
             queue(
                 &mut w,
                 email,
                 "Dữ liệu bạn theo dõi đã thay đổi / What you watch has changed",
                 &format!(
-                    "Đã thay đổi / Changed:\n{}\n\nHủy đăng ký / Unsubscribe: {}/subscriptions/unsubscribe?token={token}\n",
-                    lines.join("\n"),
+                    "Đã thay đổi / Changed:\n\n{}\n\nHủy đăng ký / Unsubscribe: {}/subscriptions/unsubscribe?token={token}\n",
+                    lines.join("\n\n"),
                     self.site
                 ),
             )
@@ -492,4 +595,44 @@ pub async fn keep_mailing(feedback: Feedback, config: MailConfig) {
         }
         tokio::time::sleep(config.tick).await;
     }
+}
+
+/// What a notice says of one dataset, and whose it is.
+struct Change {
+    text: String,
+    publisher: String,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A dataset field (as the JSON API names it) in the notice's two languages.
+fn field_words(field: &str) -> String {
+    let vi = match field {
+        "title" => "tiêu đề",
+        "description" => "mô tả",
+        "publisher" => "cơ quan công bố",
+        "contactPoint" => "đầu mối liên hệ",
+        "themes" => "chủ đề",
+        "keywords" => "từ khóa",
+        "spatial" => "phạm vi không gian",
+        "temporal" => "phạm vi thời gian",
+        "frequency" => "tần suất cập nhật",
+        "languages" => "ngôn ngữ",
+        "licence" => "giấy phép",
+        "accessRight" => "quyền truy cập",
+        "dataClass" => "phân loại dữ liệu",
+        "landingPage" => "trang giới thiệu",
+        "conformsTo" => "chuẩn tuân thủ",
+        "issued" => "ngày ban hành",
+        "modified" => "ngày cập nhật",
+        "referenceDate" => "ngày tham chiếu",
+        "distributions" => "tệp phân phối",
+        "provenance" => "nguồn gốc",
+        _ => return field.to_owned(),
+    };
+    format!("{vi} ({field})")
 }

@@ -47,6 +47,12 @@ pub const FEEDBACK_MIGRATIONS: Migrations = Migrations {
             include_str!("../../migrations/sqlite/9202_webhooks.sql"),
             include_str!("../../migrations/postgres/9202_webhooks.sql"),
         ),
+        (
+            9203,
+            "notify_told",
+            include_str!("../../migrations/sqlite/9203_notify_told.sql"),
+            include_str!("../../migrations/postgres/9203_notify_told.sql"),
+        ),
     ],
 };
 

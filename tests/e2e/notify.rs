@@ -1,5 +1,6 @@
 //! Notifications (issue 19): a real SMTP server on the loopback (Python's `aiosmtpd`) receives the confirmation of a
-//! subscription, the answer to a piece of feedback and the change notice of the watched dataset; a webhook receiver
+//! subscription, the answer to a piece of feedback and the change notices of the watched dataset (the fields a
+//! publication changed, a withdrawal's reason; nothing for a draft edit); a webhook receiver
 //! in this test answers the first delivery with 500, sees the retry, and checks every delivery's HMAC-SHA256
 //! signature; the delivery log shows both attempts and a re-send delivers again.
 use std::path::{Path, PathBuf};
@@ -322,6 +323,13 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
         "{notice}"
     );
     assert!(body_of(&notice).contains("Chất lượng không khí (theo giờ)"));
+    // It says what changed since the revision public when the subscription was confirmed: the title, nothing else.
+    assert!(
+        body_of(&notice)
+            .replace("\r\n", "\n")
+            .contains("đã sửa / changed: tiêu đề (title)\n"),
+        "{notice}"
+    );
     let agency_notice = mail_where(&smtp, "the agency's change notice", |m| {
         m["to"] == json!(["an@example.vn"])
             && body_of(m).contains("/subscriptions/unsubscribe?token=")
@@ -446,5 +454,47 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
     let second = &hooks["items"][1];
     assert_eq!(second["subjects"], json!(["codeList"]));
     assert_eq!(second["owner"], "admin");
+
+    // A draft edit nobody sees tells no one; a withdrawal tells its reason.
+    let notices_to_lan = || {
+        mails(&smtp.dir)
+            .into_iter()
+            .filter(|m| {
+                m["to"] == json!(["lan@example.vn"])
+                    && body_of(m).contains("/subscriptions/unsubscribe?token=")
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(notices_to_lan().len(), 1);
+    let r = app
+        .client
+        .patch(app.url("/api/v1/datasets/air-quality"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"description": {"vi": "Bản nháp chưa công bố"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Several rounds of the notice and mail loops (200 ms each): the old code mailed a notice for this edit.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(notices_to_lan().len(), 1, "{:?}", notices_to_lan());
+    let (status, body) = post(
+        &app,
+        "/api/v1/datasets/air-quality/withdraw",
+        Some(ADMIN_TOKEN),
+        json!({"reason": "Số liệu đo sai"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let withdrawn = mail_where(&smtp, "the withdrawal notice", |m| {
+        m["to"] == json!(["lan@example.vn"]) && body_of(m).contains("withdrawn")
+    })
+    .await;
+    assert!(
+        body_of(&withdrawn).contains("đã rút khỏi công bố / withdrawn: Số liệu đo sai"),
+        "{withdrawn}"
+    );
+    assert!(!body_of(&withdrawn).contains("published"), "{withdrawn}");
     drop(smtp);
 }
