@@ -55,6 +55,77 @@ pub struct Batch {
     /// What the public saw happen to datasets of the batch (`dataset.publish`, `dataset.withdraw`,
     /// `dataset.release`), by dataset: draft edits, submissions and returns are not here.
     pub public_events: BTreeMap<String, BTreeSet<PublicEvent>>,
+    /// What the batch applied to each code list's items, and the releases it made (proposals, approvals and
+    /// rejections of change requests are not here: an approval's items are).
+    pub list_events: BTreeMap<String, ListEvents>,
+}
+
+/// Applied changes to one code list in a batch: codes by kind of change, and release numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListEvents {
+    /// The list was created.
+    pub created: bool,
+    /// Codes added.
+    pub added: BTreeSet<String>,
+    /// Codes whose content changed.
+    pub modified: BTreeSet<String>,
+    /// Codes superseded by others.
+    pub superseded: BTreeSet<String>,
+    /// Codes retired.
+    pub retired: BTreeSet<String>,
+    /// Releases made.
+    pub releases: BTreeSet<i64>,
+}
+
+impl ListEvents {
+    /// Records the entry `action` on `subject` (a URI under the list), if it is an applied change.
+    fn record(&mut self, action: &str, subject: &str) {
+        // `{base}/registry/{list}/{code}` for items, `{base}/registry/{list}/releases/{n}` for releases.
+        let after_list = subject
+            .split_once("/registry/")
+            .and_then(|(_, rest)| rest.split_once('/'))
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        let segment = |raw: &str| {
+            percent_encoding::percent_decode_str(raw.split(['/', '?', '#']).next().unwrap_or(""))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let codes = match action {
+            "list.create" => {
+                self.created = true;
+                return;
+            }
+            "release.create" => {
+                if let Some(n) = after_list
+                    .strip_prefix("releases/")
+                    .and_then(|n| segment(n).parse().ok())
+                {
+                    self.releases.insert(n);
+                }
+                return;
+            }
+            "item.add" => &mut self.added,
+            "item.modify" => &mut self.modified,
+            "item.supersede" => &mut self.superseded,
+            "item.retire" => &mut self.retired,
+            _ => return,
+        };
+        let code = segment(after_list);
+        if !code.is_empty() {
+            codes.insert(code);
+        }
+    }
+
+    /// Whether the batch applied nothing to the list.
+    pub fn is_empty(&self) -> bool {
+        !self.created
+            && self.added.is_empty()
+            && self.modified.is_empty()
+            && self.superseded.is_empty()
+            && self.retired.is_empty()
+            && self.releases.is_empty()
+    }
 }
 
 /// A change to a dataset that the public sees.
@@ -108,6 +179,11 @@ impl Catalog {
                     batch.datasets.insert(id);
                 }
                 Subject::List(list) => {
+                    batch
+                        .list_events
+                        .entry(list.clone())
+                        .or_default()
+                        .record(&entry.action, &entry.subject);
                     batch.lists.insert(list);
                 }
                 Subject::Other => {}
@@ -217,5 +293,40 @@ mod tests {
             Subject::List("administrative-units".into())
         );
         assert_eq!(Subject::parse("account:alice"), Subject::Other);
+    }
+
+    #[test]
+    fn list_events_keep_applied_changes_only() {
+        let mut events = super::ListEvents::default();
+        let base = "https://x.example/registry/administrative-units";
+        for (action, subject) in [
+            ("item.add", format!("{base}/31%20A")),
+            ("item.modify", format!("{base}/01")),
+            ("item.retire", format!("{base}/02")),
+            ("item.supersede", format!("{base}/03")),
+            ("release.create", format!("{base}/releases/7")),
+            (
+                "change-request.propose",
+                format!("{base}/change-requests/4"),
+            ),
+            (
+                "change-request.approve",
+                format!("{base}/change-requests/4"),
+            ),
+        ] {
+            events.record(action, &subject);
+        }
+        assert_eq!(events.added.iter().collect::<Vec<_>>(), ["31 A"]);
+        assert_eq!(events.modified.iter().collect::<Vec<_>>(), ["01"]);
+        assert_eq!(events.retired.iter().collect::<Vec<_>>(), ["02"]);
+        assert_eq!(events.superseded.iter().collect::<Vec<_>>(), ["03"]);
+        assert_eq!(events.releases.iter().collect::<Vec<_>>(), [&7]);
+        assert!(!events.created);
+        let mut proposal_only = super::ListEvents::default();
+        proposal_only.record(
+            "change-request.propose",
+            &format!("{base}/change-requests/5"),
+        );
+        assert!(proposal_only.is_empty());
     }
 }

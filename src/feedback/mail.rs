@@ -391,9 +391,13 @@ impl Feedback {
             changed.push((Target::Dataset(id.clone()), line.clone()));
             changed.push((Target::Agency(what.publisher), line));
         }
-        for list in &batch.lists {
+        for (list, events) in &batch.list_events {
+            if events.is_empty() {
+                continue;
+            }
             let line = format!(
-                "{list}: {}",
+                "{list} — {}\n  {}",
+                list_words(events),
                 Target::CodeList(list.clone()).page(&self.site)
             );
             changed.push((Target::CodeList(list.clone()), line));
@@ -635,4 +639,34 @@ fn field_words(field: &str) -> String {
         _ => return field.to_owned(),
     };
     format!("{vi} ({field})")
+}
+
+/// What a batch applied to a code list, in the notice's two languages (at most 20 codes of each kind, then a count).
+fn list_words(events: &catalog::changes::ListEvents) -> String {
+    let codes = |set: &std::collections::BTreeSet<String>| {
+        let shown: Vec<&str> = set.iter().take(20).map(String::as_str).collect();
+        match set.len().saturating_sub(20) {
+            0 => shown.join(", "),
+            more => format!("{} (+{more})", shown.join(", ")),
+        }
+    };
+    let mut parts = Vec::new();
+    if events.created {
+        parts.push("danh mục mới / new list".to_owned());
+    }
+    for (set, words) in [
+        (&events.added, "thêm / added"),
+        (&events.modified, "sửa / modified"),
+        (&events.superseded, "thay thế / superseded"),
+        (&events.retired, "hết hiệu lực / retired"),
+    ] {
+        if !set.is_empty() {
+            parts.push(format!("{words} {}: {}", set.len(), codes(set)));
+        }
+    }
+    if !events.releases.is_empty() {
+        let numbers: Vec<String> = events.releases.iter().map(i64::to_string).collect();
+        parts.push(format!("phát hành / release {}", numbers.join(", ")));
+    }
+    parts.join("; ")
 }

@@ -1,6 +1,7 @@
 //! Notifications (issue 19): a real SMTP server on the loopback (Python's `aiosmtpd`) receives the confirmation of a
-//! subscription, the answer to a piece of feedback and the change notices of the watched dataset (the fields a
-//! publication changed, a withdrawal's reason; nothing for a draft edit); a webhook receiver
+//! subscription, the answer to a piece of feedback, the change notices of the watched dataset (the fields a
+//! publication changed, a withdrawal's reason; nothing for a draft edit) and of a watched code list (the codes an
+//! approved change request added and modified); a webhook receiver
 //! in this test answers the first delivery with 500, sees the retry, and checks every delivery's HMAC-SHA256
 //! signature; the delivery log shows both attempts and a re-send delivers again.
 use std::path::{Path, PathBuf};
@@ -496,5 +497,62 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
         "{withdrawn}"
     );
     assert!(!body_of(&withdrawn).contains("published"), "{withdrawn}");
+
+    // A code list's notice names the codes an approved change request added and changed.
+    let (status, _) = post(
+        &app,
+        "/api/v1/subscriptions",
+        None,
+        json!({"email": "thu@example.vn", "codeList": "themes"}),
+    )
+    .await;
+    assert_eq!(status, 202);
+    let confirm = mail_where(&smtp, "the code list's confirmation", |m| {
+        m["to"] == json!(["thu@example.vn"])
+    })
+    .await;
+    let link = body_of(&confirm)
+        .split_whitespace()
+        .find(|w| w.contains("/subscriptions/confirm?token="))
+        .unwrap();
+    let r = app
+        .get(&link[link.find("/subscriptions/").unwrap()..])
+        .await;
+    assert_eq!(r.status(), 200);
+    let steward = app
+        .token(json!({"name": "thanh", "role": "steward", "lists": ["themes"]}))
+        .await;
+    let (status, request) = post(
+        &app,
+        "/api/v1/registry/lists/themes/change-requests",
+        Some(&steward),
+        json!({"reason": "Chủ đề mới", "changes": [
+            {"op": "add", "item": {"code": "space", "labels": {"vi": "Vũ trụ", "en": "Space"}}},
+            {"op": "modify", "code": "health", "set": {"labels": {"vi": "Y tế và sức khỏe"}}},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{request}");
+    let (status, body) = post(
+        &app,
+        &format!(
+            "/api/v1/registry/lists/themes/change-requests/{}/approve",
+            request["id"]
+        ),
+        Some(ADMIN_TOKEN),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let list_notice = mail_where(&smtp, "the code list's notice", |m| {
+        m["to"] == json!(["thu@example.vn"])
+            && body_of(m).contains("/subscriptions/unsubscribe?token=")
+    })
+    .await;
+    let text = body_of(&list_notice).replace("\r\n", "\n");
+    assert!(
+        text.contains("themes — thêm / added 1: space; sửa / modified 1: health\n"),
+        "{text}"
+    );
     drop(smtp);
 }
