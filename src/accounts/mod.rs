@@ -574,6 +574,14 @@ impl Accounts {
     /// Records every account in the change log once, when the log has never recorded one (a store from before the
     /// change log covered accounts); afterwards every account change is recorded as it happens.
     pub async fn adopt_into_log(&self) -> Result<usize, RegistryError> {
+        // No account, nothing to adopt: the look for an account entry below reads the whole change log when there is
+        // none, which took 9 s of a cold start at 1,000,000 datasets (BENCHMARKS.md, national scale).
+        let any = sqlx::query("SELECT 1 FROM accounts LIMIT 1")
+            .fetch_optional(self.db.pool())
+            .await?;
+        if any.is_none() {
+            return Ok(0);
+        }
         let mut w = self.db.write().await?;
         let logged = sqlx::query("SELECT 1 FROM change_log WHERE action LIKE 'account.%' LIMIT 1")
             .fetch_optional(&mut *w.tx)
