@@ -53,6 +53,12 @@ pub const ACCOUNT_MIGRATIONS: Migrations = Migrations {
             include_str!("../../migrations/sqlite/9301_federated_accounts.sql"),
             include_str!("../../migrations/postgres/9301_federated_accounts.sql"),
         ),
+        (
+            9302,
+            "accounts adopted into the change log",
+            include_str!("../../migrations/sqlite/9302_accounts_log_adopted.sql"),
+            include_str!("../../migrations/postgres/9302_accounts_log_adopted.sql"),
+        ),
     ],
 };
 
@@ -572,21 +578,15 @@ impl Accounts {
     }
 
     /// Records every account in the change log once, when the log has never recorded one (a store from before the
-    /// change log covered accounts); afterwards every account change is recorded as it happens.
+    /// change log covered accounts); afterwards every account change is recorded as it happens. Done once per store:
+    /// a row in `accounts_log_adopted` says so, and later starts read nothing else (looking through the log for an
+    /// account entry read all of it when the only ones were at its end: 9 s of a cold start at 1,000,000 datasets).
     pub async fn adopt_into_log(&self) -> Result<usize, RegistryError> {
-        // No account, nothing to adopt: the look for an account entry below reads the whole change log when there is
-        // none, which took 9 s of a cold start at 1,000,000 datasets (BENCHMARKS.md, national scale).
-        let any = sqlx::query("SELECT 1 FROM accounts LIMIT 1")
-            .fetch_optional(self.db.pool())
-            .await?;
-        if any.is_none() {
-            return Ok(0);
-        }
         let mut w = self.db.write().await?;
-        let logged = sqlx::query("SELECT 1 FROM change_log WHERE action LIKE 'account.%' LIMIT 1")
+        let done = sqlx::query("SELECT 1 FROM accounts_log_adopted LIMIT 1")
             .fetch_optional(&mut *w.tx)
             .await?;
-        if logged.is_some() {
+        if done.is_some() {
             return Ok(0);
         }
         let ids: Vec<i64> = sqlx::query("SELECT id FROM accounts ORDER BY id")
@@ -595,11 +595,26 @@ impl Accounts {
             .iter()
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()?;
-        for id in &ids {
-            log_account(&mut w.tx, *id, "system", "account.adopt").await?;
+        let logged = if ids.is_empty() {
+            None
+        } else {
+            sqlx::query("SELECT 1 FROM change_log WHERE action LIKE 'account.%' LIMIT 1")
+                .fetch_optional(&mut *w.tx)
+                .await?
+        };
+        let mut adopted = 0;
+        if logged.is_none() {
+            for id in &ids {
+                log_account(&mut w.tx, *id, "system", "account.adopt").await?;
+            }
+            adopted = ids.len();
         }
+        sqlx::query("INSERT INTO accounts_log_adopted (adopted_at) VALUES ($1)")
+            .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .execute(&mut *w.tx)
+            .await?;
         w.commit().await?;
-        Ok(ids.len())
+        Ok(adopted)
     }
 }
 
