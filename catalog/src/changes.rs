@@ -25,12 +25,6 @@ pub enum Subject {
 impl Subject {
     /// Reads a subject URI by its path, not its base URI: the base may have changed since the entry was written.
     pub fn parse(uri: &str) -> Self {
-        let segment = |rest: &str| {
-            let raw = rest.split(['/', '?', '#']).next().unwrap_or_default();
-            percent_encoding::percent_decode_str(raw)
-                .decode_utf8_lossy()
-                .into_owned()
-        };
         if let Some((_, rest)) = uri.split_once("/dataset/") {
             Self::Dataset(segment(rest))
         } else if let Some((_, rest)) = uri.split_once("/registry/") {
@@ -39,6 +33,14 @@ impl Subject {
             Self::Other
         }
     }
+}
+
+/// The first path segment of `rest`, percent-decoded.
+fn segment(rest: &str) -> String {
+    let raw = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// One batch of change-log entries, by what they touched.
@@ -86,11 +88,6 @@ impl ListEvents {
             .and_then(|(_, rest)| rest.split_once('/'))
             .map(|(_, rest)| rest)
             .unwrap_or_default();
-        let segment = |raw: &str| {
-            percent_encoding::percent_decode_str(raw.split(['/', '?', '#']).next().unwrap_or(""))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
         let codes = match action {
             "list.create" => {
                 self.created = true;

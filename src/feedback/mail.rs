@@ -387,7 +387,11 @@ impl Feedback {
             let Some(what) = self.what_changed(id, events, &mut told).await? else {
                 continue;
             };
-            let line = format!("{what}\n  {}", Target::Dataset(id.clone()).page(&self.site));
+            let line = format!(
+                "{}\n  {}",
+                what.text,
+                Target::Dataset(id.clone()).page(&self.site)
+            );
             changed.push((Target::Dataset(id.clone()), line.clone()));
             changed.push((Target::Agency(what.publisher), line));
         }
@@ -605,12 +609,6 @@ pub async fn keep_mailing(feedback: Feedback, config: MailConfig) {
 struct Change {
     text: String,
     publisher: String,
-}
-
-impl std::fmt::Display for Change {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
-    }
 }
 
 /// A dataset field (as the JSON API names it) in the notice's two languages.

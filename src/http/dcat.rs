@@ -124,6 +124,7 @@ pub(crate) enum RdfFormatName {
 #[into_params(parameter_in = Query)]
 pub(crate) struct CatalogQuery {
     /// The page, from 1 (default 1); `after` pages faster.
+    // `maximum` is MAX_PAGE (utoipa takes only a literal here).
     #[param(minimum = 1, maximum = 1_000_000_000)]
     page: Option<u64>,
     /// Continue after this dataset id (the `hydra:next` links carry it): deep pages cost what the first one does.

@@ -190,6 +190,28 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Subscribes with `body` and confirms through the link mailed to its address.
+async fn subscribe_confirmed(app: &TestApp, smtp: &SmtpServer, body: Value) {
+    let email = body["email"].clone();
+    let (status, sub) = post(app, "/api/v1/subscriptions", None, body).await;
+    assert_eq!(
+        (status, sub["confirmed"].as_bool()),
+        (202, Some(false)),
+        "{sub}"
+    );
+    let confirm = mail_where(smtp, "confirmation", |m| {
+        m["to"] == json!([email]) && body_of(m).contains("/subscriptions/confirm?token=")
+    })
+    .await;
+    let link = body_of(&confirm)
+        .split_whitespace()
+        .find(|w| w.contains("/subscriptions/confirm?token="))
+        .unwrap();
+    let path = &link[link.find("/subscriptions/").unwrap()..];
+    let r = app.get(path).await;
+    assert_eq!(r.status(), 200, "{path}");
+}
+
 async fn republish(app: &TestApp, id: &str, title: &str) {
     let r = app
         .client
@@ -242,47 +264,19 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
     let secret = hook["secret"].as_str().unwrap().to_owned();
     let hook_id = hook["id"].as_i64().unwrap();
 
-    // A subscription, confirmed through the mailed link.
-    let (status, sub) = post(
+    // A subscription, confirmed through the mailed link; someone else watches the whole agency.
+    subscribe_confirmed(
         &app,
-        "/api/v1/subscriptions",
-        None,
+        &smtp,
         json!({"email": "lan@example.vn", "dataset": "air-quality"}),
     )
     .await;
-    assert_eq!((status, sub["confirmed"].as_bool()), (202, Some(false)));
-    let confirm = mail_where(&smtp, "confirmation", |m| {
-        m["to"] == json!(["lan@example.vn"]) && body_of(m).contains("/subscriptions/confirm?token=")
-    })
-    .await;
-    let link = body_of(&confirm)
-        .split_whitespace()
-        .find(|w| w.contains("/subscriptions/confirm?token="))
-        .unwrap();
-    let path = &link[link.find("/subscriptions/").unwrap()..];
-    let r = app.get(path).await;
-    assert_eq!(r.status(), 200, "{path}");
-    // Someone else watches the whole agency.
-    let (status, _) = post(
+    subscribe_confirmed(
         &app,
-        "/api/v1/subscriptions",
-        None,
+        &smtp,
         json!({"email": "an@example.vn", "agency": "G12"}),
     )
     .await;
-    assert_eq!(status, 202);
-    let confirm = mail_where(&smtp, "the agency's confirmation", |m| {
-        m["to"] == json!(["an@example.vn"])
-    })
-    .await;
-    let link = body_of(&confirm)
-        .split_whitespace()
-        .find(|w| w.contains("/subscriptions/confirm?token="))
-        .unwrap();
-    let r = app
-        .get(&link[link.find("/subscriptions/").unwrap()..])
-        .await;
-    assert_eq!(r.status(), 200);
 
     // The answer reaches the address left with the feedback.
     let (_, thread) = post(
@@ -499,26 +493,12 @@ async fn issue19_mail_and_signed_webhooks_reach_real_receivers(backend: Backend)
     assert!(!body_of(&withdrawn).contains("published"), "{withdrawn}");
 
     // A code list's notice names the codes an approved change request added and changed.
-    let (status, _) = post(
+    subscribe_confirmed(
         &app,
-        "/api/v1/subscriptions",
-        None,
+        &smtp,
         json!({"email": "thu@example.vn", "codeList": "themes"}),
     )
     .await;
-    assert_eq!(status, 202);
-    let confirm = mail_where(&smtp, "the code list's confirmation", |m| {
-        m["to"] == json!(["thu@example.vn"])
-    })
-    .await;
-    let link = body_of(&confirm)
-        .split_whitespace()
-        .find(|w| w.contains("/subscriptions/confirm?token="))
-        .unwrap();
-    let r = app
-        .get(&link[link.find("/subscriptions/").unwrap()..])
-        .await;
-    assert_eq!(r.status(), 200);
     let steward = app
         .token(json!({"name": "thanh", "role": "steward", "lists": ["themes"]}))
         .await;
